@@ -1,0 +1,40 @@
+# Stargraph Host — the README's two commands are `make run` and `make test`.
+SWIFT ?= swift
+BIN = .build/debug/stargraph
+RELEASE_BIN = .build/release/stargraph
+
+.PHONY: deps build run test unit e2e bench release
+
+deps:
+	@bash scripts/bootstrap.sh
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+# The main job: run the example graph with the default SQLite database, then inspect it.
+run: build
+	$(BIN) run examples/hello.yaml --inputs message=hello
+	$(BIN) inspect $$($(BIN) run examples/hello.yaml --inputs message=hello --no-summary | tail -1 | awk '{print $$1}' | cut -d= -f2)
+
+# Everything CI checks: unit and ABI tests (swift test), then end-to-end scripts on the real binary.
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+	bash tests/e2e/run-all.sh $(BIN)
+
+unit: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+e2e: build
+	bash tests/e2e/run-all.sh $(BIN)
+
+# Benchmarks print figures; they assert nothing about speed.
+bench: deps
+	$(SWIFT) build -c release --product stargraph-bench
+	$(SWIFT) build -c release --product stargraph
+	.build/release/stargraph-bench
+	bash scripts/bench-cold-start.sh $(RELEASE_BIN)

@@ -1,0 +1,45 @@
+import Foundation
+import Synchronization
+
+/// The only source of time, randomness and ids for a node (DESIGN §5). Every value handed
+/// out is recorded in order, and stored in the step's checkpoint (`effects`), so a replay can
+/// feed the same values back.
+public final class HostEffects: Sendable {
+    private let recorded = Mutex<[JSONValue]>([])
+    private let replay: Mutex<[JSONValue]>
+
+    /// Fresh effects; pass `replaying` (a checkpoint's `effects`) to hand those values out again.
+    public init(replaying: [JSONValue] = []) {
+        replay = Mutex(replaying)
+    }
+
+    /// Milliseconds since the Unix epoch.
+    public func nowMillis() -> Double {
+        value(op: "now") { .number((Date().timeIntervalSince1970 * 1000).rounded()) }.numberValue ?? 0
+    }
+
+    /// A uniformly random 64-bit unsigned integer, as a double-exact 53-bit value.
+    public func random() -> UInt64 {
+        let value = value(op: "random") { .number(Double(UInt64.random(in: 0...(1 << 53)))) }
+        return UInt64(value.numberValue ?? 0)
+    }
+
+    /// A random UUID string (lowercase).
+    public func uuid() -> String {
+        value(op: "uuid") { .string(UUID().uuidString.lowercased()) }.stringValue ?? ""
+    }
+
+    /// Everything handed out so far, as `[{op, value}]`.
+    public var records: [JSONValue] { recorded.withLock { $0 } }
+
+    private func value(op: String, fresh: () -> JSONValue) -> JSONValue {
+        let replayed: JSONValue? = replay.withLock { queue in
+            guard let first = queue.first, first["op"]?.stringValue == op else { return nil }
+            queue.removeFirst()
+            return first["value"]
+        }
+        let value = replayed ?? fresh()
+        recorded.withLock { $0.append(.object(["op": .string(op), "value": value])) }
+        return value
+    }
+}

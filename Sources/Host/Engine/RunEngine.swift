@@ -1,0 +1,279 @@
+import Foundation
+import Logging
+
+/// Told about every committed step, in order (the CLI prints progress from it).
+public protocol RunObserver: Sendable {
+    func stepCommitted(_ checkpoint: CheckpointRecord, run: RunRecord)
+}
+
+/// Executes runs step by step, committing one checkpoint per step before the next starts
+/// (DESIGN §4–§5). Any process holding the same database can continue a run from its last
+/// checkpoint: the run row carries state, facts and the next routing decision.
+public final class RunEngine: Sendable {
+    /// The step limit when neither the graph nor the run sets one.
+    public static let defaultMaxSteps = 10_000
+
+    public let store: RunStore
+    public let compiler: GraphCompiler
+    public let signals: RunSignals
+    let events: RunEventLog
+    let logger: Logger
+
+    public init(
+        store: RunStore, compiler: GraphCompiler, audit: AuditLog? = nil, signals: RunSignals = RunSignals(),
+        logger: Logger = Logger(label: "stargraph.engine")
+    ) {
+        self.store = store
+        self.compiler = compiler
+        self.signals = signals
+        self.events = RunEventLog(store: store, audit: audit, logger: logger)
+        self.logger = logger
+    }
+
+    /// Stores a new `pending` run of `graph` with `inputs` (already checked by ``RunInputs``).
+    public func createRun(
+        _ graph: CompiledGraph, inputs: [String: JSONValue], maxSteps: Int? = nil,
+        runId: String = RunIdentifiers.newRunId()
+    ) async throws -> RunRecord {
+        let now = Date()
+        let state = RunInputs.initialState(schema: graph.ir.stateSchema, inputs: inputs)
+        let run = RunRecord(
+            runId: runId, graphId: graph.id, graphHash: graph.hash, graphSource: graph.ir.sourceText,
+            graphOrigin: graph.ir.sourceName, status: .pending, inputs: .object(inputs), state: .object(state),
+            maxSteps: maxSteps ?? graph.ir.maxSteps ?? Self.defaultMaxSteps, createdAt: now, updatedAt: now)
+        try await events.insert(run, .runCreated(graphHash: graph.hash, inputs: .object(inputs)))
+        return run
+    }
+
+    /// Runs a `pending` (or interrupted `running`) run until it is done, fails, waits for
+    /// input, or is paused/cancelled. Returns the run as stored.
+    public func execute(runId: String, observer: (any RunObserver)? = nil) async throws -> RunRecord {
+        var run = try load(runId)
+        guard run.status == .pending || run.status == .running else {
+            throw EngineError.notResumable(runId, run.status)
+        }
+        let graph = try compiledGraph(for: run)
+        if run.status == .pending {
+            let now = Date()
+            run.status = .running
+            run.startedAt = now
+            run.updatedAt = now
+            try await events.update(run, .runStarted)
+        }
+        return try await drive(run, graph: graph, observer: observer)
+    }
+
+    /// Continues a paused, interrupted (killed mid-run) or input-waiting run from its last
+    /// checkpoint. `response` answers an interrupt: it is checked against `state_schema`,
+    /// applied as a state patch, asserted as the fact `response`, and the rest of that
+    /// evaluation's routing applies.
+    public func resume(runId: String, response: JSONValue? = nil, observer: (any RunObserver)? = nil) async throws -> RunRecord {
+        var run = try load(runId)
+        let graph = try compiledGraph(for: run)
+        switch run.status {
+        case .awaitingInput:
+            run = try await answer(run, graph: graph, response: response)
+        case .paused, .running, .pending:
+            if response != nil { throw EngineError.notAwaitingInput(runId, run.status) }
+            run.status = .running
+            run.startedAt = run.startedAt ?? Date()
+            run.updatedAt = Date()
+            try await events.update(run, .runResumed)
+        case .done, .failed, .cancelled:
+            throw EngineError.notResumable(runId, run.status)
+        }
+        return try await drive(run, graph: graph, observer: observer)
+    }
+
+    /// Compiles the graph a run was started with, refusing it when it no longer hashes the same.
+    public func compiledGraph(for run: RunRecord) throws -> CompiledGraph {
+        let graph = try compiler.compile(text: run.graphSource, sourceName: run.graphOrigin)
+        guard graph.hash == run.graphHash else {
+            throw EngineError.graphChanged(run.runId, stored: run.graphHash, current: graph.hash)
+        }
+        return graph
+    }
+
+    private func load(_ runId: String) throws -> RunRecord {
+        guard let run = try store.run(runId) else { throw EngineError.runNotFound(runId) }
+        return run
+    }
+
+    private func answer(_ stored: RunRecord, graph: CompiledGraph, response: JSONValue?) async throws -> RunRecord {
+        var run = stored
+        let cursor = try RunCursor(json: run.nextAction)
+        guard case .interrupt(let spec, let rule, let then) = cursor.decision else {
+            throw EngineError.corruptRun("run \(run.runId) is awaiting input but its next action is not an interrupt")
+        }
+        var state = run.state.objectValue ?? [:]
+        var facts = try FactCoding.facts(from: run.facts)
+        let decision: RoutingDecision
+        let event: RunEvent
+        if let response {
+            guard let patch = response.objectValue else {
+                throw EngineError.invalidResponse(run.runId, "it must be a JSON object, not \(response.typeName)")
+            }
+            do {
+                try graph.patching.validate(patch, source: "the response")
+            } catch {
+                throw EngineError.invalidResponse(run.runId, error.message)
+            }
+            graph.patching.apply(patch, to: &state)
+            facts.removeAll { $0.template == "response" }
+            facts.append(Fact(template: "response", slots: patch))
+            decision = then
+            event = .inputReceived(response: response)
+        } else if let deadline = cursor.deadline, deadline <= Date() {
+            switch spec.onTimeout {
+            case .halt: decision = .halt(reason: "interrupt timed out", rule: rule)
+            case .goto(let target): decision = .goto(target: target, rule: rule)
+            }
+            event = .interruptTimedOut
+        } else {
+            throw EngineError.awaitingInput(run.runId, prompt: spec.prompt)
+        }
+        run.state = .object(state)
+        run.facts = FactCoding.json(facts)
+        run.nextAction = RunCursor(after: cursor.after, decision: decision).json
+        run.status = .running
+        run.updatedAt = Date()
+        try await events.update(run, event)
+        return run
+    }
+
+    private func drive(_ start: RunRecord, graph: CompiledGraph, observer: (any RunObserver)?) async throws -> RunRecord {
+        var run = start
+        var state = run.state.objectValue ?? [:]
+        var facts = try FactCoding.facts(from: run.facts)
+        var cursor = try RunCursor(json: run.nextAction)
+        let executor = StepExecutor(graph: graph, runId: run.runId, logger: logger)
+        while true {
+            let move = graph.move(for: cursor.decision, after: cursor.after)
+            if case .finish(let reason) = move {
+                return try await end(run, status: .done, event: .runFinished(status: .done, reason: reason))
+            }
+            if let request = signals.take(run.runId) {
+                let status: RunStatus = request == .pause ? .paused : .cancelled
+                return try await end(run, status: status, event: status == .paused ? .runPaused : .runFinished(status: .cancelled, reason: "cancelled"))
+            }
+            if Task.isCancelled { return run }
+            let step = run.stepCount
+            guard step < run.maxSteps else {
+                return try await fail(run, RunFailure(
+                    errorClass: "max_steps_exceeded",
+                    message: "run reached max_steps \(run.maxSteps) without finishing; raise max_steps (graph or --max-steps) or fix the loop"))
+            }
+            let inputHash = ContentHash.of(.object(state))
+            let outcome: StepOutcome
+            do {
+                switch move {
+                case .node(let id): outcome = try await executor.runNode(id, step: step, state: state)
+                case .block(let block): outcome = try await executor.runBlock(block, step: step, state: state)
+                case .finish, .await:
+                    throw RunFailure(errorClass: "invalid_state", message: "run \(run.runId) has nothing to execute")
+                }
+            } catch {
+                return try await fail(run, error)
+            }
+            graph.patching.apply(outcome.patch, to: &state)
+            var fired: [String] = []
+            var decision: RoutingDecision
+            if case .block(let block) = move {
+                decision = .goto(target: block.join, rule: "parallel:join")
+            } else {
+                let evaluation = graph.evaluator.evaluate(EvaluationInput(
+                    facts: facts, state: state, currentNode: outcome.label, isFirstEvaluation: step == 0))
+                facts = evaluation.facts
+                fired = evaluation.fired
+                decision = Self.applying(outcome.control, label: outcome.label, to: evaluation.decision)
+            }
+            var failure: RunFailure?
+            if case .retry(let target, _, let maxAttempts, let rule) = decision {
+                let attempts = try retryAttempts(runId: run.runId, rule: rule, target: target) + 1
+                if attempts > maxAttempts {
+                    failure = RunFailure(errorClass: "retry_exhausted", message: "rule '\(rule)' retried '\(target)' \(maxAttempts) times; giving up")
+                }
+            }
+            let next = graph.move(for: decision, after: outcome.label)
+            let now = Date()
+            var deadline: Date?
+            var stepEvents: [RunEvent] = [.step(node: outcome.label, decision: decision, changed: outcome.patch.keys.sorted())]
+            switch (failure, next) {
+            case (let failure?, _):
+                run.status = .failed
+                run.errorClass = failure.errorClass
+                run.errorCause = failure.message
+                stepEvents.append(.runFinished(status: .failed, reason: failure.message))
+            case (nil, .finish(let reason)):
+                run.status = .done
+                stepEvents.append(.runFinished(status: .done, reason: reason))
+            case (nil, .await(let spec)):
+                run.status = .awaitingInput
+                deadline = spec.timeoutSeconds.map { now.addingTimeInterval($0) }
+                stepEvents.append(.interrupt(spec))
+            default:
+                run.status = .running
+            }
+            cursor = RunCursor(after: outcome.label, decision: decision, deadline: deadline)
+            let checkpoint = CheckpointRecord(
+                runId: run.runId, step: step, node: outcome.label, state: .object(state),
+                facts: FactCoding.json(facts), nextAction: decision.json, output: outcome.output,
+                inputHash: inputHash, outputHash: ContentHash.of(outcome.output), graphHash: graph.hash,
+                rulesFired: fired, effects: outcome.effects, ts: now)
+            run.state = checkpoint.state
+            run.facts = checkpoint.facts
+            run.stepCount = step + 1
+            run.nextAction = cursor.json
+            run.updatedAt = now
+            if run.status.isTerminal { run.finishedAt = now }
+            try await events.commit(checkpoint, run: run, stepEvents)
+            observer?.stepCommitted(checkpoint, run: run)
+            guard run.status == .running else { return run }
+            if case .retry(_, let backoffMs, _, _) = decision, backoffMs > 0 {
+                try? await Task.sleep(nanoseconds: UInt64(backoffMs) * 1_000_000)
+            }
+        }
+    }
+
+    /// A node's own control request overrides the rules' routing: `halt` halts; `interrupt`
+    /// waits, then continues with the rules' routing.
+    private static func applying(_ control: NodeControl?, label: String, to decision: RoutingDecision) -> RoutingDecision {
+        switch control {
+        case nil:
+            return decision
+        case .halt(let reason):
+            return .halt(reason: reason, rule: "node:\(label)")
+        case .interrupt(let spec):
+            if case .interrupt(_, _, let then) = decision {
+                return .interrupt(spec, rule: "node:\(label)", then: then)
+            }
+            return .interrupt(spec, rule: "node:\(label)", then: decision)
+        }
+    }
+
+    private func retryAttempts(runId: String, rule: String, target: String) throws -> Int {
+        try store.checkpoints(runId: runId).count { checkpoint in
+            checkpoint.nextAction["kind"]?.stringValue == "retry"
+                && checkpoint.nextAction["rule"]?.stringValue == rule
+                && checkpoint.nextAction["target"]?.stringValue == target
+        }
+    }
+
+    private func fail(_ stored: RunRecord, _ error: Error) async throws -> RunRecord {
+        let failure = error as? RunFailure ?? RunFailure(errorClass: "EngineError", message: "\(error)")
+        var run = stored
+        run.errorClass = failure.errorClass
+        run.errorCause = failure.message
+        return try await end(run, status: .failed, event: .runFinished(status: .failed, reason: failure.message))
+    }
+
+    private func end(_ stored: RunRecord, status: RunStatus, event: RunEvent) async throws -> RunRecord {
+        var run = stored
+        let now = Date()
+        run.status = status
+        run.updatedAt = now
+        if status.isTerminal { run.finishedAt = now }
+        try await events.update(run, event)
+        return run
+    }
+}

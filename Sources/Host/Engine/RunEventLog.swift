@@ -1,0 +1,91 @@
+import Foundation
+import Logging
+
+/// Something that happened to a run, as stored in the durable event log and the audit log.
+enum RunEvent: Sendable {
+    case runCreated(graphHash: String, inputs: JSONValue)
+    case runStarted
+    case runResumed
+    case runPaused
+    case step(node: String, decision: RoutingDecision, changed: [String])
+    case interrupt(InterruptSpec)
+    case inputReceived(response: JSONValue)
+    case interruptTimedOut
+    case runFinished(status: RunStatus, reason: String?)
+
+    var type: String {
+        switch self {
+        case .runCreated: "run_created"
+        case .runStarted: "run_started"
+        case .runResumed: "run_resumed"
+        case .runPaused: "run_paused"
+        case .step: "step"
+        case .interrupt: "interrupt"
+        case .inputReceived: "input_received"
+        case .interruptTimedOut: "interrupt_timed_out"
+        case .runFinished(let status, _): status == .done ? "run_done" : "run_\(status.rawValue)"
+        }
+    }
+
+    var payload: JSONValue {
+        switch self {
+        case .runCreated(let hash, let inputs):
+            return ["graph_hash": .string(hash), "inputs": inputs]
+        case .runStarted, .runResumed, .runPaused, .interruptTimedOut:
+            return .object([:])
+        case .step(let node, let decision, let changed):
+            return ["node": .string(node), "next_action": decision.json, "changed": .array(changed.map(JSONValue.string))]
+        case .interrupt(let spec):
+            var members: [String: JSONValue] = ["prompt": .string(spec.prompt), "interrupt_payload": spec.payload]
+            if let timeout = spec.timeoutSeconds { members["timeout"] = .number(timeout) }
+            return .object(members)
+        case .inputReceived(let response):
+            return ["response": response]
+        case .runFinished(let status, let reason):
+            return ["status": .string(status.rawValue), "reason": reason.map(JSONValue.string) ?? .null]
+        }
+    }
+}
+
+/// Writes run rows, checkpoints and their events to the store, then mirrors the events to
+/// the audit log (when one is configured) once they are durable.
+struct RunEventLog: Sendable {
+    let store: RunStore
+    let audit: AuditLog?
+    let logger: Logger
+
+    func insert(_ run: RunRecord, _ event: RunEvent) async throws {
+        let records = [record(run, event, step: nil)]
+        try await store.insertRun(run, events: records)
+        try appendAudit(run, records)
+    }
+
+    func update(_ run: RunRecord, _ event: RunEvent) async throws {
+        let records = [record(run, event, step: nil)]
+        try await store.updateRun(run, events: records)
+        try appendAudit(run, records)
+    }
+
+    func commit(_ checkpoint: CheckpointRecord, run: RunRecord, _ events: [RunEvent]) async throws {
+        let records = events.map { record(run, $0, step: checkpoint.step) }
+        try await store.commitStep(checkpoint, run: run, events: records)
+        try appendAudit(run, records)
+    }
+
+    private func record(_ run: RunRecord, _ event: RunEvent, step: Int?) -> EventRecord {
+        EventRecord(runId: run.runId, seq: 0, step: step, type: event.type, ts: run.updatedAt, payload: event.payload)
+    }
+
+    private func appendAudit(_ run: RunRecord, _ records: [EventRecord]) throws {
+        guard let audit else { return }
+        try audit.append(records.map { event in
+            var members: [String: JSONValue] = [
+                "event": .string(event.type), "run_id": .string(run.runId), "graph_id": .string(run.graphId),
+                "graph_hash": .string(run.graphHash), "ts": .string(Timestamps.format(event.ts)),
+                "payload": event.payload,
+            ]
+            if let step = event.step { members["step"] = .number(Double(step)) }
+            return .object(members)
+        })
+    }
+}

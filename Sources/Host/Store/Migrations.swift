@@ -1,0 +1,145 @@
+import Foundation
+import GRDB
+import Logging
+
+/// The store's schema, as numbered forward-only migrations (DESIGN §7).
+///
+/// Never edit a registered migration: add a new one with the next number.
+enum StoreMigrations {
+    /// Identifiers of every migration, in application order.
+    static let identifiers = ["001_runs_checkpoints", "002_runs_history_pending_runs"]
+
+    /// The migrator holding every migration of the store.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration(identifiers[0], migrate: createRunsCheckpointsEvents)
+        migrator.registerMigration(identifiers[1], migrate: createHistoryAndPendingRuns)
+        return migrator
+    }
+
+    /// Applies the pending migrations of `pool`, tolerating other processes that migrate the same
+    /// file at the same moment.
+    ///
+    /// GRDB reads the applied migrations before taking the write lock, so two processes opening a
+    /// fresh file can both decide to run `001`; the loser then fails with "table already exists"
+    /// or a duplicate `grdb_migrations` row. Each migration is its own transaction, so nothing is
+    /// half-applied: re-running the migrator re-reads the applied set and continues where the
+    /// winner stopped.
+    static func migrate(_ pool: DatabasePool, path: String, logger: Logger) throws(StoreError) {
+        let migrator = migrator
+        let maximumAttempts = 5
+        var attempt = 1
+        while true {
+            do {
+                let unknown = try pool.read { db in try unknownMigrations(db, migrator: migrator) }
+                if !unknown.isEmpty { throw StoreError.schemaTooNew(path: path, unknownMigrations: unknown) }
+                try migrator.migrate(pool)
+                return
+            } catch let error as StoreError {
+                throw error
+            } catch {
+                let completed = (try? pool.read { db in try migrator.hasCompletedMigrations(db) }) ?? false
+                if completed { return }
+                guard attempt < maximumAttempts else {
+                    throw .migrationFailed(path: path, detail: String(describing: error))
+                }
+                logger.debug("migration raced with another process, retrying", metadata: [
+                    "path": "\(path)", "attempt": "\(attempt)", "error": "\(error)",
+                ])
+                attempt += 1
+                Thread.sleep(forTimeInterval: 0.05 * Double(attempt))
+            }
+        }
+    }
+
+    /// Applied migrations this build does not know (the database is newer than the code).
+    private static func unknownMigrations(_ db: Database, migrator: DatabaseMigrator) throws -> [String] {
+        guard try db.tableExists("grdb_migrations") else { return [] }
+        return try migrator.appliedIdentifiers(db).subtracting(identifiers).sorted()
+    }
+
+    /// 001: `runs`, `checkpoints` and the per-run `events` log.
+    private static func createRunsCheckpointsEvents(_ db: Database) throws {
+        try db.create(table: "runs") { table in
+            table.primaryKey("run_id", .text)
+            table.column("graph_id", .text).notNull()
+            table.column("graph_hash", .text).notNull()
+            table.column("graph_source", .text).notNull()
+            table.column("graph_origin", .text).notNull()
+            table.column("status", .text).notNull()
+            table.column("inputs", .text).notNull()
+            table.column("state", .text).notNull()
+            table.column("facts", .text).notNull()
+            table.column("step_count", .integer).notNull()
+            table.column("next_action", .text).notNull()
+            table.column("max_steps", .integer).notNull()
+            table.column("error_class", .text)
+            table.column("error_cause", .text)
+            table.column("parent_run_id", .text)
+            table.column("from_step", .integer)
+            table.column("mutation", .text)
+            table.column("created_at", .text).notNull()
+            table.column("started_at", .text)
+            table.column("finished_at", .text)
+            table.column("updated_at", .text).notNull()
+        }
+        try db.create(index: "runs_on_status", on: "runs", columns: ["status"])
+        try db.create(index: "runs_on_graph_id", on: "runs", columns: ["graph_id"])
+        try db.create(index: "runs_on_parent_run_id", on: "runs", columns: ["parent_run_id"])
+        try db.create(index: "runs_on_created_at", on: "runs", columns: ["created_at"])
+
+        try db.create(table: "checkpoints") { table in
+            table.column("run_id", .text).notNull().references("runs", onDelete: .cascade)
+            table.column("step", .integer).notNull()
+            table.column("branch_id", .text).notNull()
+            table.column("node", .text).notNull()
+            table.column("state", .text).notNull()
+            table.column("facts", .text).notNull()
+            table.column("next_action", .text).notNull()
+            table.column("output", .text).notNull()
+            table.column("input_hash", .text).notNull()
+            table.column("output_hash", .text).notNull()
+            table.column("graph_hash", .text).notNull()
+            table.column("rules_fired", .text).notNull()
+            table.column("effects", .text).notNull()
+            table.column("ts", .text).notNull()
+            table.primaryKey(["run_id", "step", "branch_id"])
+        }
+
+        try db.create(table: "events") { table in
+            table.column("run_id", .text).notNull().references("runs", onDelete: .cascade)
+            table.column("seq", .integer).notNull()
+            table.column("step", .integer)
+            table.column("type", .text).notNull()
+            table.column("ts", .text).notNull()
+            table.column("payload", .text).notNull()
+            table.primaryKey(["run_id", "seq"])
+        }
+    }
+
+    /// 002: the status history of runs and the durable queue the scheduler claims work from.
+    private static func createHistoryAndPendingRuns(_ db: Database) throws {
+        try db.create(table: "runs_history") { table in
+            table.autoIncrementedPrimaryKey("id")
+            table.column("run_id", .text).notNull().indexed().references("runs", onDelete: .cascade)
+            table.column("status", .text).notNull()
+            table.column("ts", .text).notNull()
+        }
+
+        try db.create(table: "pending_runs") { table in
+            table.primaryKey("id", .integer)
+            table.column("run_id", .text).notNull().unique()
+            table.column("graph_id", .text).notNull()
+            table.column("params", .text).notNull()
+            table.column("idempotency_key", .text).unique()
+            table.column("request_hash", .text)
+            table.column("enqueued_at", .text).notNull()
+            table.column("available_at", .text).notNull()
+            table.column("claimed_by", .text)
+            table.column("claimed_at", .text)
+            table.column("attempts", .integer).notNull().defaults(to: 0)
+        }
+        try db.create(index: "pending_runs_on_graph_id", on: "pending_runs", columns: ["graph_id"])
+        try db.create(index: "pending_runs_on_available_at", on: "pending_runs", columns: ["available_at"])
+    }
+}

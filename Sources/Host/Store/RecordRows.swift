@@ -1,0 +1,197 @@
+import Foundation
+import GRDB
+
+/// Column encodings shared by every table: JSON as canonical JSON text, dates as ISO-8601 UTC
+/// text with milliseconds (`2026-11-26T14:23:34.123Z`), which sorts in time order.
+enum ColumnCoding {
+    /// Canonical JSON text of `value`.
+    static func json(_ value: JSONValue) -> String { CanonicalJSON.encode(value) }
+
+    /// Parses a JSON column, reporting which run and column held bad text.
+    static func json(_ text: String, runId: String, column: String) throws(StoreError) -> JSONValue {
+        do {
+            return try JSONParser.parse(text)
+        } catch {
+            throw .corruptColumn(runId: runId, column: column, detail: "invalid JSON: \(error)")
+        }
+    }
+
+    /// `date` as `YYYY-MM-DDTHH:MM:SS.mmmZ`, rounded to the nearest millisecond.
+    static func timestamp(_ date: Date) -> String {
+        let totalMilliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        let (days, millisecondOfDay) = floorDivision(totalMilliseconds, 86_400_000)
+        let (year, month, day) = civilDate(daysSinceEpoch: days)
+        let second = millisecondOfDay / 1000
+        return String(
+            format: "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld.%03lldZ",
+            year, month, day, second / 3600, second / 60 % 60, second % 60, millisecondOfDay % 1000)
+    }
+
+    /// Parses the text written by ``timestamp(_:)``.
+    static func timestamp(_ text: String, runId: String, column: String) throws(StoreError) -> Date {
+        let digits = Array(text.utf8)
+        func number(_ range: Range<Int>) -> Int64? {
+            var value: Int64 = 0
+            for index in range {
+                let digit = digits[index]
+                guard digit >= UInt8(ascii: "0"), digit <= UInt8(ascii: "9") else { return nil }
+                value = value * 10 + Int64(digit - UInt8(ascii: "0"))
+            }
+            return value
+        }
+        let separators: [(Int, Character)] = [(4, "-"), (7, "-"), (10, "T"), (13, ":"), (16, ":"), (19, "."), (23, "Z")]
+        guard digits.count == 24,
+              separators.allSatisfy({ digits[$0.0] == $0.1.asciiValue }),
+              let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
+              let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19),
+              let millisecond = number(20..<23),
+              (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 60
+        else {
+            throw .corruptColumn(runId: runId, column: column, detail: "expected YYYY-MM-DDTHH:MM:SS.mmmZ, found \(text)")
+        }
+        let days = daysSinceEpoch(year: year, month: month, day: day)
+        let milliseconds = ((days * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + millisecond
+        return Date(timeIntervalSince1970: Double(milliseconds) / 1000)
+    }
+
+    /// Optional variant of ``timestamp(_:runId:column:)`` for nullable columns.
+    static func timestamp(_ text: String?, runId: String, column: String) throws(StoreError) -> Date? {
+        guard let text else { return nil }
+        return try timestamp(text, runId: runId, column: column) as Date
+    }
+
+    private static func floorDivision(_ value: Int64, _ divisor: Int64) -> (Int64, Int64) {
+        let remainder = ((value % divisor) + divisor) % divisor
+        return ((value - remainder) / divisor, remainder)
+    }
+
+    /// Proleptic Gregorian date of a day count since 1970-01-01 (H. Hinnant's `civil_from_days`).
+    private static func civilDate(daysSinceEpoch: Int64) -> (Int64, Int64, Int64) {
+        let shifted = daysSinceEpoch + 719_468
+        let era = floorDivision(shifted, 146_097).0
+        let dayOfEra = shifted - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+
+    /// Day count since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's `days_from_civil`).
+    private static func daysSinceEpoch(year: Int64, month: Int64, day: Int64) -> Int64 {
+        let adjustedYear = month <= 2 ? year - 1 : year
+        let era = floorDivision(adjustedYear, 400).0
+        let yearOfEra = adjustedYear - era * 400
+        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
+    }
+}
+
+extension RunRecord {
+    /// Column names of `runs`, in the order of ``databaseValues``.
+    static let columns = [
+        "run_id", "graph_id", "graph_hash", "graph_source", "graph_origin", "status", "inputs", "state",
+        "facts", "step_count", "next_action", "max_steps", "error_class", "error_cause", "parent_run_id",
+        "from_step", "mutation", "created_at", "started_at", "finished_at", "updated_at",
+    ]
+
+    /// The row's values, in the order of ``columns``.
+    var databaseValues: [(any DatabaseValueConvertible)?] {
+        [
+            runId, graphId, graphHash, graphSource, graphOrigin, status.rawValue, ColumnCoding.json(inputs),
+            ColumnCoding.json(state), ColumnCoding.json(facts), stepCount, ColumnCoding.json(nextAction), maxSteps,
+            errorClass, errorCause, parentRunId, fromStep, mutation.map(ColumnCoding.json),
+            ColumnCoding.timestamp(createdAt), startedAt.map(ColumnCoding.timestamp),
+            finishedAt.map(ColumnCoding.timestamp), ColumnCoding.timestamp(updatedAt),
+        ]
+    }
+
+    /// Decodes a `runs` row.
+    init(row: Row) throws(StoreError) {
+        let runId: String = row["run_id"]
+        func json(_ column: String) throws(StoreError) -> JSONValue {
+            try ColumnCoding.json(row[column], runId: runId, column: "runs.\(column)")
+        }
+        func date(_ column: String) throws(StoreError) -> Date? {
+            try ColumnCoding.timestamp(row[column] as String?, runId: runId, column: "runs.\(column)")
+        }
+        let statusText: String = row["status"]
+        guard let status = RunStatus(rawValue: statusText) else {
+            throw .corruptColumn(runId: runId, column: "runs.status", detail: "unknown status \(statusText)")
+        }
+        let mutationText: String? = row["mutation"]
+        self.init(
+            runId: runId, graphId: row["graph_id"], graphHash: row["graph_hash"], graphSource: row["graph_source"],
+            graphOrigin: row["graph_origin"], status: status, inputs: try json("inputs"), state: try json("state"),
+            facts: try json("facts"), stepCount: row["step_count"], nextAction: try json("next_action"),
+            maxSteps: row["max_steps"], errorClass: row["error_class"], errorCause: row["error_cause"],
+            parentRunId: row["parent_run_id"], fromStep: row["from_step"],
+            mutation: try mutationText.map { text throws(StoreError) in
+                try ColumnCoding.json(text, runId: runId, column: "runs.mutation")
+            },
+            createdAt: try ColumnCoding.timestamp(row["created_at"] as String, runId: runId, column: "runs.created_at"),
+            startedAt: try date("started_at"), finishedAt: try date("finished_at"),
+            updatedAt: try ColumnCoding.timestamp(row["updated_at"] as String, runId: runId, column: "runs.updated_at"))
+    }
+}
+
+extension CheckpointRecord {
+    /// Column names of `checkpoints`, in the order of ``databaseValues``.
+    static let columns = [
+        "run_id", "step", "branch_id", "node", "state", "facts", "next_action", "output", "input_hash",
+        "output_hash", "graph_hash", "rules_fired", "effects", "ts",
+    ]
+
+    /// The row's values, in the order of ``columns``.
+    var databaseValues: [(any DatabaseValueConvertible)?] {
+        [
+            runId, step, branchId, node, ColumnCoding.json(state), ColumnCoding.json(facts),
+            ColumnCoding.json(nextAction), ColumnCoding.json(output), inputHash, outputHash, graphHash,
+            ColumnCoding.json(.array(rulesFired.map(JSONValue.string))), ColumnCoding.json(effects),
+            ColumnCoding.timestamp(ts),
+        ]
+    }
+
+    /// Decodes a `checkpoints` row.
+    init(row: Row) throws(StoreError) {
+        let runId: String = row["run_id"]
+        let step: Int = row["step"]
+        func json(_ column: String) throws(StoreError) -> JSONValue {
+            try ColumnCoding.json(row[column], runId: runId, column: "checkpoints.\(column) (step \(step))")
+        }
+        let rules = try json("rules_fired")
+        guard let ruleIds = rules.arrayValue?.compactMap(\.stringValue), ruleIds.count == rules.arrayValue?.count else {
+            throw .corruptColumn(runId: runId, column: "checkpoints.rules_fired (step \(step))",
+                                 detail: "expected an array of rule ids, found \(rules.typeName)")
+        }
+        self.init(
+            runId: runId, step: step, branchId: row["branch_id"], node: row["node"], state: try json("state"),
+            facts: try json("facts"), nextAction: try json("next_action"), output: try json("output"),
+            inputHash: row["input_hash"], outputHash: row["output_hash"], graphHash: row["graph_hash"],
+            rulesFired: ruleIds, effects: try json("effects"),
+            ts: try ColumnCoding.timestamp(row["ts"] as String, runId: runId, column: "checkpoints.ts (step \(step))"))
+    }
+}
+
+extension EventRecord {
+    /// Decodes an `events` row.
+    init(row: Row) throws(StoreError) {
+        let runId: String = row["run_id"]
+        let seq: Int = row["seq"]
+        self.init(
+            runId: runId, seq: seq, step: row["step"], type: row["type"],
+            ts: try ColumnCoding.timestamp(row["ts"] as String, runId: runId, column: "events.ts (seq \(seq))"),
+            payload: try ColumnCoding.json(row["payload"], runId: runId, column: "events.payload (seq \(seq))"))
+    }
+}
+
+/// SQL and arguments for an `INSERT` of `values` into `columns` of `table`.
+func insertStatement(
+    table: String, columns: [String], values: [(any DatabaseValueConvertible)?]
+) -> (sql: String, arguments: StatementArguments) {
+    let placeholders = Array(repeating: "?", count: columns.count).joined(separator: ", ")
+    return ("INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES (\(placeholders))",
+            StatementArguments(values))
+}

@@ -1,0 +1,222 @@
+import Foundation
+import GRDB
+import Logging
+
+/// How hard SQLite works to keep a committed step on disk (DESIGN §7).
+public enum Durability: String, Sendable, CaseIterable {
+    /// `PRAGMA synchronous=NORMAL`: a power loss may lose the last commits, never corrupts (WAL).
+    case normal
+    /// `PRAGMA synchronous=FULL`: every commit is fsynced before it returns.
+    case full
+
+    var synchronousPragma: String {
+        switch self {
+        case .normal: "PRAGMA synchronous = NORMAL"
+        case .full: "PRAGMA synchronous = FULL"
+        }
+    }
+}
+
+/// The durable store of runs, checkpoints, events and status history: one SQLite file in WAL mode.
+///
+/// Several `RunStore`s (in one or several processes) may share a file; SQLite's locks and a 30 s
+/// busy timeout serialise their writes. Within one `RunStore`, every write goes through a single
+/// group committer: concurrent steps of many runs share one transaction, and each call still
+/// returns only after its own write is committed. Reads use the pool's concurrent readers and see
+/// the last committed writes.
+public final class RunStore: Sendable {
+    /// The database every command uses when no `--db` is given.
+    public static let defaultPath = "./.stargraph/stargraph.sqlite"
+
+    /// The database file path, as given to ``init(path:durability:createIfMissing:)``.
+    public let path: String
+    let pool: DatabasePool
+    let committer: GroupCommitter
+
+    /// Opens the database at `path` (WAL, 30 s busy timeout, foreign keys on) and applies pending
+    /// migrations.
+    ///
+    /// With `createIfMissing` (the default) a missing file and its parent folders are created.
+    /// With `createIfMissing: false` a missing file throws ``StoreError/databaseNotFound(_:)`` and
+    /// nothing is created (use it for `replay` and `inspect`).
+    /// - Throws: ``StoreError/cannotOpen(path:detail:)``, ``StoreError/migrationFailed(path:detail:)``
+    ///   or ``StoreError/schemaTooNew(path:unknownMigrations:)``.
+    public init(path: String, durability: Durability = .normal, createIfMissing: Bool = true) throws {
+        let logger = Logger(label: "stargraph.store")
+        self.path = path
+        let fileURL = URL(fileURLWithPath: path)
+        if !FileManager.default.fileExists(atPath: fileURL.path) {
+            guard createIfMissing else { throw StoreError.databaseNotFound(path) }
+            do {
+                try FileManager.default.createDirectory(
+                    at: fileURL.deletingLastPathComponent(), withIntermediateDirectories: true)
+            } catch {
+                throw StoreError.cannotOpen(path: path, detail: "cannot create its folder: \(error.localizedDescription)")
+            }
+        }
+
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(30)
+        configuration.foreignKeysEnabled = true
+        configuration.label = "stargraph.store"
+        configuration.prepareDatabase { db in
+            try db.execute(sql: durability.synchronousPragma)
+        }
+        do {
+            pool = try DatabasePool(path: fileURL.path, configuration: configuration)
+            // GRDB sets `synchronous = NORMAL` on the writer after `prepareDatabase` when it
+            // enables WAL, so the durability pragma is applied again here.
+            try pool.writeWithoutTransaction { db in try db.execute(sql: durability.synchronousPragma) }
+        } catch {
+            throw StoreError.cannotOpen(path: path, detail: String(describing: error))
+        }
+        try StoreMigrations.migrate(pool, path: path, logger: logger)
+        committer = GroupCommitter(pool: pool, path: path)
+    }
+
+    /// Waits for queued writes to commit, then closes the database. Later calls throw
+    /// ``StoreError/closed(path:)`` (writes) or a database error (reads).
+    public func close() async throws {
+        await committer.close()
+        do {
+            try pool.close()
+        } catch {
+            throw StoreError.wrapping(error, operation: "closing \(path)")
+        }
+    }
+
+    // MARK: - Writes (group-committed)
+
+    /// Inserts a new run row, its `events` (seq assigned from 1) and a `runs_history` row.
+    ///
+    /// Events are stored under `run.runId`; their own `runId` and `seq` are ignored.
+    /// - Throws: ``StoreError/runAlreadyExists(_:)`` when the run id is taken.
+    public func insertRun(_ run: RunRecord, events: [EventRecord]) async throws {
+        try await write("inserting run \(run.runId)") { db in
+            let insert = insertStatement(table: "runs", columns: RunRecord.columns, values: run.databaseValues)
+            do {
+                try db.execute(sql: insert.sql, arguments: insert.arguments)
+            } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
+                throw StoreError.runAlreadyExists(run.runId)
+            }
+            try Self.appendHistory(db, runId: run.runId, status: run.status, ts: run.updatedAt)
+            try Self.appendEvents(db, runId: run.runId, events: events)
+        }
+    }
+
+    /// Commits one step: inserts `checkpoint`, replaces the run row with `run`, appends `events`
+    /// (seq assigned) and a `runs_history` row when the status changed — all or nothing.
+    ///
+    /// Returns only after the transaction holding the step has committed.
+    /// - Throws: ``StoreError/stepAlreadyCommitted(runId:step:)`` when (run, step, branch) exists
+    ///   (nothing is changed then), ``StoreError/runNotFound(_:)``,
+    ///   ``StoreError/mismatchedRunIds(checkpointRunId:runId:)``.
+    public func commitStep(_ checkpoint: CheckpointRecord, run: RunRecord, events: [EventRecord]) async throws {
+        guard checkpoint.runId == run.runId else {
+            throw StoreError.mismatchedRunIds(checkpointRunId: checkpoint.runId, runId: run.runId)
+        }
+        try await write("committing step \(checkpoint.step) of run \(run.runId)") { db in
+            let previousStatus = try Self.currentStatus(db, runId: run.runId)
+            let insert = insertStatement(
+                table: "checkpoints", columns: CheckpointRecord.columns, values: checkpoint.databaseValues)
+            do {
+                try db.execute(sql: insert.sql, arguments: insert.arguments)
+            } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
+                throw StoreError.stepAlreadyCommitted(runId: checkpoint.runId, step: checkpoint.step)
+            }
+            try Self.replaceRun(db, run, previousStatus: previousStatus, events: events)
+        }
+    }
+
+    /// Replaces the run row with `run` (a status change without a step: failed, awaiting_input,
+    /// cancelled…), appends `events` and a `runs_history` row when the status changed.
+    /// - Throws: ``StoreError/runNotFound(_:)``.
+    public func updateRun(_ run: RunRecord, events: [EventRecord]) async throws {
+        try await write("updating run \(run.runId)") { db in
+            let previousStatus = try Self.currentStatus(db, runId: run.runId)
+            try Self.replaceRun(db, run, previousStatus: previousStatus, events: events)
+        }
+    }
+
+    /// Atomically moves a run whose status is one of `from` to `to` (compare-and-set).
+    ///
+    /// On success it sets `updated_at`, `started_at` (when moving to `running` for the first time),
+    /// `finished_at` (when `to` is terminal), the error fields when given (non-nil values replace,
+    /// nil keeps), and appends a `runs_history` row.
+    /// - Returns: `false`, changing nothing, when the current status is not in `from`.
+    /// - Throws: ``StoreError/runNotFound(_:)``.
+    public func transitionStatus(
+        runId: String, from: Set<RunStatus>, to: RunStatus, errorClass: String? = nil, errorCause: String? = nil
+    ) async throws -> Bool {
+        try await write("moving run \(runId) to \(to.rawValue)") { db in
+            guard from.contains(try Self.currentStatus(db, runId: runId)) else { return false }
+            let now = ColumnCoding.timestamp(Date())
+            try db.execute(
+                sql: """
+                    UPDATE runs SET status = ?, updated_at = ?,
+                        error_class = COALESCE(?, error_class), error_cause = COALESCE(?, error_cause),
+                        started_at = CASE WHEN ? THEN COALESCE(started_at, ?) ELSE started_at END,
+                        finished_at = CASE WHEN ? THEN ? ELSE finished_at END
+                    WHERE run_id = ?
+                    """,
+                arguments: [to.rawValue, now, errorClass, errorCause, to == .running, now, to.isTerminal, now, runId])
+            try db.execute(
+                sql: "INSERT INTO runs_history (run_id, status, ts) VALUES (?, ?, ?)",
+                arguments: [runId, to.rawValue, now])
+            return true
+        }
+    }
+
+    // MARK: - Write helpers
+
+    /// Submits `work` to the group committer, turning any failure into a ``StoreError``.
+    private func write<T: Sendable>(
+        _ operation: String, _ work: @escaping @Sendable (Database) throws -> T
+    ) async throws -> T {
+        do {
+            return try await committer.submit(work)
+        } catch {
+            throw StoreError.wrapping(error, operation: operation)
+        }
+    }
+
+    private static func currentStatus(_ db: Database, runId: String) throws -> RunStatus {
+        guard let text = try String.fetchOne(db, sql: "SELECT status FROM runs WHERE run_id = ?", arguments: [runId])
+        else { throw StoreError.runNotFound(runId) }
+        guard let status = RunStatus(rawValue: text) else {
+            throw StoreError.corruptColumn(runId: runId, column: "runs.status", detail: "unknown status \(text)")
+        }
+        return status
+    }
+
+    private static func replaceRun(_ db: Database, _ run: RunRecord, previousStatus: RunStatus, events: [EventRecord]) throws {
+        let assignments = RunRecord.columns.dropFirst().map { "\($0) = ?" }.joined(separator: ", ")
+        var arguments = StatementArguments(Array(run.databaseValues.dropFirst()))
+        arguments += [run.runId]
+        try db.execute(sql: "UPDATE runs SET \(assignments) WHERE run_id = ?", arguments: arguments)
+        if run.status != previousStatus {
+            try appendHistory(db, runId: run.runId, status: run.status, ts: run.updatedAt)
+        }
+        try appendEvents(db, runId: run.runId, events: events)
+    }
+
+    private static func appendHistory(_ db: Database, runId: String, status: RunStatus, ts: Date) throws {
+        try db.execute(
+            sql: "INSERT INTO runs_history (run_id, status, ts) VALUES (?, ?, ?)",
+            arguments: [runId, status.rawValue, ColumnCoding.timestamp(ts)])
+    }
+
+    private static func appendEvents(_ db: Database, runId: String, events: [EventRecord]) throws {
+        guard !events.isEmpty else { return }
+        let lastSeq = try Int.fetchOne(
+            db, sql: "SELECT COALESCE(MAX(seq), 0) FROM events WHERE run_id = ?", arguments: [runId]) ?? 0
+        let statement = try db.cachedStatement(
+            sql: "INSERT INTO events (run_id, seq, step, type, ts, payload) VALUES (?, ?, ?, ?, ?, ?)")
+        for (offset, event) in events.enumerated() {
+            try statement.execute(arguments: [
+                runId, lastSeq + offset + 1, event.step, event.type,
+                ColumnCoding.timestamp(event.ts), ColumnCoding.json(event.payload),
+            ])
+        }
+    }
+}

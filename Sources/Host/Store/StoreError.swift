@@ -1,0 +1,70 @@
+import GRDB
+
+/// An error from ``RunStore``. Every message names what went wrong and what to change.
+public enum StoreError: Error, CustomStringConvertible {
+    /// The database file does not exist and the caller asked not to create it.
+    case databaseNotFound(String)
+    /// The database could not be opened or its folder could not be created.
+    case cannotOpen(path: String, detail: String)
+    /// Applying the schema migrations failed.
+    case migrationFailed(path: String, detail: String)
+    /// The database was migrated by a newer stargraph that added migrations this build does not know.
+    case schemaTooNew(path: String, unknownMigrations: [String])
+    /// A checkpoint for this (run, step, branch) is already committed; steps are write-once.
+    case stepAlreadyCommitted(runId: String, step: Int)
+    /// No run with this id exists in the database.
+    case runNotFound(String)
+    /// `insertRun` was called with a run id that is already stored.
+    case runAlreadyExists(String)
+    /// A `commitStep` checkpoint belongs to another run than the run row it is committed with.
+    case mismatchedRunIds(checkpointRunId: String, runId: String)
+    /// A stored column could not be decoded (bad JSON, bad date, unknown status).
+    case corruptColumn(runId: String, column: String, detail: String)
+    /// The store was closed with ``RunStore/close()``; no more writes are accepted.
+    case closed(path: String)
+    /// SQLite reported an error while doing `operation`.
+    case database(operation: String, detail: String)
+
+    public var description: String {
+        switch self {
+        case .databaseNotFound(let path):
+            return "no stargraph database at \(path): pass the --db path of an existing database, "
+                + "or run a graph first to create it"
+        case .cannotOpen(let path, let detail):
+            return "cannot open the stargraph database at \(path): \(detail); "
+                + "check that the path is a writable SQLite file (or does not exist yet) and its folder is writable"
+        case .migrationFailed(let path, let detail):
+            return "cannot migrate the stargraph database at \(path): \(detail); "
+                + "make sure no other program holds a long write lock on it, then retry"
+        case .schemaTooNew(let path, let unknown):
+            return "the stargraph database at \(path) was migrated by a newer stargraph "
+                + "(unknown migrations: \(unknown.joined(separator: ", "))); upgrade stargraph or use another --db"
+        case .stepAlreadyCommitted(let runId, let step):
+            return "step \(step) of run \(runId) is already committed; a step is written once — "
+                + "resume from the run's step_count instead of re-running the step"
+        case .runNotFound(let runId):
+            return "no run \(runId) in this database; list runs with `stargraph inspect` or check the --db path"
+        case .runAlreadyExists(let runId):
+            return "run \(runId) already exists; generate a fresh run id for a new run"
+        case .mismatchedRunIds(let checkpointRunId, let runId):
+            return "checkpoint of run \(checkpointRunId) committed together with run row \(runId); "
+                + "commit a checkpoint with its own run's row"
+        case .corruptColumn(let runId, let column, let detail):
+            return "stored column \(column) of run \(runId) is corrupt (\(detail)); "
+                + "the database was edited outside stargraph — restore it from a backup or delete that run"
+        case .closed(let path):
+            return "the stargraph database at \(path) is closed; open a new RunStore to keep writing"
+        case .database(let operation, let detail):
+            return "database error while \(operation): \(detail)"
+        }
+    }
+
+    /// Passes a `StoreError` through and wraps anything else (usually a GRDB `DatabaseError`).
+    static func wrapping(_ error: any Error, operation: String) -> StoreError {
+        if let storeError = error as? StoreError { return storeError }
+        if let databaseError = error as? DatabaseError {
+            return .database(operation: operation, detail: databaseError.description)
+        }
+        return .database(operation: operation, detail: String(describing: error))
+    }
+}

@@ -1,0 +1,77 @@
+// Engine benchmarks (DESIGN §5/§7 targets). Prints figures; asserts nothing.
+import Foundation
+import GRDBSQLite
+import StargraphHost
+
+let examples = URL(fileURLWithPath: CommandLine.arguments.count > 1 ? CommandLine.arguments[1] : "examples")
+let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("sg-bench-\(UUID().uuidString)")
+try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+defer { try? FileManager.default.removeItem(at: scratch) }
+
+func seconds(_ body: () async throws -> Void) async rethrows -> Double {
+    let start = DispatchTime.now().uptimeNanoseconds
+    try await body()
+    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+}
+
+// 1. pipeline.yaml in-process with durable checkpoints.
+var options = StargraphRuntime.Options()
+options.databasePath = scratch.appendingPathComponent("bench.sqlite").path
+let runtime = try StargraphRuntime(options: options)
+let graph = try runtime.compiler.compile(path: examples.appendingPathComponent("pipeline.yaml").path)
+let steps = graph.ir.nodes.count
+for _ in 0..<20 {  // warm-up
+    let run = try await runtime.engine.createRun(graph, inputs: ["message": "warm"])
+    _ = try await runtime.engine.execute(runId: run.runId)
+}
+let serialRuns = 300
+let serialTime = try await seconds {
+    for index in 0..<serialRuns {
+        let run = try await runtime.engine.createRun(graph, inputs: ["message": .string("m\(index)")])
+        _ = try await runtime.engine.execute(runId: run.runId)
+    }
+}
+let concurrentRuns = 2000
+let concurrentTime = try await seconds {
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        for index in 0..<concurrentRuns {
+            if index >= 64 { try await group.next() }
+            group.addTask {
+                let run = try await runtime.engine.createRun(graph, inputs: ["message": .string("c\(index)")])
+                _ = try await runtime.engine.execute(runId: run.runId)
+            }
+        }
+        try await group.waitForAll()
+    }
+}
+let serialStep = serialTime / Double(serialRuns * steps)
+print(String(format: "pipeline.yaml serial:     %8.0f steps/s  (%.1f µs/step, %d runs)", 1 / serialStep, serialStep * 1e6, serialRuns))
+print(String(format: "pipeline.yaml 64 at once: %8.0f steps/s  (%d runs, group commit)", Double(concurrentRuns * steps) / concurrentTime, concurrentRuns))
+
+// 2. A raw SQLite insert-and-commit of an equal row, same process, same pragmas.
+let sample = try runtime.store.checkpoints(runId: runtime.store.listRuns(limit: 1).runs[0].runId)[1]
+var db: OpaquePointer?
+sqlite3_open(scratch.appendingPathComponent("raw.sqlite").path, &db)
+sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; CREATE TABLE c(run_id TEXT, step INT, branch_id TEXT, node TEXT, state TEXT, facts TEXT, next_action TEXT, output TEXT, input_hash TEXT, output_hash TEXT, graph_hash TEXT, rules_fired TEXT, effects TEXT, ts TEXT, PRIMARY KEY(run_id, step, branch_id))", nil, nil, nil)
+var insert: OpaquePointer?
+sqlite3_prepare_v2(db, "INSERT INTO c VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &insert, nil)
+let texts = [sample.runId, "", "main", sample.node, CanonicalJSON.encode(sample.state), CanonicalJSON.encode(sample.facts),
+             CanonicalJSON.encode(sample.nextAction), CanonicalJSON.encode(sample.output), sample.inputHash, sample.outputHash,
+             sample.graphHash, "[\"r-b-to-c\"]", "[]", Timestamps.format(sample.ts)]
+let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+let rawRows = 5000
+let rawTime = await seconds {
+    for row in 0..<rawRows {
+        for (index, text) in texts.enumerated() where index != 1 {
+            sqlite3_bind_text(insert, Int32(index + 1), text, -1, transient)
+        }
+        sqlite3_bind_int64(insert, 2, Int64(row))
+        sqlite3_step(insert)
+        sqlite3_reset(insert)
+    }
+}
+sqlite3_finalize(insert)
+sqlite3_close(db)
+let rawPerRow = rawTime / Double(rawRows)
+print(String(format: "raw SQLite insert+commit: %8.1f µs/row", rawPerRow * 1e6))
+print(String(format: "engine step / raw insert: %8.2f  (target ≤ 2.0)", serialStep / rawPerRow))

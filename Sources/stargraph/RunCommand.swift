@@ -1,0 +1,118 @@
+import ArgumentParser
+import Foundation
+import StargraphHost
+
+/// `stargraph run GRAPH`: runs a graph to the end, one checkpoint per step.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a graph, checkpointing every step.",
+        discussion: "The last stdout line is always `run_id=<id> status=<status>`. Exit 0 done, 1 failed, 2 usage error, 3 awaiting input or paused.")
+
+    @Argument(help: "Graph YAML file.")
+    var graph: String
+
+    @Option(parsing: .upToNextOption, help: "Initial state as key=value (coerced by the state_schema type).")
+    var inputs: [String] = []
+
+    @Option(help: "SQLite database for the checkpoints (default: \(RunStore.defaultPath)).")
+    var checkpoint: String = RunStore.defaultPath
+
+    @Option(name: .customLong("log-file"), help: "Append run events to this hash-chained JSONL audit log.")
+    var logFile: String?
+
+    @Flag(help: "Print only the final run_id line.")
+    var noSummary = false
+
+    @Flag(help: "Print the run summary as JSON.")
+    var json = false
+
+    @Option(help: "Fail the run after this many steps (default: the graph's max_steps, else 10000).")
+    var maxSteps: Int?
+
+    @Option(help: "normal (synchronous=NORMAL) or full (fsync every commit).")
+    var durability: Durability = .normal
+
+    func validate() throws {
+        if let maxSteps, maxSteps < 1 { throw ValidationError("--max-steps must be at least 1") }
+    }
+
+    func run() async throws {
+        var options = StargraphRuntime.Options()
+        options.databasePath = checkpoint
+        options.durability = durability
+        options.auditLogPath = logFile
+        let runtime = try StargraphRuntime(options: options)
+        let progress = isatty(STDERR_FILENO) != 0 ? ProgressPrinter() : nil
+        let run = try await runtime.run(graphPath: graph, inputs: inputs, maxSteps: maxSteps, observer: progress)
+        if json {
+            print(CanonicalJSON.encode(RunSummary(run).json))
+        } else if !noSummary {
+            try SummaryPrinter(store: runtime.store).print(run)
+        }
+        print("run_id=\(run.runId) status=\(run.status.rawValue)")
+        throw ExitCode(CLIFailure.code(for: run.status))
+    }
+}
+
+/// `stargraph resume RUN_ID`: continues a paused, interrupted or killed run.
+struct ResumeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "resume",
+        abstract: "Continue a paused, input-waiting or interrupted run from its last checkpoint.")
+
+    @Argument(help: "The run id (run-…).")
+    var runId: String
+
+    @OptionGroup var database: DatabaseOptions
+
+    @Option(help: "JSON object answering the run's interrupt (applied as a state patch).")
+    var response: String?
+
+    @Option(name: .customLong("log-file"), help: "Append run events to this audit log.")
+    var logFile: String?
+
+    @Flag(help: "Print only the final run_id line.")
+    var noSummary = false
+
+    func run() async throws {
+        let answer: JSONValue?
+        do {
+            answer = try response.map { try JSONParser.parse($0) }
+        } catch {
+            throw UsageError(message: "--response is not valid JSON: \(error)")
+        }
+        let runtime = try database.runtime(auditLog: logFile)
+        let progress = isatty(STDERR_FILENO) != 0 ? ProgressPrinter() : nil
+        let run = try await runtime.engine.resume(runId: runId, response: answer, observer: progress)
+        if !noSummary { try SummaryPrinter(store: runtime.store).print(run) }
+        print("run_id=\(run.runId) status=\(run.status.rawValue)")
+        throw ExitCode(CLIFailure.code(for: run.status))
+    }
+}
+
+/// Prints one progress line per committed step (stderr, terminals only).
+struct ProgressPrinter: RunObserver {
+    func stepCommitted(_ checkpoint: CheckpointRecord, run: RunRecord) {
+        printError("  step \(checkpoint.step)  \(checkpoint.node)  → \(RunTimeline.describe(checkpoint.nextAction))")
+    }
+}
+
+/// Prints the human summary of a finished (or waiting) run.
+struct SummaryPrinter {
+    let store: RunStore
+
+    func print(_ run: RunRecord) throws {
+        let nodes = try store.checkpoints(runId: run.runId).map(\.node)
+        Swift.print("graph   \(run.graphId) \(run.graphHash)")
+        Swift.print("status  \(run.status.rawValue)")
+        Swift.print("steps   \(nodes.count): \(nodes.joined(separator: " → "))")
+        Swift.print("state   \(CanonicalJSON.encode(run.state))")
+        if let errorClass = run.errorClass {
+            Swift.print("error   \(errorClass): \(run.errorCause ?? "")")
+        }
+        if run.status == .awaitingInput, let prompt = run.nextAction["decision"]?["prompt"]?.stringValue {
+            Swift.print("input   \(prompt) — answer with: stargraph resume \(run.runId) --response '{...}'")
+        }
+    }
+}

@@ -1,0 +1,109 @@
+import ArgumentParser
+import Foundation
+import Logging
+import StargraphHost
+
+/// The `stargraph` command: a thin adapter over the StargraphHost library.
+@main
+struct Stargraph: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stargraph",
+        abstract: "Run, inspect and serve stateful, rule-routed graphs.",
+        subcommands: [
+            RunCommand.self, ResumeCommand.self, ValidateCommand.self, InspectCommand.self,
+            VerifyAuditCommand.self,
+        ])
+
+    /// Parses, runs, and maps every failure to the documented exit codes: 2 for usage
+    /// errors and bad input, 1 for other failures.
+    static func main() async {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            let level = ProcessInfo.processInfo.environment["STARGRAPH_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:))
+            handler.logLevel = level ?? .warning
+            return handler
+        }
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            Foundation.exit(report(error))
+        }
+    }
+
+    private static func report(_ error: Error) -> Int32 {
+        if let exit = error as? ExitCode { return exit.rawValue }
+        if let usage = CLIFailure.usageMessage(for: error) {
+            FileHandle.standardError.write(Data("error: \(usage)\n".utf8))
+            return CLIFailure.usage
+        }
+        let code = exitCode(for: error)
+        let message = fullMessage(for: error)
+        if code == .success {
+            print(message)
+            return 0
+        }
+        FileHandle.standardError.write(Data((message.isEmpty ? "" : message + "\n").utf8))
+        return code == .validationFailure ? CLIFailure.usage : code.rawValue
+    }
+}
+
+/// Exit codes and the mapping of library errors onto them.
+enum CLIFailure {
+    static let done: Int32 = 0
+    static let failed: Int32 = 1
+    static let usage: Int32 = 2
+    static let waiting: Int32 = 3
+
+    /// The message for errors that are the caller's to fix (exit 2), `nil` for others.
+    static func usageMessage(for error: Error) -> String? {
+        switch error {
+        case let error as GraphCompileError: return error.description
+        case let error as InputError: return error.description
+        case let error as EngineError: return error.description
+        case let error as StoreError: return error.description
+        case let error as UsageError: return error.message
+        default: return nil
+        }
+    }
+
+    /// The exit code for a run's final status.
+    static func code(for status: RunStatus) -> Int32 {
+        switch status {
+        case .done: done
+        case .awaitingInput, .paused: waiting
+        default: failed
+        }
+    }
+}
+
+/// A usage error found after parsing (exit 2).
+struct UsageError: Error {
+    let message: String
+}
+
+extension Durability: ExpressibleByArgument {}
+
+/// Options every command that touches a database shares.
+struct DatabaseOptions: ParsableArguments {
+    @Option(name: .customLong("db"), help: "SQLite database (default: \(RunStore.defaultPath)).")
+    var database: String = RunStore.defaultPath
+
+    func runtime(create: Bool = false, durability: Durability = .normal, auditLog: String? = nil) throws -> StargraphRuntime {
+        var options = StargraphRuntime.Options()
+        options.databasePath = database
+        options.createDatabase = create
+        options.durability = durability
+        options.auditLogPath = auditLog
+        return try StargraphRuntime(options: options)
+    }
+}
+
+/// Writes text to standard error.
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}

@@ -1,0 +1,41 @@
+import Foundation
+@testable import StargraphHost
+
+/// A runtime on a fresh temporary database, for engine tests.
+struct EngineHarness {
+    let runtime: StargraphRuntime
+    let directory: URL
+
+    init(auditLog: Bool = false) throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("sg-engine-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        var options = StargraphRuntime.Options()
+        options.databasePath = directory.appendingPathComponent("runs.sqlite").path
+        options.auditLogPath = auditLog ? directory.appendingPathComponent("audit.jsonl").path : nil
+        runtime = try StargraphRuntime(options: options)
+    }
+
+    var engine: RunEngine { runtime.engine }
+    var store: RunStore { runtime.store }
+
+    func compile(_ yaml: String) throws -> CompiledGraph {
+        try runtime.compiler.compile(text: yaml, sourceName: "test.yaml")
+    }
+
+    /// Runs `yaml` with `inputs` to the end.
+    func run(_ yaml: String, inputs: [String: JSONValue] = [:], maxSteps: Int? = nil) async throws -> RunRecord {
+        let graph = try compile(yaml)
+        let run = try await engine.createRun(graph, inputs: inputs, maxSteps: maxSteps)
+        return try await engine.execute(runId: run.runId)
+    }
+
+    func nodes(_ run: RunRecord) throws -> [String] {
+        try store.checkpoints(runId: run.runId).map(\.node)
+    }
+
+    static func fixture(_ name: String) throws -> String {
+        let url = Bundle.module.url(forResource: "Fixtures", withExtension: nil)!
+            .appendingPathComponent("graphs").appendingPathComponent(name)
+        return try String(contentsOf: url, encoding: .utf8)
+    }
+}

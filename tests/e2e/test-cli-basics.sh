@@ -1,0 +1,42 @@
+# The CLI's contract: last stdout line, exit codes, validation, inspect, HITL resume.
+set -u
+source "$(dirname "$0")/lib.sh"
+sg="$STARGRAPH"
+
+out=$("$sg" run "$EXAMPLES/hello.yaml" --inputs message=hello); rc=$?
+expect_eq "$rc" 0 "hello exit code"
+expect_eq "$(echo "$out" | tail -1 | sed 's/run_id=run-[0-9a-f-]*/run_id=X/')" "run_id=X status=done" "hello last line"
+[ -f .stargraph/stargraph.sqlite ] || fail "default database was not created"
+
+run_id=$(echo "$out" | run_id_of)
+steps=$("$sg" inspect "$run_id" --json | jq -r '[.steps[].node] | join(",")')
+expect_eq "$steps" "node_a,node_b" "hello steps"
+expect_eq "$("$sg" inspect "$run_id" --step 0 --json | jq -r '.state.message')" "hello" "message at step 0"
+
+"$sg" run "$EXAMPLES/hello.yaml" --inputs nosuch=1 >/dev/null 2>err.txt; rc=$?
+expect_eq "$rc" 2 "unknown input exit code"
+grep -q "unknown input 'nosuch'" err.txt || fail "unknown input message: $(cat err.txt)"
+
+printf 'ir_version: "1.0.0"\nid: x\nnodes:\n  - id: a\n    kind: nope\n' > bad.yaml
+"$sg" validate bad.yaml 2>err.txt; rc=$?
+expect_eq "$rc" 2 "validate bad exit code"
+grep -q "bad.yaml:5:" err.txt || fail "validate message lacks file:line: $(cat err.txt)"
+"$sg" validate "$EXAMPLES/hello.yaml" | grep -qE '^ok run:hello sha256:[0-9a-f]{64}$' || fail "validate ok line"
+
+out=$("$sg" run "$EXAMPLES/hitl-graph.yaml" --inputs message=hello --no-summary); rc=$?
+expect_eq "$rc" 3 "hitl exit code"
+hitl=$(echo "$out" | run_id_of)
+expect_eq "$(echo "$out" | tail -1 | awk '{print $2}')" "status=awaiting_input" "hitl status"
+"$sg" resume "$hitl" --response '{"reply": 42}' >/dev/null 2>err.txt; rc=$?
+expect_eq "$rc" 2 "bad response exit code"
+out=$("$sg" resume "$hitl" --response '{"reply": "blue"}' --no-summary); rc=$?
+expect_eq "$rc" 0 "resume exit code"
+expect_eq "$(echo "$out" | tail -1 | awk '{print $2}')" "status=done" "hitl after response"
+expect_eq "$("$sg" inspect "$hitl" --json | jq -r '[.steps[].node] | join(",")')" "pre,post" "hitl steps"
+expect_eq "$("$sg" inspect "$hitl" --json | jq -r '.state.reply')" "blue" "reply in state"
+
+"$sg" inspect run-does-not-exist --db nowhere.sqlite >/dev/null 2>err.txt; rc=$?
+expect_eq "$rc" 2 "inspect on missing db"
+[ -e nowhere.sqlite ] && fail "inspect created a database"
+"$sg" run --bogus-flag >/dev/null 2>&1; expect_eq "$?" 2 "usage error exit code"
+exit 0
