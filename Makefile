@@ -38,3 +38,13 @@ bench: deps
 	$(SWIFT) build -c release --product stargraph
 	.build/release/stargraph-bench
 	bash scripts/bench-cold-start.sh $(RELEASE_BIN)
+
+.PHONY: bench-serve fuzz
+
+# Server benchmark (release build): runs/s over 8 keep-alive connections, POST latency, RSS.
+bench-serve: deps
+	bash scripts/bench-serve.sh
+
+# Schemathesis against the live server's /openapi.json (not part of `make test`).
+fuzz: deps
+	bash scripts/fuzz-api.sh

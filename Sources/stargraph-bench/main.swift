@@ -21,14 +21,12 @@ let runtime = try StargraphRuntime(options: options)
 let graph = try runtime.compiler.compile(path: examples.appendingPathComponent("pipeline.yaml").path)
 let steps = graph.ir.nodes.count
 for _ in 0..<20 {  // warm-up
-    let run = try await runtime.engine.createRun(graph, inputs: ["message": "warm"])
-    _ = try await runtime.engine.execute(runId: run.runId)
+    _ = try await runtime.engine.start(graph, inputs: ["message": "warm"])
 }
 let serialRuns = 300
 let serialTime = try await seconds {
     for index in 0..<serialRuns {
-        let run = try await runtime.engine.createRun(graph, inputs: ["message": .string("m\(index)")])
-        _ = try await runtime.engine.execute(runId: run.runId)
+        _ = try await runtime.engine.start(graph, inputs: ["message": .string("m\(index)")])
     }
 }
 let concurrentRuns = 2000
@@ -37,8 +35,7 @@ let concurrentTime = try await seconds {
         for index in 0..<concurrentRuns {
             if index >= 64 { try await group.next() }
             group.addTask {
-                let run = try await runtime.engine.createRun(graph, inputs: ["message": .string("c\(index)")])
-                _ = try await runtime.engine.execute(runId: run.runId)
+                _ = try await runtime.engine.start(graph, inputs: ["message": .string("c\(index)")])
             }
         }
         try await group.waitForAll()
@@ -75,3 +72,6 @@ sqlite3_close(db)
 let rawPerRow = rawTime / Double(rawRows)
 print(String(format: "raw SQLite insert+commit: %8.1f µs/row", rawPerRow * 1e6))
 print(String(format: "engine step / raw insert: %8.2f  (target ≤ 2.0)", serialStep / rawPerRow))
+
+// 3. One plugin node call through the C ABI minus the same node in-process (DESIGN §6).
+try await PluginInvokeBench.run(manifestPath: examples.appendingPathComponent("../manifests/default.yaml").standardizedFileURL.path)

@@ -48,9 +48,16 @@ struct InspectCommand: ParsableCommand {
     @Flag(help: "Print JSON instead of text.")
     var json = false
 
+    @Option(help: "Print the RunDiff of this other run (of the same graph) against RUN_ID, as canonical JSON.")
+    var diff: String?
+
     func run() throws {
         let runtime = try database.runtime()
         guard let run = try runtime.store.run(runId) else { throw EngineError.runNotFound(runId) }
+        if let other = diff {
+            print(CanonicalJSON.encode(try Counterfactuals(engine: runtime.engine).diff(base: runId, other: other).json))
+            return
+        }
         if let step {
             guard let checkpoint = try runtime.store.checkpoint(runId: runId, step: step) else {
                 throw UsageError(message: "run \(runId) has no step \(step); it has steps 0..<\(run.stepCount)")
@@ -58,9 +65,7 @@ struct InspectCommand: ParsableCommand {
             printStep(checkpoint)
             return
         }
-        let graph = try runtime.engine.compiledGraph(for: run)
-        let initial = RunInputs.initialState(schema: graph.ir.stateSchema, inputs: run.inputs.objectValue ?? [:])
-        let timeline = RunTimeline(run: run, checkpoints: try runtime.store.checkpoints(runId: runId), initialState: initial)
+        let timeline = try RunTimeline.load(run, engine: runtime.engine)
         if json {
             print(PrettyJSON.encode(timeline.json))
             return
@@ -69,6 +74,7 @@ struct InspectCommand: ParsableCommand {
         print("graph   \(run.graphId)  \(run.graphHash)")
         if let parent = run.parentRunId {
             print("parent  \(parent)  forked at step \(run.fromStep.map(String.init) ?? "?")")
+            print("mutation \(CanonicalJSON.encode(run.mutation ?? .null))")
         }
         if let errorClass = run.errorClass { print("error   \(errorClass): \(run.errorCause ?? "")") }
         let rows = timeline.entries.map { entry in

@@ -9,8 +9,10 @@ struct RunCommand: AsyncParsableCommand {
         abstract: "Run a graph, checkpointing every step.",
         discussion: "The last stdout line is always `run_id=<id> status=<status>`. Exit 0 done, 1 failed, 2 usage error, 3 awaiting input or paused.")
 
-    @Argument(help: "Graph YAML file.")
+    @Argument(help: "Graph YAML file, or the id of a graph the manifest registers (see `stargraph graphs`).")
     var graph: String
+
+    @OptionGroup var manifest: ManifestOptions
 
     @Option(parsing: .upToNextOption, help: "Initial state as key=value (coerced by the state_schema type).")
     var inputs: [String] = []
@@ -42,7 +44,9 @@ struct RunCommand: AsyncParsableCommand {
         options.databasePath = checkpoint
         options.durability = durability
         options.auditLogPath = logFile
-        let runtime = try StargraphRuntime(options: options)
+        options.manifestPath = manifest.path
+        let runtime = try ManifestOptions.usageErrors { try StargraphRuntime(options: options) }
+        defer { runtime.close() }
         let progress = isatty(STDERR_FILENO) != 0 ? ProgressPrinter() : nil
         let run = try await runtime.run(graphPath: graph, inputs: inputs, maxSteps: maxSteps, observer: progress)
         if json {
@@ -66,6 +70,8 @@ struct ResumeCommand: AsyncParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
 
+    @OptionGroup var manifest: ManifestOptions
+
     @Option(help: "JSON object answering the run's interrupt (applied as a state patch).")
     var response: String?
 
@@ -82,7 +88,13 @@ struct ResumeCommand: AsyncParsableCommand {
         } catch {
             throw UsageError(message: "--response is not valid JSON: \(error)")
         }
-        let runtime = try database.runtime(auditLog: logFile)
+        var options = StargraphRuntime.Options()
+        options.databasePath = database.database
+        options.createDatabase = false
+        options.auditLogPath = logFile
+        options.manifestPath = manifest.path
+        let runtime = try ManifestOptions.usageErrors { try StargraphRuntime(options: options) }
+        defer { runtime.close() }
         let progress = isatty(STDERR_FILENO) != 0 ? ProgressPrinter() : nil
         let run = try await runtime.engine.resume(runId: runId, response: answer, observer: progress)
         if !noSummary { try SummaryPrinter(store: runtime.store).print(run) }

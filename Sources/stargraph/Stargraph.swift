@@ -11,7 +11,7 @@ struct Stargraph: AsyncParsableCommand {
         abstract: "Run, inspect and serve stateful, rule-routed graphs.",
         subcommands: [
             RunCommand.self, ResumeCommand.self, ValidateCommand.self, InspectCommand.self,
-            VerifyAuditCommand.self,
+            VerifyAuditCommand.self, ReplayCommand.self, ServeCommand.self, PluginsCommand.self, GraphsCommand.self,
         ])
 
     /// Parses, runs, and maps every failure to the documented exit codes: 2 for usage
@@ -67,6 +67,8 @@ enum CLIFailure {
         case let error as EngineError: return error.description
         case let error as StoreError: return error.description
         case let error as UsageError: return error.message
+        case let error as MutationError: return error.description
+        case let error as CounterfactualError: return error.description
         default: return nil
         }
     }

@@ -6,12 +6,13 @@ struct EngineHarness {
     let runtime: StargraphRuntime
     let directory: URL
 
-    init(auditLog: Bool = false) throws {
+    init(auditLog: Bool = false, nodeKinds: [any NodeKind] = []) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("sg-engine-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var options = StargraphRuntime.Options()
         options.databasePath = directory.appendingPathComponent("runs.sqlite").path
         options.auditLogPath = auditLog ? directory.appendingPathComponent("audit.jsonl").path : nil
+        options.nodeKinds = nodeKinds
         runtime = try StargraphRuntime(options: options)
     }
 

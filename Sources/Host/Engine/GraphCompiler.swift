@@ -7,11 +7,23 @@ public struct CompiledGraph: Sendable {
     let nodes: [String: any NodeInstance]
     let evaluator: RuleEvaluator
     let patching: StatePatching
+    /// Ids of the nodes whose kinds have side effects (replays serve them from recordings).
+    let sideEffectingNodes: Set<String>
 
     /// The graph id (`id:` in the YAML).
     public var id: String { ir.id }
     /// The graph hash (DESIGN §3).
     public var hash: String { ir.graphHash }
+
+    /// The same graph running the rules of `rule_packs[version]` instead of `rules:`.
+    func withRulePack(_ version: String) throws(MutationError) -> CompiledGraph {
+        guard let rules = ir.rulePacks[version] else {
+            throw MutationError("rule_pack_version '\(version)' is not in graph \(id)'s rule_packs")
+        }
+        return CompiledGraph(
+            ir: ir, nodes: nodes, evaluator: RuleEvaluator(rules: rules), patching: patching,
+            sideEffectingNodes: sideEffectingNodes)
+    }
 }
 
 /// Why a graph cannot be compiled: YAML/IR errors (with file:line:column), or node configs
@@ -80,7 +92,8 @@ public final class GraphCompiler: Sendable {
         guard errors.isEmpty else { throw .invalidNodeConfig(source: ir.sourceName, errors) }
         let compiled = CompiledGraph(
             ir: ir, nodes: nodes, evaluator: RuleEvaluator(rules: ir.rules),
-            patching: StatePatching(schema: ir.stateSchema))
+            patching: StatePatching(schema: ir.stateSchema),
+            sideEffectingNodes: Set(ir.nodes.filter { registry.kindInfo($0.kind)?.sideEffecting == true }.map(\.id)))
         cache.withLock { $0[ir.sourceText] = compiled }
         return compiled
     }

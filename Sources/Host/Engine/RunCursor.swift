@@ -72,18 +72,3 @@ extension String {
         count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }
-
-/// The one timestamp format of the host: ISO-8601 UTC with milliseconds.
-public enum Timestamps {
-    /// `2026-11-26T14:23:34.123Z`.
-    public static func format(_ date: Date) -> String {
-        date.formatted(style)
-    }
-
-    /// Parses ``format(_:)``'s output; `nil` for anything else.
-    public static func parse(_ text: String) -> Date? {
-        try? style.parse(text)
-    }
-
-    private static let style = Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: TimeZone(identifier: "UTC")!)
-}

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 
 /// Told about every committed step, in order (the CLI prints progress from it).
 public protocol RunObserver: Sendable {
@@ -18,16 +19,19 @@ public final class RunEngine: Sendable {
     public let signals: RunSignals
     let events: RunEventLog
     let logger: Logger
+    /// `stargraph_step_duration_seconds`: node (or parallel block) execution plus its commit.
+    let stepTimer: Metrics.Timer
 
     public init(
         store: RunStore, compiler: GraphCompiler, audit: AuditLog? = nil, signals: RunSignals = RunSignals(),
-        logger: Logger = Logger(label: "stargraph.engine")
+        eventSink: (any RunEventSink)? = nil, logger: Logger = Logger(label: "stargraph.engine")
     ) {
         self.store = store
         self.compiler = compiler
         self.signals = signals
-        self.events = RunEventLog(store: store, audit: audit, logger: logger)
+        self.events = RunEventLog(store: store, audit: audit, sink: eventSink, logger: logger)
         self.logger = logger
+        self.stepTimer = Metrics.Timer(label: "stargraph_step_duration_seconds", preferredDisplayUnit: .seconds)
     }
 
     /// Stores a new `pending` run of `graph` with `inputs` (already checked by ``RunInputs``).
@@ -35,19 +39,37 @@ public final class RunEngine: Sendable {
         _ graph: CompiledGraph, inputs: [String: JSONValue], maxSteps: Int? = nil,
         runId: String = RunIdentifiers.newRunId()
     ) async throws -> RunRecord {
-        let now = Date()
-        let state = RunInputs.initialState(schema: graph.ir.stateSchema, inputs: inputs)
-        let run = RunRecord(
-            runId: runId, graphId: graph.id, graphHash: graph.hash, graphSource: graph.ir.sourceText,
-            graphOrigin: graph.ir.sourceName, status: .pending, inputs: .object(inputs), state: .object(state),
-            maxSteps: maxSteps ?? graph.ir.maxSteps ?? Self.defaultMaxSteps, createdAt: now, updatedAt: now)
-        try await events.insert(run, .runCreated(graphHash: graph.hash, inputs: .object(inputs)))
+        let run = newRun(graph, inputs: inputs, maxSteps: maxSteps, runId: runId, status: .pending)
+        try await events.insert(run, [.runCreated(graphHash: graph.hash, inputs: .object(inputs))])
         return run
     }
 
+    /// Creates a run already `running` (one commit instead of two) and executes it to the end,
+    /// as `stargraph run` does.
+    public func start(
+        _ graph: CompiledGraph, inputs: [String: JSONValue], maxSteps: Int? = nil, observer: (any RunObserver)? = nil
+    ) async throws -> RunRecord {
+        let run = newRun(graph, inputs: inputs, maxSteps: maxSteps, runId: RunIdentifiers.newRunId(), status: .running)
+        try await events.insert(run, [.runCreated(graphHash: graph.hash, inputs: .object(inputs)), .runStarted])
+        return try await drive(run, graph: graph, observer: observer, replay: nil)
+    }
+
+    private func newRun(
+        _ graph: CompiledGraph, inputs: [String: JSONValue], maxSteps: Int?, runId: String, status: RunStatus
+    ) -> RunRecord {
+        let now = Date()
+        let state = RunInputs.initialState(schema: graph.ir.stateSchema, inputs: inputs)
+        return RunRecord(
+            runId: runId, graphId: graph.id, graphHash: graph.hash, graphSource: graph.ir.sourceText,
+            graphOrigin: graph.ir.sourceName, status: status, inputs: .object(inputs), state: .object(state),
+            maxSteps: maxSteps ?? graph.ir.maxSteps ?? Self.defaultMaxSteps, createdAt: now,
+            startedAt: status == .running ? now : nil, updatedAt: now)
+    }
+
     /// Runs a `pending` (or interrupted `running`) run until it is done, fails, waits for
-    /// input, or is paused/cancelled. Returns the run as stored.
-    public func execute(runId: String, observer: (any RunObserver)? = nil) async throws -> RunRecord {
+    /// input, or is paused/cancelled. Returns the run as stored. For a counterfactual fork,
+    /// `live` executes side-effecting nodes the parent has no recording for, instead of failing.
+    public func execute(runId: String, observer: (any RunObserver)? = nil, live: Bool = false) async throws -> RunRecord {
         var run = try load(runId)
         guard run.status == .pending || run.status == .running else {
             throw EngineError.notResumable(runId, run.status)
@@ -60,15 +82,21 @@ public final class RunEngine: Sendable {
             run.updatedAt = now
             try await events.update(run, .runStarted)
         }
-        return try await drive(run, graph: graph, observer: observer)
+        return try await drive(run, graph: graph, observer: observer, replay: try replayContext(for: run, graph: graph, live: live))
     }
 
     /// Continues a paused, interrupted (killed mid-run) or input-waiting run from its last
     /// checkpoint. `response` answers an interrupt: it is checked against `state_schema`,
     /// applied as a state patch, asserted as the fact `response`, and the rest of that
-    /// evaluation's routing applies.
-    public func resume(runId: String, response: JSONValue? = nil, observer: (any RunObserver)? = nil) async throws -> RunRecord {
+    /// evaluation's routing applies. Pass `currentGraph` (the graph as it is now, e.g. from the
+    /// file or the registry) to refuse resuming under a graph that changed since the run started.
+    public func resume(
+        runId: String, response: JSONValue? = nil, observer: (any RunObserver)? = nil, currentGraph: CompiledGraph? = nil
+    ) async throws -> RunRecord {
         var run = try load(runId)
+        if let currentGraph, currentGraph.hash != run.graphHash {
+            throw EngineError.graphChanged(runId, stored: run.graphHash, current: currentGraph.hash)
+        }
         let graph = try compiledGraph(for: run)
         switch run.status {
         case .awaitingInput:
@@ -82,16 +110,31 @@ public final class RunEngine: Sendable {
         case .done, .failed, .cancelled:
             throw EngineError.notResumable(runId, run.status)
         }
-        return try await drive(run, graph: graph, observer: observer)
+        return try await drive(run, graph: graph, observer: observer, replay: try replayContext(for: run, graph: graph, live: false))
     }
 
-    /// Compiles the graph a run was started with, refusing it when it no longer hashes the same.
+    /// Compiles the graph a run was started with (under the rule pack its mutation selects),
+    /// refusing it when it no longer hashes the same.
     public func compiledGraph(for run: RunRecord) throws -> CompiledGraph {
         let graph = try compiler.compile(text: run.graphSource, sourceName: run.graphOrigin)
         guard graph.hash == run.graphHash else {
             throw EngineError.graphChanged(run.runId, stored: run.graphHash, current: graph.hash)
         }
+        if let version = run.mutation?["rule_pack_version"]?.stringValue {
+            return try graph.withRulePack(version)
+        }
         return graph
+    }
+
+    /// For a counterfactual fork: what it replays from its parent; `nil` for other runs.
+    private func replayContext(for run: RunRecord, graph: CompiledGraph, live: Bool) throws -> ReplayContext? {
+        guard let parentRunId = run.parentRunId else { return nil }
+        let mutation = try CounterfactualMutation(json: run.mutation ?? .object([:]), graph: graph.ir)
+        let answered = mutation.respondPayloads.isEmpty
+            ? 0 : try store.events(runId: run.runId).count { $0.type == RunEvent.inputReceivedType }
+        return ReplayContext(
+            parent: try store.checkpoints(runId: parentRunId), parentRunId: parentRunId, mutation: mutation,
+            live: live, answeredSoFar: answered)
     }
 
     private func load(_ runId: String) throws -> RunRecord {
@@ -141,12 +184,14 @@ public final class RunEngine: Sendable {
         return run
     }
 
-    private func drive(_ start: RunRecord, graph: CompiledGraph, observer: (any RunObserver)?) async throws -> RunRecord {
+    private func drive(
+        _ start: RunRecord, graph: CompiledGraph, observer: (any RunObserver)?, replay: ReplayContext?
+    ) async throws -> RunRecord {
         var run = start
         var state = run.state.objectValue ?? [:]
         var facts = try FactCoding.facts(from: run.facts)
         var cursor = try RunCursor(json: run.nextAction)
-        let executor = StepExecutor(graph: graph, runId: run.runId, logger: logger)
+        let executor = StepExecutor(graph: graph, runId: run.runId, replay: replay, logger: logger)
         while true {
             let move = graph.move(for: cursor.decision, after: cursor.after)
             if case .finish(let reason) = move {
@@ -163,12 +208,13 @@ public final class RunEngine: Sendable {
                     errorClass: "max_steps_exceeded",
                     message: "run reached max_steps \(run.maxSteps) without finishing; raise max_steps (graph or --max-steps) or fix the loop"))
             }
+            let stepStarted = DispatchTime.now().uptimeNanoseconds
             let inputHash = ContentHash.of(.object(state))
             let outcome: StepOutcome
             do {
                 switch move {
-                case .node(let id): outcome = try await executor.runNode(id, step: step, state: state)
-                case .block(let block): outcome = try await executor.runBlock(block, step: step, state: state)
+                case .node(let id): outcome = try await executor.runNode(id, step: step, state: state, inputHash: inputHash)
+                case .block(let block): outcome = try await executor.runBlock(block, step: step, state: state, inputHash: inputHash)
                 case .finish, .await:
                     throw RunFailure(errorClass: "invalid_state", message: "run \(run.runId) has nothing to execute")
                 }
@@ -227,7 +273,15 @@ public final class RunEngine: Sendable {
             run.updatedAt = now
             if run.status.isTerminal { run.finishedAt = now }
             try await events.commit(checkpoint, run: run, stepEvents)
+            stepTimer.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - stepStarted))
             observer?.stepCommitted(checkpoint, run: run)
+            if run.status == .awaitingInput, let response = replay?.nextResponse() {
+                run = try await answer(run, graph: graph, response: response)
+                state = run.state.objectValue ?? [:]
+                facts = try FactCoding.facts(from: run.facts)
+                cursor = try RunCursor(json: run.nextAction)
+                continue
+            }
             guard run.status == .running else { return run }
             if case .retry(_, let backoffMs, _, _) = decision, backoffMs > 0 {
                 try? await Task.sleep(nanoseconds: UInt64(backoffMs) * 1_000_000)
@@ -242,7 +296,9 @@ public final class RunEngine: Sendable {
         case nil:
             return decision
         case .halt(let reason):
-            return .halt(reason: reason, rule: "node:\(label)")
+            // A rule that halts here anyway keeps its own reason when the node gives none.
+            if reason == nil, case .halt = decision { return decision }
+            return .halt(reason: reason ?? "halted by node \(label)", rule: "node:\(label)")
         case .interrupt(let spec):
             if case .interrupt(_, _, let then) = decision {
                 return .interrupt(spec, rule: "node:\(label)", then: then)

@@ -4,6 +4,7 @@ import Logging
 /// Something that happened to a run, as stored in the durable event log and the audit log.
 enum RunEvent: Sendable {
     case runCreated(graphHash: String, inputs: JSONValue)
+    case runForked(parentRunId: String, fromStep: Int, mutation: JSONValue)
     case runStarted
     case runResumed
     case runPaused
@@ -13,15 +14,19 @@ enum RunEvent: Sendable {
     case interruptTimedOut
     case runFinished(status: RunStatus, reason: String?)
 
+    /// The type of ``inputReceived(response:)`` events (counted when a fork resumes).
+    static let inputReceivedType = "input_received"
+
     var type: String {
         switch self {
         case .runCreated: "run_created"
+        case .runForked: "run_forked"
         case .runStarted: "run_started"
         case .runResumed: "run_resumed"
         case .runPaused: "run_paused"
         case .step: "step"
         case .interrupt: "interrupt"
-        case .inputReceived: "input_received"
+        case .inputReceived: Self.inputReceivedType
         case .interruptTimedOut: "interrupt_timed_out"
         case .runFinished(let status, _): status == .done ? "run_done" : "run_\(status.rawValue)"
         }
@@ -31,6 +36,8 @@ enum RunEvent: Sendable {
         switch self {
         case .runCreated(let hash, let inputs):
             return ["graph_hash": .string(hash), "inputs": inputs]
+        case .runForked(let parent, let fromStep, let mutation):
+            return ["parent_run_id": .string(parent), "from_step": .number(Double(fromStep)), "mutation": mutation]
         case .runStarted, .runResumed, .runPaused, .interruptTimedOut:
             return .object([:])
         case .step(let node, let decision, let changed):
@@ -47,15 +54,22 @@ enum RunEvent: Sendable {
     }
 }
 
+/// Told, after a commit, that a run's durable event log grew (the server's event streams
+/// then read the new events from the store).
+public protocol RunEventSink: Sendable {
+    func runUpdated(_ runId: String)
+}
+
 /// Writes run rows, checkpoints and their events to the store, then mirrors the events to
-/// the audit log (when one is configured) once they are durable.
+/// the audit log (when one is configured) and tells the sink, once they are durable.
 struct RunEventLog: Sendable {
     let store: RunStore
     let audit: AuditLog?
+    let sink: (any RunEventSink)?
     let logger: Logger
 
-    func insert(_ run: RunRecord, _ event: RunEvent) async throws {
-        let records = [record(run, event, step: nil)]
+    func insert(_ run: RunRecord, _ events: [RunEvent]) async throws {
+        let records = events.map { record(run, $0, step: nil) }
         try await store.insertRun(run, events: records)
         try appendAudit(run, records)
     }
@@ -77,6 +91,7 @@ struct RunEventLog: Sendable {
     }
 
     private func appendAudit(_ run: RunRecord, _ records: [EventRecord]) throws {
+        sink?.runUpdated(run.runId)
         guard let audit else { return }
         try audit.append(records.map { event in
             var members: [String: JSONValue] = [

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 
 /// One host's working set — store, node kinds, graph compiler, engine — opened from the
@@ -12,6 +13,14 @@ public final class StargraphRuntime: Sendable {
         public var auditLogPath: String?
         /// `false` for read-only commands: a missing database is an error, never created.
         public var createDatabase: Bool = true
+        /// Told after every commit that a run's event log grew (the server's streams).
+        public var eventSink: (any RunEventSink)?
+        /// Node kinds the host adds beside the built-ins (the server's `write_artifact`, `broker`).
+        public var nodeKinds: [any NodeKind] = []
+        /// Plugin manifest to load (DESIGN §6): its plugins' kinds join the registry before
+        /// any graph is compiled, and ``StargraphRuntime/graphs`` holds their graphs plus the
+        /// manifest's `graphs:`.
+        public var manifestPath: String?
 
         public init() {}
     }
@@ -19,24 +28,55 @@ public final class StargraphRuntime: Sendable {
     public let store: RunStore
     public let compiler: GraphCompiler
     public let engine: RunEngine
+    /// The graphs this host serves by id (from plugins and the manifest).
+    public let graphs: GraphRegistry
+    /// The manifest's plugins, when ``Options/manifestPath`` was set. ``close()`` shuts them down.
+    public let plugins: PluginSet?
 
     /// Opens (and migrates) the database and audit log, with the built-in node kinds plus
     /// `registry`'s.
     public init(options: Options, registry: NodeKindRegistry = .builtins(), logger: Logger = Logger(label: "stargraph")) throws {
         store = try RunStore(path: options.databasePath, durability: options.durability, createIfMissing: options.createDatabase)
-        compiler = GraphCompiler(registry: registry)
+        var registry = registry
+        for kind in options.nodeKinds { try registry.register(kind) }
+        if let manifestPath = options.manifestPath {
+            let plugins = try PluginSet.load(manifestPath: manifestPath, registry: registry, logger: logger)
+            self.plugins = plugins
+            compiler = plugins.compiler
+            graphs = plugins.graphs
+        } else {
+            plugins = nil
+            compiler = GraphCompiler(registry: registry)
+            graphs = GraphRegistry()
+        }
         let audit = try options.auditLogPath.map { try AuditLog(path: $0) }
-        engine = RunEngine(store: store, compiler: compiler, audit: audit, logger: logger)
+        engine = RunEngine(store: store, compiler: compiler, audit: audit, eventSink: options.eventSink, logger: logger)
     }
 
-    /// Compiles the graph at `path`, checks `inputs` (`key=value`) against it, and runs it to
-    /// the end (done, failed, awaiting input or paused).
+    /// The graph `reference` names: the graph file at that path when one exists, else the
+    /// graph registered under that id (from the manifest's plugins or `graphs:`). Throws the
+    /// file's load errors when it is neither.
+    public func graph(_ reference: String) throws -> CompiledGraph {
+        if !FileManager.default.fileExists(atPath: reference), let entry = graphs.entry(reference) {
+            return entry.graph
+        }
+        return try compiler.compile(path: reference)
+    }
+
+    /// Shuts the manifest's plugins down (each plugin's `shutdown`, once). Call it before the
+    /// process exits; runs of plugin kinds fail afterwards.
+    public func close() {
+        plugins?.close()
+    }
+
+    /// Compiles the graph at `path` (or takes the registered graph with that id, see
+    /// ``graph(_:)``), checks `inputs` (`key=value`) against it, and runs it to the end
+    /// (done, failed, awaiting input or paused).
     public func run(
         graphPath: String, inputs: [String], maxSteps: Int? = nil, observer: (any RunObserver)? = nil
     ) async throws -> RunRecord {
-        let graph = try compiler.compile(path: graphPath)
+        let graph = try graph(graphPath)
         let values = try RunInputs.parse(pairs: inputs, schema: graph.ir.stateSchema)
-        let run = try await engine.createRun(graph, inputs: values, maxSteps: maxSteps)
-        return try await engine.execute(runId: run.runId, observer: observer)
+        return try await engine.start(graph, inputs: values, maxSteps: maxSteps, observer: observer)
     }
 }

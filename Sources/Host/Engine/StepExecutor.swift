@@ -13,23 +13,29 @@ struct StepOutcome: Sendable {
     var effects: JSONValue
 }
 
-/// Runs one step: one node, or one parallel block with its join strategy.
+/// Runs one step: one node, or one parallel block with its join strategy. In a
+/// counterfactual fork (`replay` set) it serves side-effecting nodes from the parent's
+/// recording, applies output overrides, and feeds recorded host values back.
 struct StepExecutor: Sendable {
     let graph: CompiledGraph
     let runId: String
+    let replay: ReplayContext?
     let logger: Logger
 
-    func runNode(_ nodeId: String, step: Int, state: [String: JSONValue]) async throws(RunFailure) -> StepOutcome {
-        let effects = HostEffects()
-        let result = try await invoke(nodeId, step: step, state: state, effects: effects)
-        try graph.patching.validate(result.patch, source: "node '\(nodeId)'")
+    func runNode(_ nodeId: String, step: Int, state: [String: JSONValue], inputHash: String) async throws(RunFailure) -> StepOutcome {
+        let recording = replay?.takeRecording(label: nodeId, inputHash: inputHash)
+        let branch = try await execute(
+            nodeId, step: step, state: state, recordedOutput: recording?.output, recordedEffects: recording?.effects)
+        try graph.patching.validate(branch.result.patch, source: "node '\(nodeId)'")
         return StepOutcome(
-            label: nodeId, patch: result.patch, output: .object(result.patch), control: result.control,
-            effects: .array(effects.records))
+            label: nodeId, patch: branch.result.patch, output: .object(branch.result.patch), control: branch.result.control,
+            effects: .array(branch.effects))
     }
 
-    func runBlock(_ block: ParallelSpec, step: Int, state: [String: JSONValue]) async throws(RunFailure) -> StepOutcome {
-        let finished = try await runBranches(block, step: step, state: state)
+    func runBlock(_ block: ParallelSpec, step: Int, state: [String: JSONValue], inputHash: String) async throws(RunFailure) -> StepOutcome {
+        let label = "parallel:" + block.targets.joined(separator: "+")
+        let recording = replay?.takeRecording(label: label, inputHash: inputHash)
+        let finished = try await runBranches(block, step: step, state: state, recording: recording)
         var patches: [(branch: String, patch: [String: JSONValue])] = []
         var outputs: [String: JSONValue] = [:]
         var effects: [String: JSONValue] = [:]
@@ -45,7 +51,7 @@ struct StepExecutor: Sendable {
         }
         let merged = try graph.patching.mergeBranches(patches)
         return StepOutcome(
-            label: "parallel:" + block.targets.joined(separator: "+"), patch: merged,
+            label: label, patch: merged,
             output: .object(outputs), control: nil, effects: .object(effects))
     }
 
@@ -56,7 +62,9 @@ struct StepExecutor: Sendable {
     }
 
     /// Runs the targets concurrently; returns the branches whose patches count, by target.
-    private func runBranches(_ block: ParallelSpec, step: Int, state: [String: JSONValue]) async throws(RunFailure) -> [String: Branch] {
+    private func runBranches(
+        _ block: ParallelSpec, step: Int, state: [String: JSONValue], recording: CheckpointRecord?
+    ) async throws(RunFailure) -> [String: Branch] {
         let needed: Int
         switch block.strategy {
         case .all: needed = block.targets.count
@@ -66,10 +74,10 @@ struct StepExecutor: Sendable {
         let outcome = await withTaskGroup(of: Result<Branch, RunFailure>.self) { group in
             for target in block.targets {
                 group.addTask {
-                    let effects = HostEffects()
                     do throws(RunFailure) {
-                        let result = try await invoke(target, step: step, state: state, effects: effects)
-                        return .success(Branch(target: target, result: result, effects: effects.records))
+                        return .success(try await execute(
+                            target, step: step, state: state, recordedOutput: recording?.output[target],
+                            recordedEffects: recording?.effects[target]))
                     } catch {
                         return .failure(error)
                     }
@@ -101,6 +109,30 @@ struct StepExecutor: Sendable {
                 message: "parallel block \(block.targets.joined(separator: "+")) (\(block.strategy.text)) got \(done.count) of \(needed) successes: \(reasons)"))
         }
         return try outcome.get()
+    }
+
+    /// Runs (or, replaying, serves) one node.
+    private func execute(
+        _ nodeId: String, step: Int, state: [String: JSONValue], recordedOutput: JSONValue?, recordedEffects: JSONValue?
+    ) async throws(RunFailure) -> Branch {
+        if let replay {
+            if let patch = replay.outputOverrides[nodeId] {
+                return Branch(target: nodeId, result: NodeResult(patch: patch), effects: [])
+            }
+            if graph.sideEffectingNodes.contains(nodeId) {
+                if let output = recordedOutput?.objectValue {
+                    return Branch(target: nodeId, result: NodeResult(patch: output), effects: recordedEffects?.arrayValue ?? [])
+                }
+                if !replay.live {
+                    throw RunFailure(
+                        errorClass: "ReplayError",
+                        message: "node '\(nodeId)' at step \(step) has side effects and parent run \(replay.parentRunId) recorded no output for the same input; replay with --live to execute it for real")
+                }
+            }
+        }
+        let effects = HostEffects(replaying: recordedEffects?.arrayValue ?? [])
+        let result = try await invoke(nodeId, step: step, state: state, effects: effects)
+        return Branch(target: nodeId, result: result, effects: effects.records)
     }
 
     private func invoke(_ nodeId: String, step: Int, state: [String: JSONValue], effects: HostEffects) async throws(RunFailure) -> NodeResult {

@@ -9,6 +9,8 @@ public struct GraphIR: Sendable {
     public var parallel: [ParallelSpec]
     /// Per-graph step limit (`max_steps:`); the engine's default applies when `nil`.
     public var maxSteps: Int?
+    /// Alternative rule sets by version (`rule_packs:`), selectable by a counterfactual mutation.
+    public var rulePacks: [String: [Rule]]
     /// `"sha256:" + hex(SHA-256(canonical JSON of the normalised IR))`.
     public var graphHash: String
     /// The YAML text the graph was loaded from, kept so a run can resume without the file.
@@ -18,7 +20,8 @@ public struct GraphIR: Sendable {
 
     public init(
         irVersion: String, id: String, nodes: [NodeSpec], stateSchema: StateSchema, rules: [Rule],
-        parallel: [ParallelSpec], maxSteps: Int?, graphHash: String, sourceText: String, sourceName: String
+        parallel: [ParallelSpec], maxSteps: Int?, rulePacks: [String: [Rule]] = [:], graphHash: String,
+        sourceText: String, sourceName: String
     ) {
         self.irVersion = irVersion
         self.id = id
@@ -27,6 +30,7 @@ public struct GraphIR: Sendable {
         self.rules = rules
         self.parallel = parallel
         self.maxSteps = maxSteps
+        self.rulePacks = rulePacks
         self.graphHash = graphHash
         self.sourceText = sourceText
         self.sourceName = sourceName

@@ -28,6 +28,21 @@ extension GraphDecoder {
         return rules
     }
 
+    /// `rule_packs:` — a mapping of version name → a sequence of rules, each pack an alternative
+    /// to `rules:` that a counterfactual replay can select (`rule_pack_version`).
+    mutating func decodeRulePackSources(_ node: YAMLNode) -> [String: [YAMLNode]] {
+        guard let pairs = node.mappingPairs else {
+            diagnostics.error(at: node, "rule_packs must be a mapping of version → list of rules, e.g. rule_packs: {v2: [{id: r1, when: ..., then: [...]}]}")
+            return [:]
+        }
+        var packs: [String: [YAMLNode]] = [:]
+        for (key, value) in pairs {
+            guard let version = nonEmptyText(key, what: "a rule pack version") else { continue }
+            packs[version] = sequence(value, what: "rule pack '\(version)'", allowEmpty: true) ?? []
+        }
+        return packs
+    }
+
     /// `then:` — a non-empty sequence of actions, all valid.
     private mutating func decodeActions(_ node: YAMLNode) -> [Action]? {
         guard let items = sequence(node, what: "then", allowEmpty: false) else { return nil }

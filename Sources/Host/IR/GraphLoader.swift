@@ -83,7 +83,7 @@ struct GraphScope {
 /// problem in ``diagnostics``. Sections live in extensions (nodes, state schema, conditions,
 /// actions).
 struct GraphDecoder {
-    static let topLevelKeys = ["ir_version", "id", "description", "nodes", "state_schema", "rules", "parallel", "max_steps"]
+    static let topLevelKeys = ["ir_version", "id", "description", "nodes", "state_schema", "rules", "parallel", "max_steps", "rule_packs"]
 
     let catalog: any NodeKindCatalog
     var diagnostics: LoadDiagnostics
@@ -114,15 +114,18 @@ struct GraphDecoder {
         let ruleSources = fields["rules"].flatMap { sequence($0, what: "rules", allowEmpty: true) } ?? []
         let rules = decodeRules(ruleSources)
         let maxSteps = fields["max_steps"].flatMap { integer($0, what: "max_steps", atLeast: 1) }
+        let rulePackSources = fields["rule_packs"].map { decodeRulePackSources($0) } ?? [:]
+        let rulePacks = rulePackSources.mapValues { decodeRules($0) }
 
         guard let irVersion, let id, diagnostics.isEmpty else { return nil }
         let normalized = GraphNormalizer.normalizedIR(
             irMajor: irVersion.major, id: id, nodes: nodes, ruleSources: ruleSources, parallelSources: parallelSources,
-            schema: scope.schema, maxSteps: maxSteps, catalog: catalog
+            schema: scope.schema, maxSteps: maxSteps, rulePackSources: rulePackSources, catalog: catalog
         )
         return GraphIR(
             irVersion: irVersion.text, id: id, nodes: nodes, stateSchema: scope.schema, rules: rules, parallel: parallel,
-            maxSteps: maxSteps, graphHash: ContentHash.of(normalized), sourceText: sourceText, sourceName: sourceName
+            maxSteps: maxSteps, rulePacks: rulePacks, graphHash: ContentHash.of(normalized), sourceText: sourceText,
+            sourceName: sourceName
         )
     }
 

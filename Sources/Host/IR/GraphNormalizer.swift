@@ -7,10 +7,10 @@ enum GraphNormalizer {
     /// The normalised IR as a JSON object:
     /// `{ir_version: major, id, nodes: [{id, kind, config}], rules: [rule as written, minus
     /// description], parallel: [block as written], state_schema: {field: {type, default?,
-    /// reducer?}}, max_steps?, plugins: [sorted unique name@version]}`.
+    /// reducer?}}, max_steps?, rule_packs?: {version: [rule]}, plugins: [sorted unique name@version]}`.
     static func normalizedIR(
         irMajor: Int, id: String, nodes: [NodeSpec], ruleSources: [YAMLNode], parallelSources: [YAMLNode],
-        schema: StateSchema, maxSteps: Int?, catalog: any NodeKindCatalog
+        schema: StateSchema, maxSteps: Int?, rulePackSources: [String: [YAMLNode]] = [:], catalog: any NodeKindCatalog
     ) -> JSONValue {
         var members: [String: JSONValue] = [
             "ir_version": .number(Double(irMajor)),
@@ -22,6 +22,9 @@ enum GraphNormalizer {
             "plugins": .array(Set(nodes.compactMap { catalog.kindInfo($0.kind)?.provider }).sorted().map { .string($0) }),
         ]
         if let maxSteps { members["max_steps"] = .number(Double(maxSteps)) }
+        if !rulePackSources.isEmpty {
+            members["rule_packs"] = .object(rulePackSources.mapValues { .array($0.map(rule)) })
+        }
         return .object(members)
     }
 

@@ -32,9 +32,25 @@ public struct RunTimeline: Sendable {
         self.entries = entries
     }
 
+    /// The timeline of a stored run: its own checkpoints, with changes counted from the state
+    /// entering its first step (inputs over defaults, or for a fork the parent's state there).
+    public static func load(_ run: RunRecord, engine: RunEngine) throws -> RunTimeline {
+        let checkpoints = try engine.store.checkpoints(runId: run.runId)
+        var initial: [String: JSONValue]
+        if let fromStep = run.fromStep, fromStep > 0 {
+            let history = try Counterfactuals(engine: engine).history(of: run)
+            initial = history.first { $0.step == fromStep - 1 }?.state.objectValue ?? [:]
+        } else {
+            let graph = try engine.compiledGraph(for: run)
+            initial = RunInputs.initialState(schema: graph.ir.stateSchema, inputs: run.inputs.objectValue ?? [:])
+        }
+        return RunTimeline(run: run, checkpoints: checkpoints, initialState: initial)
+    }
+
     /// The timeline as JSON (`stargraph inspect --json`).
     public var json: JSONValue {
         var summary = RunSummary(run).json.objectValue ?? [:]
+        if let mutation = run.mutation { summary["mutation"] = mutation }
         summary["steps"] = .array(entries.map { entry in
             [
                 "step": .number(Double(entry.step)), "node": .string(entry.node),

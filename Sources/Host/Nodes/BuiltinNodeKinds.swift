@@ -35,7 +35,7 @@ enum BuiltinNodeKinds {
     /// `halt`: ends the run after it executes (`config.reason` is recorded).
     static func makeHalt(_ spec: NodeSpec, _ schema: StateSchema) throws -> any NodeInstance {
         let reason = try NodeConfig(spec).allowOnly(["reason"]).string("reason")
-        return ClosureNode { _, _ in NodeResult(control: .halt(reason: reason ?? "halted by node \(spec.id)")) }
+        return ClosureNode { _, _ in NodeResult(control: .halt(reason: reason)) }
     }
 
     /// `template`: renders `config.template`, replacing `{{field}}` with the field's text,

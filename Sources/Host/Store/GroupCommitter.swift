@@ -78,7 +78,11 @@ actor GroupCommitter {
         transactionCount += 1
         do {
             let outcomes = try await pool.writeWithoutTransaction { db in
-                try Self.inImmediateTransaction(db) { db in group.map { Self.applyInSavepoint($0, db) } }
+                try Self.inImmediateTransaction(db) { db -> [Result<@Sendable () -> Void, any Error>] in
+                    // A lone write needs no savepoint: if it throws, the whole transaction is its own.
+                    if group.count == 1 { return [.success(try group[0].apply(db))] }
+                    return group.map { Self.applyInSavepoint($0, db) }
+                }
             }
             for (write, outcome) in zip(group, outcomes) {
                 switch outcome {

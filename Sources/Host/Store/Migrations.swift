@@ -7,13 +7,15 @@ import Logging
 /// Never edit a registered migration: add a new one with the next number.
 enum StoreMigrations {
     /// Identifiers of every migration, in application order.
-    static let identifiers = ["001_runs_checkpoints", "002_runs_history_pending_runs"]
+    static let identifiers = ["001_runs_checkpoints", "002_runs_history_pending_runs", "003_artifacts", "004_scheduler"]
 
     /// The migrator holding every migration of the store.
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration(identifiers[0], migrate: createRunsCheckpointsEvents)
         migrator.registerMigration(identifiers[1], migrate: createHistoryAndPendingRuns)
+        migrator.registerMigration(identifiers[2], migrate: createArtifacts)
+        migrator.registerMigration(identifiers[3], migrate: createSchedulerTables)
         return migrator
     }
 

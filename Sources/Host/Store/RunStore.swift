@@ -95,7 +95,7 @@ public final class RunStore: Sendable {
         try await write("inserting run \(run.runId)") { db in
             let insert = insertStatement(table: "runs", columns: RunRecord.columns, values: run.databaseValues)
             do {
-                try db.execute(sql: insert.sql, arguments: insert.arguments)
+                try db.cachedStatement(sql: insert.sql).execute(arguments: insert.arguments)
             } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
                 throw StoreError.runAlreadyExists(run.runId)
             }
@@ -120,7 +120,7 @@ public final class RunStore: Sendable {
             let insert = insertStatement(
                 table: "checkpoints", columns: CheckpointRecord.columns, values: checkpoint.databaseValues)
             do {
-                try db.execute(sql: insert.sql, arguments: insert.arguments)
+                try db.cachedStatement(sql: insert.sql).execute(arguments: insert.arguments)
             } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
                 throw StoreError.stepAlreadyCommitted(runId: checkpoint.runId, step: checkpoint.step)
             }
@@ -181,7 +181,8 @@ public final class RunStore: Sendable {
     }
 
     private static func currentStatus(_ db: Database, runId: String) throws -> RunStatus {
-        guard let text = try String.fetchOne(db, sql: "SELECT status FROM runs WHERE run_id = ?", arguments: [runId])
+        let select = try db.cachedStatement(sql: "SELECT status FROM runs WHERE run_id = ?")
+        guard let text = try String.fetchOne(select, arguments: [runId])
         else { throw StoreError.runNotFound(runId) }
         guard let status = RunStatus(rawValue: text) else {
             throw StoreError.corruptColumn(runId: runId, column: "runs.status", detail: "unknown status \(text)")
@@ -190,10 +191,9 @@ public final class RunStore: Sendable {
     }
 
     private static func replaceRun(_ db: Database, _ run: RunRecord, previousStatus: RunStatus, events: [EventRecord]) throws {
-        let assignments = RunRecord.columns.dropFirst().map { "\($0) = ?" }.joined(separator: ", ")
-        var arguments = StatementArguments(Array(run.databaseValues.dropFirst()))
+        var arguments = StatementArguments(run.mutableDatabaseValues)
         arguments += [run.runId]
-        try db.execute(sql: "UPDATE runs SET \(assignments) WHERE run_id = ?", arguments: arguments)
+        try db.cachedStatement(sql: RunRecord.updateMutableSQL).execute(arguments: arguments)
         if run.status != previousStatus {
             try appendHistory(db, runId: run.runId, status: run.status, ts: run.updatedAt)
         }
@@ -201,15 +201,14 @@ public final class RunStore: Sendable {
     }
 
     private static func appendHistory(_ db: Database, runId: String, status: RunStatus, ts: Date) throws {
-        try db.execute(
-            sql: "INSERT INTO runs_history (run_id, status, ts) VALUES (?, ?, ?)",
-            arguments: [runId, status.rawValue, ColumnCoding.timestamp(ts)])
+        try db.cachedStatement(sql: "INSERT INTO runs_history (run_id, status, ts) VALUES (?, ?, ?)")
+            .execute(arguments: [runId, status.rawValue, ColumnCoding.timestamp(ts)])
     }
 
     private static func appendEvents(_ db: Database, runId: String, events: [EventRecord]) throws {
         guard !events.isEmpty else { return }
         let lastSeq = try Int.fetchOne(
-            db, sql: "SELECT COALESCE(MAX(seq), 0) FROM events WHERE run_id = ?", arguments: [runId]) ?? 0
+            db.cachedStatement(sql: "SELECT COALESCE(MAX(seq), 0) FROM events WHERE run_id = ?"), arguments: [runId]) ?? 0
         let statement = try db.cachedStatement(
             sql: "INSERT INTO events (run_id, seq, step, type, ts, payload) VALUES (?, ?, ?, ?, ?, ?)")
         for (offset, event) in events.enumerated() {

@@ -1,0 +1,107 @@
+import Logging
+import PluginABI
+
+/// The ABI version constants, as Swift integers.
+enum SGABI {
+    static let major = Int(SG_ABI_MAJOR)
+}
+
+/// The steps of loading one manifest, in DESIGN §6's order: per plugin resolve → sha256 →
+/// dlopen → handshake → conflict check → init → register; then every graph.
+struct PluginBoot {
+    let manifest: Manifest
+    var registry: NodeKindRegistry
+    let locator: PluginLibraryLocator
+    let logger: Logger
+    private(set) var libraries: [PluginLibrary] = []
+    private(set) var skipped: [PluginLoadError] = []
+
+    init(manifest: Manifest, registry: NodeKindRegistry, environment: [String: String], logger: Logger) {
+        self.manifest = manifest
+        self.registry = registry
+        self.locator = PluginLibraryLocator(manifestDirectory: manifest.directory, environment: environment)
+        self.logger = logger
+    }
+
+    /// Loads every plugin entry; a failing optional entry is logged and skipped.
+    mutating func loadPlugins() throws(PluginLoadError) {
+        for entry in manifest.plugins {
+            do {
+                try load(entry)
+            } catch where entry.optional {
+                logger.warning("skipping optional plugin: \(error)")
+                skipped.append(error)
+            }
+        }
+    }
+
+    private mutating func load(_ entry: Manifest.PluginEntry) throws(PluginLoadError) {
+        let location = "\(manifest.path):\(entry.mark.line):\(entry.mark.column)"
+        let path: String
+        switch locator.locate(entry.library) {
+        case .success(let found): path = found
+        case .failure(let error): throw PluginLoadError(location: location, plugin: entry.name, file: entry.library, reason: error.reason)
+        }
+        if let twin = libraries.first(where: { $0.path == path }) {
+            throw PluginLoadError(location: location, plugin: entry.name, file: path, reason: "this library is already loaded as plugin '\(twin.name)' (\(twin.location)); load each library once")
+        }
+        let library = try PluginLibrary(entry: entry, path: path, location: location)
+        let kinds = library.kinds.map { PluginNodeKind(library: library, kind: $0) }
+        for kind in kinds {
+            if let existing = registry.kind(kind.name) {
+                let owner = libraries.first { $0.provider == existing.info.provider }
+                let where_ = owner.map { " (\($0.path), \($0.location))" } ?? ""
+                throw PluginLoadError(location: location, plugin: entry.name, file: path, reason: "node kind '\(kind.name)' conflicts: plugin \(library.provider) declares it, but \(existing.info.provider ?? "the host") already registered it\(where_); rename the kind or the plugin in one of them")
+            }
+        }
+        try library.initialize()
+        for kind in kinds {
+            try? registry.register(kind)  // cannot fail: conflicts were checked above
+        }
+        libraries.append(library)
+        logger.info("loaded plugin \(library.provider) from \(path) (\(kinds.count) kinds, \(library.graphs.count) graphs)")
+    }
+
+    /// Compiles the plugins' graphs and then the manifest's, registering each by id.
+    func compileGraphs(with compiler: GraphCompiler) throws(PluginLoadError) -> GraphRegistry {
+        var graphs = GraphRegistry()
+        for library in libraries {
+            do {
+                for graph in library.graphs {
+                    try compile(graph, of: library, with: compiler, into: &graphs)
+                }
+            } catch where library.entry.optional {
+                logger.warning("skipping the graphs of optional plugin: \(error)")
+            }
+        }
+        for entry in manifest.graphs {
+            let location = "\(manifest.path):\(entry.mark.line):\(entry.mark.column)"
+            let compiled: CompiledGraph
+            do {
+                compiled = try compiler.compile(path: entry.path)
+            } catch {
+                throw PluginLoadError(location: location, file: entry.path, reason: "graph file is invalid:\n\(error)")
+            }
+            try register(compiled, origin: "manifest:\(entry.path)", location: location, plugin: nil, into: &graphs)
+        }
+        return graphs
+    }
+
+    private func compile(_ graph: PluginLibrary.Graph, of library: PluginLibrary, with compiler: GraphCompiler, into graphs: inout GraphRegistry) throws(PluginLoadError) {
+        let compiled: CompiledGraph
+        do {
+            compiled = try compiler.compile(text: graph.yaml, sourceName: "plugin:\(library.name)/\(graph.name)")
+        } catch {
+            throw PluginLoadError(location: library.location, plugin: library.name, file: library.path, reason: "graph '\(graph.name)' is invalid:\n\(error)")
+        }
+        try register(compiled, origin: "plugin:\(library.name)", location: library.location, plugin: library, into: &graphs)
+    }
+
+    private func register(_ graph: CompiledGraph, origin: String, location: String, plugin: PluginLibrary?, into graphs: inout GraphRegistry) throws(PluginLoadError) {
+        do {
+            try graphs.register(GraphRegistry.Entry(graph: graph, origin: origin, maxConcurrency: manifest.maxConcurrency[graph.id]))
+        } catch {
+            throw PluginLoadError(location: location, plugin: plugin?.name, file: plugin?.path, reason: error.description)
+        }
+    }
+}

@@ -1,0 +1,212 @@
+import Crypto
+import Foundation
+import PluginABI
+import Synchronization
+
+/// A pointer into a plugin's descriptor data. Safe to share across threads: the ABI makes
+/// that data immutable while the library is loaded, and the host never unloads a library.
+struct PluginPointer<Pointee>: @unchecked Sendable {
+    let pointer: UnsafePointer<Pointee>
+}
+
+/// A plugin library opened and checked against ABI v1 (DESIGN §6): hashed (and its pin
+/// verified) before `dlopen`, entry symbol, ABI major and struct sizes checked, descriptor
+/// read into Swift values. ``initialize()`` and ``shutdown()`` drive its lifecycle.
+final class PluginLibrary: Sendable {
+    /// A node kind as the descriptor declares it.
+    struct Kind: Sendable {
+        var name: String
+        var sideEffecting: Bool
+        var serial: Bool
+        var configSchema: JSONValue?
+        var descriptor: PluginPointer<sg_node_kind>
+    }
+
+    /// A graph the plugin ships.
+    struct Graph: Sendable {
+        var name: String
+        var yaml: String
+    }
+
+    private enum Lifecycle { case loaded, initialized, shutDown }
+
+    let entry: Manifest.PluginEntry
+    /// The manifest location of the entry, for messages.
+    let location: String
+    let path: String
+    let sha256: String
+    let name: String
+    let version: String
+    let abiMinor: UInt16
+    let kinds: [Kind]
+    let graphs: [Graph]
+    private let descriptor: PluginPointer<sg_plugin_descriptor>
+    /// The entry's config as JSON, handed to `init` and to the host API's `config`; owned by
+    /// the host and valid until this value is freed (after `shutdown`).
+    private let configStorage: PluginPointer<CChar>
+    let configLength: Int
+    private let lifecycle = Mutex(Lifecycle.loaded)
+
+    /// Hashes the file (refusing a pin mismatch before anything is loaded), `dlopen`s it and
+    /// performs the handshake. Throws the reason, naming what to change.
+    init(entry: Manifest.PluginEntry, path: String, location: String) throws(PluginLoadError) {
+        func failure(_ reason: String) -> PluginLoadError {
+            PluginLoadError(location: location, plugin: entry.name, file: path, reason: reason)
+        }
+        self.entry = entry
+        self.location = location
+        self.path = path
+        guard let contents = FileManager.default.contents(atPath: path) else {
+            throw failure("the library file cannot be read; check its permissions")
+        }
+        sha256 = SHA256.hash(data: contents).map { String(format: "%02x", $0) }.joined()
+        if let pin = entry.sha256, pin != sha256 {
+            throw failure("sha256 mismatch: the manifest pins \(pin) but the file has \(sha256); the library was not loaded. Rebuild the expected library or update the pin if this build is trusted")
+        }
+        guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
+            let detail = dlerror().map { String(cString: $0) } ?? "unknown error"
+            throw failure("not a loadable shared object: \(detail)")
+        }
+        guard let symbol = dlsym(handle, SG_ENTRY_SYMBOL) else {
+            throw failure("the library does not export the entry symbol '\(SG_ENTRY_SYMBOL)'; export it with C linkage (SG_EXPORT in C, @_cdecl(\"\(SG_ENTRY_SYMBOL)\") in Swift)")
+        }
+        typealias Entry = @convention(c) () -> UnsafePointer<sg_plugin_descriptor>?
+        guard let pointer = unsafeBitCast(symbol, to: Entry.self)() else {
+            throw failure("'\(SG_ENTRY_SYMBOL)' returned NULL; return a pointer to a static descriptor")
+        }
+        let raw = UnsafeRawPointer(pointer)
+        let abi = raw.load(as: sg_abi_version.self)
+        guard abi.major == SG_ABI_MAJOR else {
+            throw failure("built for plugin ABI \(abi.major).\(abi.minor), but this host speaks ABI \(SG_ABI_MAJOR).x; rebuild the plugin against this host's stargraph_plugin.h")
+        }
+        let size = raw.load(fromByteOffset: 4, as: UInt32.self)
+        guard size >= MemoryLayout<sg_plugin_descriptor>.size else {
+            throw failure("descriptor struct_size is \(size) bytes, smaller than ABI v1's \(MemoryLayout<sg_plugin_descriptor>.size); set struct_size = sizeof(sg_plugin_descriptor) and rebuild")
+        }
+        let declared = pointer.pointee
+        guard let name = declared.name.map({ String(cString: $0) }), PluginNames.isValid(name) else {
+            throw failure("the descriptor's name is missing or invalid; \(PluginNames.rule)")
+        }
+        guard name == entry.name else {
+            throw failure("the library declares itself as plugin '\(name)', not '\(entry.name)'; name the manifest entry '\(name)' or load the right library")
+        }
+        guard let version = declared.version.map({ String(cString: $0) }), !version.isEmpty else {
+            throw failure("the descriptor's version is missing; set it, e.g. \"1.0.0\"")
+        }
+        self.name = name
+        self.version = version
+        abiMinor = abi.minor
+        descriptor = PluginPointer(pointer: pointer)
+        do {
+            kinds = try Self.readKinds(declared)
+            graphs = try Self.readGraphs(declared)
+        } catch {
+            throw failure(error.reason)
+        }
+        let config = CanonicalJSON.bytes(entry.config)
+        let storage = UnsafeMutablePointer<CChar>.allocate(capacity: config.count)
+        config.withUnsafeBufferPointer { bytes in
+            bytes.withMemoryRebound(to: CChar.self) { storage.initialize(from: $0.baseAddress!, count: $0.count) }
+        }
+        configStorage = PluginPointer(pointer: UnsafePointer(storage))
+        configLength = config.count
+    }
+
+    deinit {
+        UnsafeMutablePointer(mutating: configStorage.pointer).deallocate()
+    }
+
+    /// The entry's config JSON (``configLength`` bytes).
+    var configPointer: UnsafePointer<CChar> { configStorage.pointer }
+
+    /// `name@version`, the provider recorded in node kinds and graph hashes.
+    var provider: String { "\(name)@\(version)" }
+
+    /// Calls the plugin's `init` with the entry's config. Throws its code and message.
+    func initialize() throws(PluginLoadError) {
+        lifecycle.withLock { $0 = .initialized }
+        guard let initialize = descriptor.pointer.pointee.`init` else { return }
+        let call = ErrorBuffer.call { error in
+            initialize(PluginHostAPI.table.pointer, configPointer, configLength, error)
+        }
+        if call.status != 0 {
+            lifecycle.withLock { $0 = .loaded }
+            throw PluginLoadError(location: location, plugin: name, file: path, reason: "init failed with code \(call.status): \(call.message)")
+        }
+    }
+
+    /// Whether `init` ran and `shutdown` has not: calls into the plugin are allowed.
+    var isLive: Bool { lifecycle.withLock { $0 == .initialized } }
+
+    /// Calls the plugin's `shutdown` once, if it was initialised; the last call into it.
+    func shutdown() {
+        let wasLive = lifecycle.withLock { state in
+            defer { state = .shutDown }
+            return state == .initialized
+        }
+        if wasLive { descriptor.pointer.pointee.shutdown?() }
+    }
+
+    private static func readKinds(_ declared: sg_plugin_descriptor) throws(HandshakeFailure) -> [Kind] {
+        guard declared.kind_count > 0 else { return [] }
+        guard let table = declared.kinds, declared.kind_count <= 10_000 else {
+            throw HandshakeFailure(reason: "kind_count is \(declared.kind_count) but kinds is NULL or absurdly long; point kinds at an array of kind_count entries")
+        }
+        var kinds: [Kind] = []
+        for index in 0..<declared.kind_count {
+            guard let kind = table[index] else { throw HandshakeFailure(reason: "kinds[\(index)] is NULL") }
+            let size = UnsafeRawPointer(kind).load(as: UInt32.self)
+            guard size >= MemoryLayout<sg_node_kind>.size else {
+                throw HandshakeFailure(reason: "kinds[\(index)].struct_size is \(size), smaller than ABI v1's \(MemoryLayout<sg_node_kind>.size); set it to sizeof(sg_node_kind)")
+            }
+            let value = kind.pointee
+            guard let name = value.name.map({ String(cString: $0) }), PluginNames.isValid(name) else {
+                throw HandshakeFailure(reason: "kinds[\(index)] has a missing or invalid name; \(PluginNames.rule)")
+            }
+            guard value.invoke != nil else { throw HandshakeFailure(reason: "kind '\(name)' has no invoke function; set invoke") }
+            guard !kinds.contains(where: { $0.name == name }) else { throw HandshakeFailure(reason: "kind '\(name)' is declared twice; give each kind its own name") }
+            var schema: JSONValue?
+            if let text = value.config_schema.map({ String(cString: $0) }) {
+                guard let parsed = try? JSONParser.parse(text), parsed.objectValue != nil else {
+                    throw HandshakeFailure(reason: "kind '\(name)' has a config_schema that is not a JSON object; fix the JSON Schema text or set it to NULL")
+                }
+                schema = parsed
+            }
+            kinds.append(Kind(
+                name: name, sideEffecting: value.flags & UInt32(SG_SIDE_EFFECTING) != 0,
+                serial: value.flags & UInt32(SG_SERIAL) != 0, configSchema: schema, descriptor: PluginPointer(pointer: kind)))
+        }
+        return kinds
+    }
+
+    private static func readGraphs(_ declared: sg_plugin_descriptor) throws(HandshakeFailure) -> [Graph] {
+        guard declared.graph_count > 0 else { return [] }
+        guard let table = declared.graphs, declared.graph_count <= 10_000 else {
+            throw HandshakeFailure(reason: "graph_count is \(declared.graph_count) but graphs is NULL or absurdly long; point graphs at an array of graph_count entries")
+        }
+        var graphs: [Graph] = []
+        for index in 0..<declared.graph_count {
+            guard let graph = table[index] else { throw HandshakeFailure(reason: "graphs[\(index)] is NULL") }
+            let size = UnsafeRawPointer(graph).load(as: UInt32.self)
+            guard size >= MemoryLayout<sg_graph>.size else {
+                throw HandshakeFailure(reason: "graphs[\(index)].struct_size is \(size), smaller than ABI v1's \(MemoryLayout<sg_graph>.size); set it to sizeof(sg_graph)")
+            }
+            let value = graph.pointee
+            guard let name = value.name.map({ String(cString: $0) }), !name.isEmpty else {
+                throw HandshakeFailure(reason: "graphs[\(index)] has no name; set name")
+            }
+            guard let text = value.ir_yaml, value.ir_len <= 64 << 20,
+                let yaml = String(validating: UnsafeRawBufferPointer(start: text, count: value.ir_len), as: UTF8.self)
+            else {
+                throw HandshakeFailure(reason: "graph '\(name)' has no IR text, or it is not UTF-8; set ir_yaml and ir_len")
+            }
+            graphs.append(Graph(name: name, yaml: yaml))
+        }
+        return graphs
+    }
+}
+
+/// A descriptor that breaks the ABI's rules, with what to change.
+struct HandshakeFailure: Error {
+    let reason: String
+}

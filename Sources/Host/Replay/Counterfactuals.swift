@@ -1,0 +1,140 @@
+import Foundation
+
+/// Forks counterfactual runs (DESIGN §7): the one host function behind `stargraph replay` and
+/// `POST /v1/runs/{id}/counterfactual`. A fork starts from the state entering step N of its
+/// parent (steps < N are the shared prefix, read from the parent), applies the mutation, and
+/// runs as a `cf-<uuid>` run with `parent_run_id` and `from_step`. The parent is never written.
+public struct Counterfactuals: Sendable {
+    public let engine: RunEngine
+
+    public init(engine: RunEngine) {
+        self.engine = engine
+    }
+
+    /// Checks the request and stores the fork as `pending` (ready for ``RunEngine/execute(runId:observer:live:)``).
+    /// Nothing is written when any check fails.
+    /// - Throws: ``EngineError/runNotFound(_:)``, ``CounterfactualError``, ``MutationError``.
+    public func fork(parentRunId: String, fromStep: Int = 0, mutation document: JSONValue? = nil) async throws -> RunRecord {
+        guard let parent = try engine.store.run(parentRunId) else { throw EngineError.runNotFound(parentRunId) }
+        let graph = try engine.compiledGraph(for: parent)
+        let mutation = try CounterfactualMutation(json: document ?? .object([:]), graph: graph.ir)
+        let history = try self.history(of: parent)
+        guard fromStep >= 0, fromStep < history.count else {
+            throw CounterfactualError.fromStepOutOfRange(parentRunId, fromStep: fromStep, steps: history.count)
+        }
+        var entering = try enteringStep(fromStep, parent: parent, history: history, graph: graph)
+        apply(mutation, to: &entering)
+        let now = Date()
+        let fork = RunRecord(
+            runId: RunIdentifiers.newCounterfactualId(), graphId: parent.graphId, graphHash: parent.graphHash,
+            graphSource: parent.graphSource, graphOrigin: parent.graphOrigin,
+            status: entering.awaitingInput ? .awaitingInput : .pending, inputs: parent.inputs,
+            state: .object(entering.state), facts: FactCoding.json(entering.facts), stepCount: fromStep,
+            nextAction: entering.cursor.json, maxSteps: parent.maxSteps, parentRunId: parent.runId, fromStep: fromStep,
+            mutation: mutation.json, createdAt: now, updatedAt: now)
+        try await engine.events.insert(fork, [.runForked(parentRunId: parent.runId, fromStep: fromStep, mutation: mutation.json)])
+        return fork
+    }
+
+    /// Forks and executes the fork to its end; returns it with its diff against the parent.
+    public func replay(
+        parentRunId: String, fromStep: Int = 0, mutation: JSONValue? = nil, live: Bool = false
+    ) async throws -> (run: RunRecord, diff: RunDiff) {
+        let fork = try await fork(parentRunId: parentRunId, fromStep: fromStep, mutation: mutation)
+        let finished = fork.status == .pending ? try await engine.execute(runId: fork.runId, live: live) : fork
+        return (finished, try diff(base: parentRunId, other: finished.runId))
+    }
+
+    /// The RunDiff of run `other` against run `base` (a fork against its parent, or any two
+    /// runs of one graph, compared from step 0).
+    public func diff(base baseId: String, other otherId: String) throws -> RunDiff {
+        guard let base = try engine.store.run(baseId) else { throw EngineError.runNotFound(baseId) }
+        guard let other = try engine.store.run(otherId) else { throw EngineError.runNotFound(otherId) }
+        guard base.graphId == other.graphId else {
+            throw CounterfactualError.differentGraphs(baseId, base.graphId, otherId, other.graphId)
+        }
+        let isFork = other.parentRunId == base.runId
+        let fromStep = isFork ? other.fromStep ?? 0 : 0
+        return try RunDiff(
+            parent: try history(of: base), fork: try history(of: other), fromStep: fromStep,
+            parentGraphHash: base.graphHash, mutation: isFork ? other.mutation ?? .null : .null)
+    }
+
+    /// Every step of `run` from step 0: a fork's shared prefix comes from its ancestors.
+    func history(of run: RunRecord) throws -> [CheckpointRecord] {
+        let own = try engine.store.checkpoints(runId: run.runId).filter { $0.branchId == "main" }
+        guard let parentId = run.parentRunId, let fromStep = run.fromStep, fromStep > 0,
+              let parent = try engine.store.run(parentId) else { return own }
+        return try history(of: parent).filter { $0.step < fromStep } + own
+    }
+
+    private struct Entering {
+        var state: [String: JSONValue]
+        var facts: [Fact]
+        var cursor: RunCursor
+        var awaitingInput = false
+    }
+
+    /// The state, facts and routing entering step `step` of the parent.
+    private func enteringStep(_ step: Int, parent: RunRecord, history: [CheckpointRecord], graph: CompiledGraph) throws -> Entering {
+        guard step > 0 else {
+            let state = RunInputs.initialState(schema: graph.ir.stateSchema, inputs: parent.inputs.objectValue ?? [:])
+            return Entering(state: state, facts: [], cursor: .start)
+        }
+        let previous = history[step - 1]
+        var entering = Entering(
+            state: previous.state.objectValue ?? [:], facts: try FactCoding.facts(from: previous.facts),
+            cursor: RunCursor(after: previous.node, decision: try RoutingDecision(json: previous.nextAction)))
+        guard case .interrupt(_, _, let then) = entering.cursor.decision else { return entering }
+        // The parent was answered between these steps: the fork enters with that answer applied.
+        guard let response = try recordedResponse(after: previous) else {
+            entering.awaitingInput = true
+            return entering
+        }
+        graph.patching.apply(response.objectValue ?? [:], to: &entering.state)
+        entering.facts.removeAll { $0.template == "response" }
+        entering.facts.append(Fact(template: "response", slots: response.objectValue ?? [:]))
+        entering.cursor = RunCursor(after: previous.node, decision: then)
+        return entering
+    }
+
+    /// The response that answered the interrupt raised at `checkpoint`, from its run's event log.
+    private func recordedResponse(after checkpoint: CheckpointRecord) throws -> JSONValue? {
+        let events = try engine.store.events(runId: checkpoint.runId)
+        guard let index = events.firstIndex(where: { $0.type == "step" && $0.step == checkpoint.step }) else { return nil }
+        for event in events[(index + 1)...] {
+            if event.type == RunEvent.inputReceivedType { return event.payload["response"] }
+            if let step = event.step, step != checkpoint.step { return nil }
+        }
+        return nil
+    }
+
+    private func apply(_ mutation: CounterfactualMutation, to entering: inout Entering) {
+        for (field, value) in mutation.stateOverrides {
+            entering.state[field] = value == .null ? nil : value
+        }
+        entering.facts.removeAll { fact in
+            mutation.factsRetract.contains { PatternMatcher.match($0, against: fact, bindings: [:]) != nil }
+        }
+        for fact in mutation.factsAssert where !entering.facts.contains(fact) {
+            entering.facts.append(fact)
+        }
+    }
+}
+
+/// A fork request that does not fit its parent run (usage error: exit 2, HTTP 422).
+public enum CounterfactualError: Error, Sendable, CustomStringConvertible {
+    case fromStepOutOfRange(String, fromStep: Int, steps: Int)
+    case differentGraphs(String, String, String, String)
+
+    public var description: String {
+        switch self {
+        case .fromStepOutOfRange(let run, let step, let steps):
+            steps == 0
+                ? "run \(run) has no steps to fork from"
+                : "--from-step \(step) is outside run \(run), which has steps 0...\(steps - 1)"
+        case .differentGraphs(let a, let graphA, let b, let graphB):
+            "runs of different graphs cannot be diffed: \(a) ran \(graphA), \(b) ran \(graphB)"
+        }
+    }
+}

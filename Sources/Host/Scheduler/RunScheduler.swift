@@ -1,0 +1,196 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// The durable run scheduler of `stargraph serve` (DESIGN §8), run as a ServiceLifecycle service.
+///
+/// - Accepting: ``submit(_:)`` checks the request, writes the run and its `pending_runs` row, and
+///   returns only once both are committed, so an accepted run is never lost.
+/// - Executing: at most `workers` runs at once, at most a graph's `max_concurrency` of one graph,
+///   oldest first within a graph. Work starts as soon as it is accepted (no polling); a 1 s
+///   sweep takes over rows released by other processes or left by killed ones.
+/// - Recovery: ``run()`` first takes over the queue rows of processes that are gone. A run that
+///   was `running` resumes after its last committed step; a `pending` one starts. Runs awaiting
+///   input stay waiting and can be answered with ``respond(_:response:)`` after a restart.
+/// - Shutdown: on graceful shutdown (or cancellation of ``run()``) it stops starting runs,
+///   cancels the executing ones — each returns at its next checkpoint boundary, still `running`
+///   — releases its queue claims so the next start resumes them, and returns.
+///
+/// Only runs this scheduler accepted are driven by it: runs of `stargraph run` on the same
+/// database have no queue row and are left to their process.
+public final class RunScheduler: Service, Sendable {
+    enum Lifecycle: Sendable { case idle, running, stopping, stopped }
+
+    let runtime: StargraphRuntime
+    let graphs: GraphRegistry
+    let triggers: [CronTrigger]
+    let process: SchedulerProcess
+    let dispatcher: RunDispatcher
+    let metrics: SchedulerMetrics
+    let logger: Logger
+    let lifecycle = Mutex(Lifecycle.idle)
+    private let registered = Mutex(false)
+
+    /// How often the sweep looks for queue rows no live scheduler owns.
+    static let sweepInterval: Duration = .seconds(1)
+
+    /// A scheduler for the graphs of `runtime.graphs`, executing at most `workers` runs at once
+    /// and firing `triggers`. Nothing runs before ``run()``; requests submitted earlier wait.
+    public convenience init(runtime: StargraphRuntime, workers: Int, triggers: [CronTrigger], logger: Logger) {
+        self.init(runtime: runtime, graphs: runtime.graphs, workers: workers, triggers: triggers, logger: logger)
+    }
+
+    /// A scheduler serving `graphs` (tests and hosts that assemble their registry themselves).
+    init(runtime: StargraphRuntime, graphs: GraphRegistry, workers: Int, triggers: [CronTrigger], logger: Logger) {
+        self.runtime = runtime
+        self.graphs = graphs
+        self.triggers = triggers
+        self.logger = logger
+        let process = SchedulerProcess.current()
+        let metrics = SchedulerMetrics()
+        let worker = RunWorker(engine: runtime.engine, store: runtime.store, metrics: metrics, logger: logger)
+        var limits: [String: Int] = [:]
+        for entry in graphs.all {
+            if let limit = entry.maxConcurrency { limits[entry.graph.id] = max(1, limit) }
+        }
+        self.process = process
+        self.metrics = metrics
+        self.dispatcher = RunDispatcher(
+            workers: workers, limits: limits, work: { await worker.drive($0) },
+            depthChanged: { metrics.recordQueueDepth($0) })
+    }
+
+    /// `true` while ``run()`` executes and no shutdown has begun (for `/health`).
+    public var isRunning: Bool { lifecycle.withLock { $0 == .running } }
+
+    /// Runs accepted by this process and waiting for a worker.
+    public func queueDepth() async -> Int { await dispatcher.queueDepth }
+
+    /// Recovers, executes queued runs and fires cron triggers until graceful shutdown (or
+    /// cancellation), then stops every run at a checkpoint boundary and returns.
+    /// - Throws: ``CronTriggerError`` for a trigger that does not parse or names an unknown graph
+    ///   (fix the manifest), or a ``StoreError`` when recovery cannot read the queue.
+    public func run() async throws {
+        let schedules = try validatedTriggers()
+        try lifecycle.withLock { state throws(SchedulerError) in
+            guard state == .idle else { throw .shuttingDown }
+            state = .running
+        }
+        do {
+            try await register()
+            for queued in try await runtime.store.claimAbandonedRuns(for: process) { await dispatcher.add(queued) }
+        } catch {
+            lifecycle.withLock { $0 = .stopped }
+            throw error
+        }
+        await dispatcher.open()
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.sweep() }
+            group.addTask { await self.fireTriggers(schedules) }
+            try? await gracefulShutdown()
+            lifecycle.withLock { $0 = .stopping }
+            group.cancelAll()
+        }
+        await dispatcher.stop()
+        do {
+            try await runtime.store.releaseClaims(of: process.id)
+        } catch {
+            logger.error("scheduler could not release its queue claims", metadata: ["error": "\(error)"])
+        }
+        lifecycle.withLock { $0 = .stopped }
+    }
+
+    /// Accepts `request`: checks the graph and params, then stores the run (`pending`) and its
+    /// queue row, and returns once both are committed. A repeated idempotency key with the same
+    /// graph and params returns the first run (`created: false`).
+    /// - Throws: ``SchedulerError/unknownGraph(_:)``, ``SchedulerError/invalidParams(_:)``,
+    ///   ``SchedulerError/idempotencyConflict(key:runId:)``, ``SchedulerError/shuttingDown``.
+    public func submit(_ request: RunRequest) async throws(SchedulerError) -> Submission {
+        guard acceptsWork else { throw .shuttingDown }
+        guard let entry = graphs.entry(request.graphId) else { throw .unknownGraph(request.graphId) }
+        let inputs: [String: JSONValue]
+        do {
+            inputs = try RunInputs.check(params: request.params, schema: entry.graph.ir.stateSchema)
+        } catch {
+            throw .invalidParams(error.message)
+        }
+        let key = request.idempotencyKey.map { IdempotencyEntry.Key(key: $0, requestHash: request.requestHash) }
+        return try await storeCall("accepting a run of \(request.graphId)") {
+            try await self.register()
+            while true {
+                if let key, let earlier = try await self.earlierSubmission(for: key) { return earlier }
+                let runId = RunIdentifiers.newRunId()
+                let outcome = try await self.runtime.store.enqueueNewRun(
+                    runId: runId, graphId: entry.graph.id, params: request.params, idempotency: key,
+                    claimedBy: self.process.id)
+                guard case .queued(let queued) = outcome else { continue }
+                let run: RunRecord
+                do {
+                    run = try await self.runtime.engine.createRun(entry.graph, inputs: inputs, runId: runId)
+                } catch {
+                    try? await self.runtime.store.discardQueued(runId: runId)
+                    throw error
+                }
+                await self.dispatcher.add(queued)
+                return Submission(run: run, created: true)
+            }
+        }
+    }
+
+    var acceptsWork: Bool { lifecycle.withLock { $0 == .idle || $0 == .running } }
+
+    /// Runs `body`, passing ``SchedulerError``s through and turning store failures into
+    /// ``SchedulerError/shuttingDown`` (logged with their cause).
+    func storeCall<T>(_ operation: String, _ body: () async throws -> T) async throws(SchedulerError) -> T {
+        do {
+            return try await body()
+        } catch let error as SchedulerError {
+            throw error
+        } catch {
+            logger.error("scheduler store failure", metadata: ["operation": "\(operation)", "error": "\(error)"])
+            throw .shuttingDown
+        }
+    }
+
+    /// The run an earlier request with `key` created, or `nil` when the key is new.
+    ///
+    /// A concurrent request may have taken the key and not yet written its run: that takes a
+    /// moment, so this waits for the run to appear.
+    private func earlierSubmission(for key: IdempotencyEntry.Key) async throws -> Submission? {
+        for _ in 0..<200 {
+            guard let earlier = try runtime.store.idempotencyEntry(key: key.key) else { return nil }
+            guard earlier.requestHash == key.requestHash else {
+                throw SchedulerError.idempotencyConflict(key: key.key, runId: earlier.runId)
+            }
+            if let run = try runtime.store.run(earlier.runId) { return Submission(run: run, created: false) }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        throw SchedulerError.shuttingDown
+    }
+
+    /// Records this process as a live scheduler before its first claim.
+    func register() async throws {
+        guard !registered.withLock({ $0 }) else { return }
+        try await runtime.store.recordSchedulerHeartbeat(process)
+        registered.withLock { $0 = true }
+    }
+
+    /// Every second, takes over queue rows no live scheduler owns; every few seconds, refreshes
+    /// this process's heartbeat.
+    private func sweep() async {
+        var sinceHeartbeat: Duration = .zero
+        while (try? await Task.sleep(for: Self.sweepInterval)) != nil {
+            do {
+                sinceHeartbeat += Self.sweepInterval
+                if sinceHeartbeat >= SchedulerProcess.heartbeatInterval {
+                    sinceHeartbeat = .zero
+                    try await runtime.store.recordSchedulerHeartbeat(process)
+                }
+                for queued in try await runtime.store.claimAbandonedRuns(for: process) { await dispatcher.add(queued) }
+            } catch {
+                logger.warning("scheduler sweep failed; retrying", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+}

@@ -1,0 +1,73 @@
+import Logging
+
+/// Drives one queued run with the engine, from wherever its last checkpoint left it, and removes
+/// its queue row once the scheduler owes it nothing more.
+struct RunWorker: Sendable {
+    let engine: RunEngine
+    let store: RunStore
+    let metrics: SchedulerMetrics
+    let logger: Logger
+
+    /// Executes `queued` until it is done, failed, cancelled, paused or awaiting input.
+    ///
+    /// When the task is cancelled (graceful shutdown) the engine stops at the next checkpoint
+    /// boundary leaving the run `running`; its queue row stays, so the next start resumes it.
+    func drive(_ queued: QueuedRun) async {
+        do {
+            guard let run = try store.run(queued.runId) else {
+                try await store.discardQueued(runId: queued.runId)
+                return
+            }
+            guard let stopped = try await continueRun(run, response: queued.response) else {
+                try await store.dequeue(runId: run.runId)
+                return
+            }
+            if stopped.status == .running { return }
+            try await store.dequeue(runId: run.runId)
+            metrics.record(stopped)
+        } catch {
+            await giveUp(queued, error)
+        }
+    }
+
+    /// Starts or resumes `run` as its status requires; `nil` when there is nothing to do.
+    private func continueRun(_ run: RunRecord, response: JSONValue?) async throws -> RunRecord? {
+        switch run.status {
+        case .pending where run.startedAt == nil:
+            return try await engine.execute(runId: run.runId)
+        case .paused:
+            // Paused with a queue row means "resume requested" — unless a pause from another
+            // process removed the row after this one was queued.
+            guard try store.isQueued(runId: run.runId) else { return nil }
+            return try await engine.resume(runId: run.runId)
+        case .pending, .running:
+            return try await engine.resume(runId: run.runId)
+        case .awaitingInput:
+            guard let response else { return nil }
+            return try await engine.resume(runId: run.runId, response: response)
+        case .done, .failed, .cancelled:
+            return nil
+        }
+    }
+
+    /// A run the engine refused (its graph changed, a corrupt row…) fails with the reason, so it
+    /// is not retried forever; a store failure leaves the row queued for the next start.
+    private func giveUp(_ queued: QueuedRun, _ error: any Error) async {
+        if Task.isCancelled { return }
+        logger.error("scheduler could not drive run", metadata: ["run_id": "\(queued.runId)", "error": "\(error)"])
+        guard error is EngineError else { return }
+        do {
+            if case .invalidResponse = error as? EngineError {
+                try await store.dequeue(runId: queued.runId)
+                return
+            }
+            _ = try await store.transitionStatus(
+                runId: queued.runId, from: [.pending, .running, .paused], to: .failed,
+                errorClass: "SchedulerError", errorCause: "\(error)")
+            try await store.dequeue(runId: queued.runId)
+            if let run = try store.run(queued.runId) { metrics.record(run) }
+        } catch {
+            logger.error("scheduler could not fail run", metadata: ["run_id": "\(queued.runId)", "error": "\(error)"])
+        }
+    }
+}

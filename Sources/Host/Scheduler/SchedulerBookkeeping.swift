@@ -1,0 +1,49 @@
+import Foundation
+import GRDB
+
+/// The scheduler's own rows of migration 004: live processes and cron fires.
+extension RunStore {
+    /// Records (or refreshes) `process` as a live scheduler; call before it claims queue rows,
+    /// then every ``SchedulerProcess/heartbeatInterval``.
+    func recordSchedulerHeartbeat(_ process: SchedulerProcess) async throws {
+        try await schedulerWrite("recording scheduler heartbeat") { db in
+            let now = ColumnCoding.timestamp(Date())
+            try db.cachedStatement(sql: """
+                INSERT INTO scheduler_processes (process_id, host, pid, start_ticks, started_at, heartbeat_at)
+                VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT(process_id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at
+                """).execute(arguments: [process.id, process.host, process.pid, process.startTicks, now, now])
+        }
+    }
+
+    /// The latest fire time recorded for cron trigger `triggerId`, if it ever fired.
+    func lastTriggerFire(_ triggerId: String) throws -> Date? {
+        try schedulerRead("reading fires of trigger \(triggerId)") { db in
+            try String.fetchOne(
+                db, sql: "SELECT MAX(fire_time) FROM trigger_fires WHERE trigger_id = ?", arguments: [triggerId]
+            ).flatMap(Timestamps.parse)
+        }
+    }
+
+    /// Records that trigger `triggerId` fired for `fireTime`, creating `runId` (kept when the
+    /// fire was already recorded).
+    func recordTriggerFire(_ triggerId: String, fireTime: Date, runId: String) async throws {
+        try await schedulerWrite("recording a fire of trigger \(triggerId)") { db in
+            try db.execute(
+                sql: "INSERT OR IGNORE INTO trigger_fires (trigger_id, fire_time, run_id) VALUES (?, ?, ?)",
+                arguments: [triggerId, ColumnCoding.timestamp(fireTime), runId])
+        }
+    }
+}
+
+extension SchedulerProcessRow {
+    /// The `scheduler_processes` row of `processId`, if that process registered.
+    static func fetch(_ db: Database, processId: String) throws -> SchedulerProcessRow? {
+        guard let row = try Row.fetchOne(
+            db, sql: "SELECT * FROM scheduler_processes WHERE process_id = ?", arguments: [processId])
+        else { return nil }
+        return SchedulerProcessRow(
+            processId: row["process_id"], host: row["host"], pid: row["pid"], startTicks: row["start_ticks"],
+            heartbeatAt: Timestamps.parse(row["heartbeat_at"]) ?? .distantPast)
+    }
+}

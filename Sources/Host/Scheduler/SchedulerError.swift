@@ -1,0 +1,49 @@
+/// Why the scheduler refused a request. Each case maps to one HTTP status (noted per case), and
+/// each message says what to change.
+public enum SchedulerError: Error, Sendable, CustomStringConvertible {
+    /// No graph with this id is registered (404).
+    case unknownGraph(String)
+    /// The params do not fit the graph's `state_schema` (422).
+    case invalidParams(String)
+    /// The idempotency key was accepted before with a different body (409).
+    case idempotencyConflict(key: String, runId: String)
+    /// No run with this id is stored (404).
+    case runNotFound(String)
+    /// The action is not allowed in the run's current status (409).
+    case invalidTransition(runId: String, status: RunStatus, action: String)
+    /// The response does not fit the graph's `state_schema` (422).
+    case invalidResponse(String)
+    /// The scheduler is shutting down or cannot reach its store; nothing was accepted (503).
+    case shuttingDown
+
+    public var description: String {
+        switch self {
+        case .unknownGraph(let id):
+            "no graph '\(id)' is registered; list the graphs with GET /v1/graphs, or load it with --graph or the manifest"
+        case .invalidParams(let why):
+            "params do not fit the graph's state_schema: \(why)"
+        case .idempotencyConflict(let key, let runId):
+            "idempotency key '\(key)' was already used for run \(runId) with a different body; "
+                + "send the same body to get that run back, or use a new key"
+        case .runNotFound(let id):
+            "no run '\(id)' in this database; check the id (GET /v1/runs lists runs)"
+        case .invalidTransition(let runId, let status, let action):
+            "cannot \(action) run \(runId): it is \(status.rawValue)\(Self.hint(status, action))"
+        case .invalidResponse(let why):
+            why
+        case .shuttingDown:
+            "the scheduler is shutting down or its store is unavailable; nothing was accepted — retry later"
+        }
+    }
+
+    private static func hint(_ status: RunStatus, _ action: String) -> String {
+        switch (status, action) {
+        case (.awaitingInput, "resume"): "; answer it with respond"
+        case (.paused, "respond"): "; resume it first, respond once it is awaiting_input"
+        case (.awaitingInput, "respond"): "; a response for it is already queued"
+        case (.running, "cancel"), (.running, "pause"): " in another process; stop it there"
+        case (let status, _) where status.isTerminal: ", which is final"
+        default: ""
+        }
+    }
+}

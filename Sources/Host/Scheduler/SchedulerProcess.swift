@@ -1,0 +1,75 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The scheduler process that claims queue rows, identified so that other processes sharing the
+/// database can tell a live claim from the claim of a killed process.
+///
+/// On one host a claim is dead as soon as its process is gone (checked with the pid and, on Linux,
+/// the process start time, so a reused pid is not mistaken for the old process). Claims from
+/// another host (a database on shared storage) are dead once their heartbeat is
+/// ``staleHeartbeat`` old.
+struct SchedulerProcess: Sendable {
+    /// How often a running scheduler refreshes its `scheduler_processes.heartbeat_at`.
+    static let heartbeatInterval: Duration = .seconds(5)
+    /// A heartbeat older than this marks a process of another host dead.
+    static let staleHeartbeat: TimeInterval = 30
+
+    /// `<host>/<pid>/<random>`: unique even for several schedulers in one process.
+    let id: String
+    let host: String
+    let pid: Int32
+    /// The kernel's start time of the process (`/proc/<pid>/stat` field 22), when known.
+    let startTicks: String?
+
+    /// This process, with a fresh random suffix.
+    static func current() -> SchedulerProcess {
+        let host = hostName()
+        let pid = getpid()
+        let suffix = UUID().uuidString.prefix(8).lowercased()
+        return SchedulerProcess(id: "\(host)/\(pid)/\(suffix)", host: host, pid: pid, startTicks: startTicks(of: pid))
+    }
+
+    /// Whether the scheduler process described by `row` still runs, seen from this process.
+    func considersAlive(_ row: SchedulerProcessRow, now: Date = Date()) -> Bool {
+        guard row.host == host else {
+            return now.timeIntervalSince(row.heartbeatAt) < Self.staleHeartbeat
+        }
+        guard Self.exists(pid: row.pid) else { return false }
+        guard let recorded = row.startTicks, let actual = Self.startTicks(of: row.pid) else { return true }
+        return recorded == actual
+    }
+
+    /// The kernel's host name (no DNS lookup, unlike `ProcessInfo.hostName`).
+    private static func hostName() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    private static func exists(pid: Int32) -> Bool {
+        kill(pid, 0) == 0 || errno == EPERM
+    }
+
+    /// Field 22 of `/proc/<pid>/stat` (after the parenthesised command name, which may hold spaces).
+    private static func startTicks(of pid: Int32) -> String? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")")
+        else { return nil }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        // After ")" come field 3 (state) onwards, so field 22 is at offset 19.
+        return fields.count > 19 ? String(fields[19]) : nil
+    }
+}
+
+/// One row of `scheduler_processes`.
+struct SchedulerProcessRow: Sendable {
+    var processId: String
+    var host: String
+    var pid: Int32
+    var startTicks: String?
+    var heartbeatAt: Date
+}

@@ -1,0 +1,33 @@
+/// A request to start a run of a registered graph (`POST /v1/runs`).
+public struct RunRequest: Sendable {
+    /// The id of a graph in the host's ``GraphRegistry``.
+    public var graphId: String
+    /// The run's inputs: a JSON object whose keys are fields of the graph's `state_schema`.
+    public var params: JSONValue
+    /// With a key, the same key and the same body return the same run; a different body is refused.
+    public var idempotencyKey: String?
+
+    public init(graphId: String, params: JSONValue, idempotencyKey: String? = nil) {
+        self.graphId = graphId
+        self.params = params
+        self.idempotencyKey = idempotencyKey
+    }
+
+    /// The hash idempotency compares: SHA-256 of the canonical JSON `{graph_id, params}`.
+    var requestHash: String {
+        ContentHash.of(["graph_id": .string(graphId), "params": params])
+    }
+}
+
+/// An accepted run request: the run as stored when it was accepted.
+public struct Submission: Sendable {
+    public var run: RunRecord
+    /// `true` when this request created the run (HTTP 202); `false` when an earlier request with
+    /// the same idempotency key and body did (HTTP 200).
+    public var created: Bool
+
+    public init(run: RunRecord, created: Bool) {
+        self.run = run
+        self.created = created
+    }
+}

@@ -1,0 +1,48 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// `GET /v1/runs/{id}/artifacts` and `GET /v1/artifacts/{id}`.
+///
+/// - The list answers `{run_id, artifacts: [{artifact_id, run_id, step, node, name, content_type,
+///   size, created_at}]}` ordered by step, node, name; 404 for an unknown run.
+/// - The content answers the bytes with the stored `Content-Type` (of the first write of those
+///   bytes), `Content-Length`, an immutable `ETag` and `X-Content-Type-Options: nosniff`;
+///   400 for an id that is not `sha256:<64 lowercase hex>` (so `../../etc/passwd` never reaches
+///   the file system), 404 for a well-formed id no run wrote.
+public enum ArtifactRoutes {
+    /// Adds both routes to `group`, which must be mounted at `/v1`.
+    public static func register<Context: PrincipalCarrying>(on group: RouterGroup<Context>, artifacts: ArtifactStore) {
+        group.get("runs/:id/artifacts") { _, context in
+            let runId = try parameter(context, "run id")
+            guard try artifacts.store.run(runId) != nil else {
+                throw Problem(.notFound, detail: "no run '\(runId)' in this server's database; GET /v1/runs lists runs")
+            }
+            let records = try artifacts.artifacts(runId: runId)
+            return JSONMessages.response(["run_id": .string(runId), "artifacts": .array(records.map(\.json))])
+        }
+        group.get("artifacts/:id") { _, context in
+            let text = try parameter(context, "artifact id")
+            guard let id = ArtifactID(text) else {
+                throw Problem(.badRequest, detail: "'\(text)' is not an artifact id; ids look like sha256:<64 lowercase hex digits>, "
+                    + "as listed by GET /v1/runs/{id}/artifacts")
+            }
+            guard let record = try artifacts.artifact(id), let bytes = try artifacts.contents(of: id) else {
+                throw Problem(.notFound, detail: "no artifact \(id) is stored on this server")
+            }
+            let headers: HTTPFields = [
+                .contentType: record.contentType, .eTag: "\"\(id.hex)\"",
+                .cacheControl: "private, max-age=31536000, immutable", HTTPField.Name("X-Content-Type-Options")!: "nosniff",
+            ]
+            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+        }
+    }
+
+    /// The percent-decoded path parameter `id`, or 400 naming `what`.
+    private static func parameter<Context: RequestContext>(_ context: Context, _ what: String) throws -> String {
+        guard let raw = context.parameters.get("id"), let value = raw.removingPercentEncoding, !value.isEmpty else {
+            throw Problem(.badRequest, detail: "the \(what) in the path is missing or not valid percent-encoding")
+        }
+        return value
+    }
+}

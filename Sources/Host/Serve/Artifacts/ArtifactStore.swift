@@ -1,0 +1,157 @@
+import Foundation
+import GRDB
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Content-addressed artifact files plus their metadata rows (migration `003_artifacts`).
+///
+/// The bytes of an artifact live in `<directory>/<sha256 hex>`, written once (temp file, fsync,
+/// rename), so equal contents share one file and a reader never sees a partial file. Each write
+/// also records who wrote it (run, step, node, name, content type) in the store's `artifacts`
+/// table; a step re-executed after a crash replaces its own row.
+public final class ArtifactStore: Sendable {
+    /// The folder holding the artifact files.
+    public let directory: String
+    let store: RunStore
+
+    /// `<folder of the database>/artifacts`: the default artifact folder for the database at `databasePath`.
+    public static func defaultDirectory(forDatabase databasePath: String) -> String {
+        URL(fileURLWithPath: databasePath).deletingLastPathComponent().appendingPathComponent("artifacts").path
+    }
+
+    /// Opens (creating if needed) the artifact folder `directory`, recording rows in `store`.
+    /// - Throws: ``ArtifactError/cannotCreateDirectory(_:detail:)`` when the folder cannot be created.
+    public init(directory: String, store: RunStore) throws {
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw ArtifactError.cannotCreateDirectory(directory, detail: error.localizedDescription)
+        }
+        self.directory = directory
+        self.store = store
+    }
+
+    /// Stores `bytes` (the file first, then the row) and returns the recorded artifact.
+    /// - Throws: ``ArtifactError/cannotWrite(_:detail:)`` for a file failure, a ``StoreError``
+    ///   for the row (e.g. ``StoreError/database(operation:detail:)`` when `runId` is not a run).
+    public func write(
+        _ bytes: [UInt8], runId: String, step: Int, node: String, name: String, contentType: String
+    ) async throws -> ArtifactRecord {
+        let id = ArtifactID(of: bytes)
+        try writeFile(bytes, id: id)
+        let record = ArtifactRecord(
+            artifactId: id, runId: runId, step: step, node: node, name: name,
+            contentType: contentType, size: bytes.count, createdAt: Date())
+        do {
+            try await store.committer.submit { db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO artifacts (artifact_id, run_id, step, node, name, content_type, size, created_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                        ON CONFLICT (run_id, step, node, name) DO UPDATE SET
+                            artifact_id = excluded.artifact_id, content_type = excluded.content_type,
+                            size = excluded.size, created_at = excluded.created_at
+                        """,
+                    arguments: [
+                        id.description, runId, step, node, name, contentType, bytes.count,
+                        ColumnCoding.timestamp(record.createdAt),
+                    ])
+            }
+        } catch {
+            throw StoreError.wrapping(error, operation: "recording artifact \(name) of run \(runId)")
+        }
+        return record
+    }
+
+    /// The artifacts of `runId`, by step then name (empty for an unknown run).
+    public func artifacts(runId: String) throws -> [ArtifactRecord] {
+        try read("listing artifacts of run \(runId)") { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM artifacts WHERE run_id = ? ORDER BY step, node, name", arguments: [runId]
+            ).map { row throws(StoreError) in try ArtifactRecord(row: row) }
+        }
+    }
+
+    /// The first recorded write of `id` (its content type is the one served), or `nil` when no
+    /// run wrote it.
+    public func artifact(_ id: ArtifactID) throws -> ArtifactRecord? {
+        try read("reading artifact \(id)") { db in
+            try Row.fetchOne(
+                db, sql: "SELECT * FROM artifacts WHERE artifact_id = ? ORDER BY id LIMIT 1", arguments: [id.description]
+            ).map { row throws(StoreError) in try ArtifactRecord(row: row) }
+        }
+    }
+
+    /// The bytes of `id`, or `nil` when its file is absent.
+    /// - Throws: ``ArtifactError/cannotRead(_:detail:)`` when the file exists but cannot be read.
+    public func contents(of id: ArtifactID) throws -> [UInt8]? {
+        let path = filePath(id)
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        do {
+            return Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+        } catch {
+            throw ArtifactError.cannotRead(path, detail: error.localizedDescription)
+        }
+    }
+
+    /// Where the bytes of `id` live. `id` is validated, so this stays inside ``directory``.
+    func filePath(_ id: ArtifactID) -> String { directory + "/" + id.hex }
+
+    /// Writes the file of `id` unless it exists: to a unique temp file, fsync, rename, fsync the folder.
+    private func writeFile(_ bytes: [UInt8], id: ArtifactID) throws {
+        let target = filePath(id)
+        guard !FileManager.default.fileExists(atPath: target) else { return }
+        let temp = directory + "/.tmp-" + id.hex + "-" + UUID().uuidString
+        let descriptor = open(temp, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        guard descriptor >= 0 else { throw ArtifactError.cannotWrite(temp, detail: String(cString: strerror(errno))) }
+        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+        do {
+            try handle.write(contentsOf: Data(bytes))
+            try handle.synchronize()
+            try handle.close()
+        } catch {
+            unlink(temp)
+            throw ArtifactError.cannotWrite(target, detail: error.localizedDescription)
+        }
+        guard rename(temp, target) == 0 else {
+            let detail = String(cString: strerror(errno))
+            unlink(temp)
+            throw ArtifactError.cannotWrite(target, detail: detail)
+        }
+        let folder = open(directory, O_RDONLY)
+        if folder >= 0 {
+            _ = fsync(folder)
+            close(folder)
+        }
+    }
+
+    private func read<T>(_ operation: String, _ body: (Database) throws -> T) throws -> T {
+        do {
+            return try store.pool.read(body)
+        } catch {
+            throw StoreError.wrapping(error, operation: operation)
+        }
+    }
+}
+
+/// An artifact file could not be stored or read; the message names the path and the cause.
+public enum ArtifactError: Error, Sendable, CustomStringConvertible {
+    case cannotCreateDirectory(String, detail: String)
+    case cannotWrite(String, detail: String)
+    case cannotRead(String, detail: String)
+
+    public var description: String {
+        switch self {
+        case .cannotCreateDirectory(let path, let detail):
+            "cannot create the artifact folder \(path): \(detail); check that its parent is writable"
+        case .cannotWrite(let path, let detail):
+            "cannot write the artifact file \(path): \(detail); check free space and permissions of the artifact folder"
+        case .cannotRead(let path, let detail):
+            "cannot read the artifact file \(path): \(detail); check its permissions"
+        }
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+import Hummingbird
+
+/// `GET /v1/graphs` and `GET /v1/graphs/{id}`: the graphs this server runs. The registry is
+/// fixed at start, so both documents are encoded once here, never per request.
+struct GraphRoutes: Sendable {
+    typealias Context = StargraphRequestContext
+
+    private let listing: [UInt8]
+    private let details: [String: [UInt8]]
+
+    init(graphs: GraphRegistry) {
+        let entries = graphs.all
+        listing = CanonicalJSON.bytes(["graphs": .array(entries.map(Self.summary))])
+        details = Dictionary(uniqueKeysWithValues: entries.map { ($0.graph.id, CanonicalJSON.bytes(Self.detail($0))) })
+    }
+
+    /// Adds the routes to `group` (mounted at `/v1`).
+    func register(on group: RouterGroup<Context>) {
+        group.get("graphs") { _, _ in JSONMessages.response(bytes: listing) }
+        group.get("graphs/:id") { _, context in
+            guard let raw = context.parameters.get("id"), let id = raw.removingPercentEncoding else {
+                throw Problem(.badRequest, detail: "the graph id in the path is not valid percent-encoded text")
+            }
+            guard let document = details[id] else {
+                throw Problem(.notFound, detail: "no graph '\(id)' is registered on this server; GET /v1/graphs lists them")
+            }
+            return JSONMessages.response(bytes: document)
+        }
+    }
+
+    static func summary(_ entry: GraphRegistry.Entry) -> JSONValue {
+        [
+            "id": .string(entry.graph.id), "graph_hash": .string(entry.graph.hash), "origin": .string(entry.origin),
+            "max_concurrency": entry.maxConcurrency.map { .number(Double($0)) } ?? .null,
+            "nodes": .number(Double(entry.graph.ir.nodes.count)),
+        ]
+    }
+
+    static func detail(_ entry: GraphRegistry.Entry) -> JSONValue {
+        var members = summary(entry).objectValue ?? [:]
+        let ir = entry.graph.ir
+        members["nodes"] = .array(ir.nodes.map { ["id": .string($0.id), "kind": .string($0.kind)] })
+        members["state_schema"] = .object(Dictionary(uniqueKeysWithValues: ir.stateSchema.fields.map { field in
+            var spec: [String: JSONValue] = ["type": .string(field.type.rawValue)]
+            if let value = field.defaultValue { spec["default"] = value }
+            if let reducer = field.reducer { spec["reducer"] = .string(reducer.rawValue) }
+            return (field.name, .object(spec))
+        }))
+        members["rules"] = .number(Double(ir.rules.count))
+        members["max_steps"] = ir.maxSteps.map { .number(Double($0)) } ?? .null
+        members["source"] = .string(ir.sourceText)
+        return .object(members)
+    }
+}

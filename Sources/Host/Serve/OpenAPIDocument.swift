@@ -1,0 +1,192 @@
+/// The OpenAPI 3.1 description of the server, written as data. It is the one list of routes:
+/// `GET /openapi.json` serves it, ``RouteTemplates`` answers 405 from it, and a test checks it
+/// against the router's routes in both directions. Add a route here when you add one there.
+enum OpenAPIDocument {
+    /// The document for a server of `version`.
+    static func document(version: String) -> JSONValue {
+        [
+            "openapi": "3.1.0",
+            "info": [
+                "title": "Stargraph Host API",
+                "version": .string(version),
+                "description": "Run stateful, rule-routed graphs. Every error is RFC 9457 application/problem+json.",
+            ],
+            "paths": paths,
+            "components": [
+                "schemas": OpenAPISchemas.all,
+                "securitySchemes": [
+                    "bearer": ["type": "http", "scheme": "bearer"],
+                    "apiKey": ["type": "apiKey", "in": "header", "name": "X-Api-Key"],
+                ],
+            ],
+        ]
+    }
+
+    /// Every operation as (upper-case method, OpenAPI path).
+    static var operations: [(method: String, path: String)] {
+        guard let members = paths.objectValue else { return [] }
+        return members.keys.sorted().flatMap { path in
+            (members[path]?.objectValue?.keys.sorted() ?? []).map { (method: $0.uppercased(), path: path) }
+        }
+    }
+
+    static let paths: JSONValue = [
+        "/health": ["get": operation(
+            "health", "Component health: store, plugins, scheduler, broker (ok, unconfigured or error).",
+            responses: ["200": json("Healthy (no component in error).", "Health"), "503": problem("A component is in error; `components` says which.")],
+            secured: false)],
+        "/metrics": ["get": operation(
+            "metrics", "Prometheus metrics: runs by status, run and step durations, queue depth, plugin invoke errors.",
+            responses: ["200": ["description": "Prometheus text exposition format 0.0.4.", "content": ["text/plain": ["schema": ["type": "string"]]]]])],
+        "/openapi.json": ["get": operation(
+            "openapi", "This document.",
+            responses: ["200": ["description": "The OpenAPI 3.1 document.", "content": ["application/json": ["schema": ["type": "object"]]]]],
+            secured: false)],
+        "/v1/runs": [
+            "post": operation(
+                "submitRun", "Start a run of a registered graph. It is queued durably and really executes.",
+                parameters: [["name": "Idempotency-Key", "in": "header", "required": false,
+                              "schema": ["type": "string", "minLength": 1, "maxLength": 255]]],
+                body: ["required": true, "content": ["application/json": ["schema": ref("RunSubmission")]]],
+                responses: [
+                    "202": json("A new run was accepted.", "RunAccepted", headers: ["Location": ["schema": ["type": "string"]]], links: runLinks),
+                    "200": json("Same idempotency key and body as an earlier request: that run.", "RunAccepted", links: runLinks),
+                    "400": problem("The body is not valid JSON."),
+                    "404": problem("No graph with that graph_id."),
+                    "409": problem("The idempotency key was used with a different body."),
+                    "413": problem("The body is over 1 MiB."),
+                    "415": problem("The body is not declared as JSON."),
+                    "422": problem("The body or its params do not fit (params are checked against the graph's state_schema)."),
+                    "503": problem("The server is shutting down."),
+                ], mutating: true),
+            "get": operation(
+                "listRuns", "Runs, newest first, filtered and paged.",
+                parameters: [
+                    query("status", ["type": "string", "enum": .array(RunStatus.allCases.map { .string($0.rawValue) })]),
+                    query("graph_id", ["type": "string"]),
+                    query("parent_run_id", ["type": "string"]),
+                    query("limit", ["type": "integer", "minimum": 1, "maximum": 500, "default": 50]),
+                    query("offset", ["type": "integer", "minimum": 0, "maximum": 2_147_483_647, "default": 0]),
+                ],
+                responses: ["200": json("One page of runs.", "RunList"), "400": problem("A query parameter does not fit.")]),
+        ],
+        "/v1/runs/{id}": ["get": operation(
+            "getRun", "The RunSummary of a run (read from the store: runs of other processes on the database show too).",
+            parameters: [pathId("Run id (run-…).")],
+            responses: ["200": json("The run.", "RunSummary"), "404": problem("No such run.")])],
+        "/v1/runs/{id}/steps": ["get": operation(
+            "getRunSteps", "Every checkpoint of a run, in step order.",
+            parameters: [pathId("Run id.")],
+            responses: ["200": json("The checkpoints.", "RunSteps"), "404": problem("No such run.")])],
+        "/v1/runs/{id}/cancel": ["post": control("cancelRun", "Cancel a run (a running one stops at its next step boundary).")],
+        "/v1/runs/{id}/pause": ["post": control("pauseRun", "Pause a run at its next step boundary.")],
+        "/v1/runs/{id}/resume": ["post": control("resumeRun", "Resume a paused run.")],
+        "/v1/runs/{id}/respond": ["post": control(
+            "respondToRun", "Answer a run awaiting input; the body is the response object (a state patch).",
+            body: ["required": true, "content": ["application/json": ["schema": ["type": "object"]]]])],
+        "/v1/runs/{id}/stream": ["get": operation(
+            "streamRun", "WebSocket: the run's events as JSON {seq, run_id, step, type, ts, payload}, from the durable log then live; `?last_event_id=N` resumes after N.",
+            parameters: [pathId("Run id."), query("last_event_id", ["type": "integer", "minimum": 0])],
+            responses: [
+                "101": ["description": "Switched to the WebSocket protocol."],
+                "404": problem("No such run."),
+                "426": problem("Not a WebSocket upgrade request."),
+            ])],
+        "/v1/runs/{id}/artifacts": ["get": operation(
+            "listRunArtifacts", "Artifacts a run wrote with `write_artifact` nodes.",
+            parameters: [pathId("Run id.")],
+            responses: ["200": json("The run's artifacts.", "ArtifactList"), "404": problem("No such run.")])],
+        "/v1/artifacts/{id}": ["get": operation(
+            "getArtifact", "An artifact's content, with its stored content type.",
+            parameters: [pathId("Artifact id (content address).", pattern: "^sha256:[0-9a-f]{64}$")],
+            responses: [
+                "200": ["description": "The content.", "content": ["*/*": ["schema": [:]]]],
+                "400": problem("The id is not sha256:<64 lowercase hex digits>."),
+                "404": problem("No such artifact."),
+            ])],
+        "/v1/graphs": ["get": operation(
+            "listGraphs", "The graphs this server runs (from plugins, the manifest and --graph).",
+            responses: ["200": json("The graphs.", "GraphList")])],
+        "/v1/graphs/{id}": ["get": operation(
+            "getGraph", "One graph: nodes, state_schema and source.",
+            parameters: [pathId("Graph id (e.g. run:hello-stargraph).")],
+            responses: ["200": json("The graph.", "GraphDetail"), "404": problem("No such graph.")])],
+        "/v1/plugins": ["get": operation(
+            "listPlugins", "Loaded plugins with their node kinds and graphs.",
+            responses: ["200": json("The plugins.", "PluginList")])],
+    ]
+
+    // MARK: - Building blocks
+
+    private static func operation(
+        _ id: String, _ summary: String, parameters: [JSONValue] = [], body: JSONValue? = nil,
+        responses: [String: JSONValue], secured: Bool = true, mutating: Bool = false
+    ) -> JSONValue {
+        var all = responses
+        if secured {
+            all["401"] = problem("An API key is required (profile cleared).")
+            all["403"] = problem("The API key lacks this route's capability.")
+        }
+        if mutating {
+            all["429"] = problem("Rate limited; retry after Retry-After seconds.", headers: ["Retry-After": ["schema": ["type": "integer"]]])
+        }
+        var members: [String: JSONValue] = ["operationId": .string(id), "summary": .string(summary), "responses": .object(all)]
+        if !parameters.isEmpty { members["parameters"] = .array(parameters) }
+        if let body { members["requestBody"] = body }
+        if secured { members["security"] = [[:], ["bearer": []], ["apiKey": []]] }
+        return .object(members)
+    }
+
+    private static func control(_ id: String, _ summary: String, body: JSONValue? = nil) -> JSONValue {
+        var responses: [String: JSONValue] = [
+            "200": json("Applied; the run as it is now.", "RunSummary"),
+            "202": json("Requested; the running run applies it at its next step boundary.", "RunSummary"),
+            "404": problem("No such run."),
+            "409": problem("The run's status does not allow this; `run_status` names it."),
+            "503": problem("The server is shutting down."),
+        ]
+        if body != nil {
+            responses["400"] = problem("The body is not valid JSON.")
+            responses["413"] = problem("The body is over 1 MiB.")
+            responses["415"] = problem("The body is not declared as JSON.")
+            responses["422"] = problem("The response does not fit the graph's state_schema.")
+        }
+        return operation(id, summary, parameters: [pathId("Run id.")], body: body, responses: responses, mutating: true)
+    }
+
+    private static func ref(_ name: String) -> JSONValue { ["$ref": .string("#/components/schemas/\(name)")] }
+
+    private static func json(_ description: String, _ schema: String, headers: JSONValue? = nil, links: JSONValue? = nil) -> JSONValue {
+        var members: [String: JSONValue] = [
+            "description": .string(description), "content": ["application/json": ["schema": ref(schema)]],
+        ]
+        if let headers { members["headers"] = headers }
+        if let links { members["links"] = links }
+        return .object(members)
+    }
+
+    /// What a client can do with the `run_id` a submission returns.
+    private static let runLinks: JSONValue = .object(Dictionary(uniqueKeysWithValues: [
+        "getRun", "getRunSteps", "cancelRun", "pauseRun", "resumeRun", "respondToRun", "listRunArtifacts",
+    ].map { operation in
+        (operation, ["operationId": .string(operation), "parameters": ["id": "$response.body#/run_id"]])
+    }))
+
+    private static func problem(_ description: String, headers: JSONValue? = nil) -> JSONValue {
+        var members: [String: JSONValue] = [
+            "description": .string(description), "content": [Problem.mediaType: ["schema": ref("Problem")]],
+        ]
+        if let headers { members["headers"] = headers }
+        return .object(members)
+    }
+
+    private static func query(_ name: String, _ schema: JSONValue) -> JSONValue {
+        ["name": .string(name), "in": "query", "required": false, "schema": schema]
+    }
+
+    private static func pathId(_ description: String, pattern: String? = nil) -> JSONValue {
+        var schema: [String: JSONValue] = ["type": "string", "minLength": 1]
+        if let pattern { schema["pattern"] = .string(pattern) }
+        return ["name": "id", "in": "path", "required": true, "description": .string(description), "schema": .object(schema)]
+    }
+}

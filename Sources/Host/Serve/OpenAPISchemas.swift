@@ -1,0 +1,118 @@
+/// The JSON Schemas (OpenAPI 3.1 / JSON Schema 2020-12) of the server's bodies, referenced
+/// from ``OpenAPIDocument``. They describe exactly what the routes send, nulls included.
+enum OpenAPISchemas {
+    static let all: JSONValue = [
+        "Problem": object(
+            required: ["type", "title", "status", "detail"],
+            [
+                "type": string, "title": string, "status": ["type": "integer", "minimum": 400, "maximum": 599],
+                "detail": string, "run_id": string,
+                "run_status": runStatus,
+                "components": ["type": "object", "additionalProperties": component],
+            ], closed: false),
+        "RunSubmission": object(
+            required: ["graph_id"],
+            [
+                "graph_id": ["type": "string", "minLength": 1],
+                "params": ["type": "object", "description": "Initial state; checked against the graph's state_schema."],
+                "idempotency_key": ["type": ["string", "null"], "minLength": 1, "maxLength": 255],
+            ], examples: [["graph_id": "run:hello-stargraph", "params": ["message": "hello"]]]),
+        "RunAccepted": object(required: ["run_id", "status"], ["run_id": string, "status": runStatus]),
+        "RunSummary": object(
+            required: [
+                "run_id", "status", "graph_id", "graph_hash", "started_at", "finished_at", "created_at",
+                "parent_run_id", "from_step", "error_class", "error_cause", "steps", "state",
+            ],
+            [
+                "run_id": string, "status": runStatus, "graph_id": string, "graph_hash": string,
+                "started_at": nullableString, "finished_at": nullableString, "created_at": string,
+                "parent_run_id": nullableString, "from_step": ["type": ["integer", "null"], "minimum": 0],
+                "error_class": nullableString, "error_cause": nullableString,
+                "steps": ["type": "integer", "minimum": 0], "state": ["type": "object"],
+            ]),
+        "RunList": object(
+            required: ["runs", "total", "limit", "offset"],
+            [
+                "runs": ["type": "array", "items": ["$ref": "#/components/schemas/RunSummary"]],
+                "total": count, "limit": count, "offset": count,
+            ]),
+        "RunSteps": object(
+            required: ["run_id", "status", "steps"],
+            ["run_id": string, "status": runStatus, "steps": ["type": "array", "items": ["$ref": "#/components/schemas/Checkpoint"]]]),
+        "Checkpoint": object(
+            required: [
+                "step", "branch_id", "node", "state", "facts", "next_action", "output", "input_hash",
+                "output_hash", "graph_hash", "rules_fired", "effects", "ts",
+            ],
+            [
+                "step": count, "branch_id": string, "node": string, "state": ["type": "object"],
+                "facts": [:], "next_action": [:], "output": [:], "input_hash": string, "output_hash": string,
+                "graph_hash": string, "rules_fired": ["type": "array", "items": string], "effects": [:], "ts": string,
+            ]),
+        "GraphSummary": object(
+            required: ["id", "graph_hash", "origin", "max_concurrency", "nodes"],
+            [
+                "id": string, "graph_hash": string, "origin": string,
+                "max_concurrency": ["type": ["integer", "null"], "minimum": 1], "nodes": count,
+            ]),
+        "GraphList": object(
+            required: ["graphs"], ["graphs": ["type": "array", "items": ["$ref": "#/components/schemas/GraphSummary"]]]),
+        "GraphDetail": object(
+            required: ["id", "graph_hash", "origin", "max_concurrency", "nodes", "state_schema", "rules", "max_steps", "source"],
+            [
+                "id": string, "graph_hash": string, "origin": string,
+                "max_concurrency": ["type": ["integer", "null"], "minimum": 1],
+                "nodes": ["type": "array", "items": object(required: ["id", "kind"], ["id": string, "kind": string])],
+                "state_schema": ["type": "object", "additionalProperties": ["type": "object", "required": ["type"]]],
+                "rules": count, "max_steps": ["type": ["integer", "null"], "minimum": 1], "source": string,
+            ]),
+        "Health": object(
+            required: ["status", "components"],
+            ["status": ["const": "ok"], "components": ["type": "object", "additionalProperties": component]]),
+        "PluginList": object(
+            required: ["plugins", "node_kinds"],
+            [
+                "plugins": ["type": "array", "items": object(
+                    required: ["name", "version", "abi_version", "sha256", "file", "node_kinds", "graphs"],
+                    [
+                        "name": string, "version": string, "abi_version": string, "sha256": string, "file": string,
+                        "node_kinds": ["type": "array", "items": ["type": "object"]],
+                        "graphs": ["type": "array", "items": string],
+                    ], closed: false)],
+                "node_kinds": ["type": "array", "items": object(
+                    required: ["name", "side_effecting", "provider"],
+                    ["name": string, "side_effecting": ["type": "boolean"], "provider": string])],
+            ]),
+        "ArtifactList": object(
+            required: ["run_id", "artifacts"],
+            [
+                "run_id": string,
+                "artifacts": ["type": "array", "items": object(
+                    required: ["artifact_id", "run_id", "step", "node", "name", "content_type", "size", "created_at"],
+                    [
+                        "artifact_id": ["type": "string", "pattern": "^sha256:[0-9a-f]{64}$"], "run_id": string,
+                        "step": count, "node": string, "name": string, "content_type": string, "size": count,
+                        "created_at": string,
+                    ])],
+            ]),
+    ]
+
+    private static let string: JSONValue = ["type": "string"]
+    private static let nullableString: JSONValue = ["type": ["string", "null"]]
+    private static let count: JSONValue = ["type": "integer", "minimum": 0]
+    private static let runStatus: JSONValue = ["type": "string", "enum": .array(RunStatus.allCases.map { .string($0.rawValue) })]
+    private static let component: JSONValue = object(
+        required: ["status", "detail"],
+        ["status": ["type": "string", "enum": ["ok", "unconfigured", "error"]], "detail": nullableString])
+
+    private static func object(
+        required: [String], _ properties: [String: JSONValue], closed: Bool = true, examples: [JSONValue] = []
+    ) -> JSONValue {
+        var schema: [String: JSONValue] = [
+            "type": "object", "required": .array(required.map(JSONValue.string)),
+            "properties": .object(properties), "additionalProperties": .bool(!closed),
+        ]
+        if !examples.isEmpty { schema["examples"] = .array(examples) }
+        return .object(schema)
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// `/v1/runs…`: submit a run, list and read runs (from the store, so runs other processes
+/// wrote are visible), read a run's checkpoints, and cancel / pause / resume / respond.
+struct RunRoutes: Sendable {
+    typealias Context = StargraphRequestContext
+
+    let store: RunStore
+    let scheduler: RunScheduler
+
+    /// Adds the routes to `group` (mounted at `/v1`).
+    func register(on group: RouterGroup<Context>) {
+        group.post("runs", use: submit)
+        group.get("runs", use: list)
+        group.get("runs/:id", use: show)
+        group.get("runs/:id/steps", use: steps)
+        group.post("runs/:id/cancel") { _, context in try await control(context, scheduler.cancel) }
+        group.post("runs/:id/pause") { _, context in try await control(context, scheduler.pause) }
+        group.post("runs/:id/resume") { _, context in try await control(context, scheduler.resume) }
+        group.post("runs/:id/respond", use: respond)
+    }
+
+    /// `POST /v1/runs`: 202 `{run_id, status}` for a new run, 200 for an idempotent repeat.
+    @Sendable func submit(_ request: Request, context: Context) async throws -> Response {
+        let body = try await JSONMessages.body(of: request)
+        let submission = try RunSubmission(body: body, idempotencyHeader: request.headers[.idempotencyKey])
+        let result: Submission
+        do {
+            result = try await scheduler.submit(submission.request)
+        } catch {
+            throw Problem(error)
+        }
+        let summary: JSONValue = ["run_id": .string(result.run.runId), "status": .string(result.run.status.rawValue)]
+        return JSONMessages.response(
+            summary, status: result.created ? .accepted : .ok, headers: [.location: "/v1/runs/\(result.run.runId)"])
+    }
+
+    /// `GET /v1/runs`: `{runs, total, limit, offset}`, newest first.
+    @Sendable func list(_ request: Request, context: Context) async throws -> Response {
+        let query = try RunListQuery(request.uri.queryParameters)
+        let page = try store.listRuns(
+            status: query.status, graphId: query.graphId, parentRunId: query.parentRunId, limit: query.limit, offset: query.offset)
+        return JSONMessages.response([
+            "runs": .array(page.runs.map { RunSummary($0).json }),
+            "total": .number(Double(page.total)), "limit": .number(Double(query.limit)), "offset": .number(Double(query.offset)),
+        ])
+    }
+
+    /// `GET /v1/runs/{id}`: the RunSummary.
+    @Sendable func show(_ request: Request, context: Context) async throws -> Response {
+        JSONMessages.response(RunSummary(try storedRun(context)).json)
+    }
+
+    /// `GET /v1/runs/{id}/steps`: every checkpoint, in step order.
+    @Sendable func steps(_ request: Request, context: Context) async throws -> Response {
+        let run = try storedRun(context)
+        let checkpoints = try store.checkpoints(runId: run.runId)
+        return JSONMessages.response([
+            "run_id": .string(run.runId), "status": .string(run.status.rawValue),
+            "steps": .array(checkpoints.map(Self.json)),
+        ])
+    }
+
+    /// `POST /v1/runs/{id}/respond`: the body is the response object answering the interrupt.
+    @Sendable func respond(_ request: Request, context: Context) async throws -> Response {
+        let response = try await JSONMessages.body(of: request)
+        return try await control(context) { runId async throws(SchedulerError) in
+            try await scheduler.respond(runId, response: response)
+        }
+    }
+
+    /// Runs a control action; 200 with the summary once applied, 202 while it waits for the
+    /// running run's next checkpoint boundary.
+    private func control(
+        _ context: Context, _ action: (String) async throws(SchedulerError) -> RunRecord
+    ) async throws -> Response {
+        let runId = try Self.runId(context)
+        let run: RunRecord
+        do {
+            run = try await action(runId)
+        } catch {
+            throw Problem(error)
+        }
+        return JSONMessages.response(RunSummary(run).json, status: run.status == .running ? .accepted : .ok)
+    }
+
+    private func storedRun(_ context: Context) throws -> RunRecord {
+        let runId = try Self.runId(context)
+        guard let run = try store.run(runId) else {
+            throw Problem(.notFound, detail: "no run '\(runId)' in this server's database; GET /v1/runs lists the runs")
+        }
+        return run
+    }
+
+    static func runId(_ context: Context) throws(Problem) -> String {
+        guard let raw = context.parameters.get("id"), let id = raw.removingPercentEncoding, !id.isEmpty else {
+            throw Problem(.badRequest, detail: "the run id in the path is not valid percent-encoded text")
+        }
+        return id
+    }
+
+    static func json(_ checkpoint: CheckpointRecord) -> JSONValue {
+        [
+            "step": .number(Double(checkpoint.step)), "branch_id": .string(checkpoint.branchId),
+            "node": .string(checkpoint.node), "state": checkpoint.state, "facts": checkpoint.facts,
+            "next_action": checkpoint.nextAction, "output": checkpoint.output,
+            "input_hash": .string(checkpoint.inputHash), "output_hash": .string(checkpoint.outputHash),
+            "graph_hash": .string(checkpoint.graphHash),
+            "rules_fired": .array(checkpoint.rulesFired.map(JSONValue.string)),
+            "effects": checkpoint.effects, "ts": .string(Timestamps.format(checkpoint.ts)),
+        ]
+    }
+}
+
+extension HTTPField.Name {
+    /// `Idempotency-Key` (draft-ietf-httpapi-idempotency-key-header).
+    static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
+}

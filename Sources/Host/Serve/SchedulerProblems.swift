@@ -1,0 +1,22 @@
+import Hummingbird
+
+extension Problem {
+    /// The HTTP answer to a refusal of the scheduler: 404 unknown graph or run, 409 idempotency
+    /// conflict or refused transition (naming the run's current status), 422 params or response
+    /// that do not fit the graph, 503 while shutting down.
+    init(_ error: SchedulerError) {
+        let detail = error.description
+        switch error {
+        case .unknownGraph, .runNotFound:
+            self.init(.notFound, detail: detail)
+        case .invalidParams, .invalidResponse:
+            self.init(.unprocessableContent, detail: detail)
+        case .idempotencyConflict(_, let runId):
+            self.init(.conflict, detail: detail, extensions: ["run_id": .string(runId)])
+        case .invalidTransition(let runId, let status, _):
+            self.init(.conflict, detail: detail, extensions: ["run_id": .string(runId), "run_status": .string(status.rawValue)])
+        case .shuttingDown:
+            self.init(.serviceUnavailable, detail: detail, headers: [.retryAfter: "5"])
+        }
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+
+/// Identifies the caller and enforces the route capabilities of ``RouteCapabilities``.
+///
+/// Sets `context.principal` on every request it lets through:
+/// - `oss-default`: the key's principal when a valid key is presented (so rate limits and logs
+///   name it; it still gets every capability), else ``Principal/anonymous``. Never refuses.
+/// - `cleared`: on `/v1/…` and `/metrics`, a key (`Authorization: Bearer KEY` or
+///   `X-Api-Key: KEY`) is required — missing or unknown → 401 with `WWW-Authenticate`; a key
+///   without the route's capability → 403. Both are problem+json. Other paths (`/health`,
+///   `/openapi.json`) pass anonymously with no capability.
+///
+/// Add it to the router before every route (and before ``RateLimitMiddleware``), so it also
+/// wraps the not-found responder: an unknown `/v1` path answers 401 to a caller without a key.
+public struct AuthMiddleware<Context: PrincipalCarrying>: RouterMiddleware {
+    private let profile: ServeProfile
+    private let keys: APIKeyStore?
+
+    /// Creates the middleware for `profile`; `keys` may be `nil` only in `oss-default`
+    /// (in `cleared` a `nil` store refuses every key — ``ServeProfile/validate(auditLogPath:apiKeys:plugins:)``
+    /// stops such a boot first).
+    public init(profile: ServeProfile, keys: APIKeyStore?) {
+        self.profile = profile
+        self.keys = keys
+    }
+
+    /// Authenticates `request`, then calls `next` with the principal set, or answers 401/403.
+    public func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        var context = context
+        let presented = Self.presentedSecret(request.headers)
+        let key = presented.flatMap { keys?.key(forSecret: $0) }
+        switch profile {
+        case .ossDefault:
+            context.principal = key.map { Principal(id: $0.id, capabilities: Principal.anonymous.capabilities) } ?? .anonymous
+            return try await next(request, context)
+        case .cleared:
+            let path = request.uri.path
+            guard RouteCapabilities.requiresAuthentication(path: path) else {
+                context.principal = Principal(id: Principal.anonymousId, capabilities: [])
+                return try await next(request, context)
+            }
+            guard let key else {
+                let detail = presented == nil
+                    ? "\(request.method.rawValue) \(path) needs an API key: send `Authorization: Bearer KEY` or `X-Api-Key: KEY`"
+                    : "the API key presented is not known to this server; check the key, or ask for one in the server's key file"
+                return Problem(
+                    status: .unauthorized, title: "Unauthorized", detail: detail,
+                    headers: [.wwwAuthenticate: #"Bearer realm="stargraph""#]
+                ).response()
+            }
+            let principal = Principal(id: key.id, capabilities: key.capabilities)
+            if let capability = RouteCapabilities.capability(method: request.method, path: path), !principal.holds(capability) {
+                context.logger.info("request refused: capability missing", metadata: [
+                    "principal": "\(key.id)", "capability": "\(capability)", "route": "\(request.method.rawValue) \(path)",
+                ])
+                return Problem(
+                    status: .forbidden, title: "Forbidden",
+                    detail: "API key '\(key.id)' lacks the capability '\(capability)' that \(request.method.rawValue) \(path) needs; "
+                        + "add it to the key's capabilities in the key file"
+                ).response()
+            }
+            context.principal = principal
+            return try await next(request, context)
+        }
+    }
+
+    /// The secret from `Authorization: Bearer …` (scheme case-insensitive) or `X-Api-Key`.
+    static func presentedSecret(_ headers: HTTPFields) -> String? {
+        if let authorization = headers[.authorization] {
+            let parts = authorization.split(separator: " ", maxSplits: 1)
+            if parts.count == 2, parts[0].lowercased() == "bearer" {
+                let token = parts[1].trimmingCharacters(in: .whitespaces)
+                if !token.isEmpty { return token }
+            }
+        }
+        if let key = headers[apiKeyField]?.trimmingCharacters(in: .whitespaces), !key.isEmpty { return key }
+        return nil
+    }
+
+    static var apiKeyField: HTTPField.Name { HTTPField.Name("X-Api-Key")! }
+}

@@ -1,0 +1,37 @@
+import Foundation
+
+/// Everything `stargraph serve` is started with. The defaults serve the default manifest on
+/// the default database at http://127.0.0.1:8000.
+public struct ServeOptions: Sendable {
+    /// The manifest served when none is named and this file exists in the working directory.
+    public static let defaultManifestPath = "manifests/default.yaml"
+
+    public var profile: ServeProfile = .ossDefault
+    public var host = "127.0.0.1"
+    /// `0` binds an ephemeral port; the listening callback reports the real one.
+    public var port = 8000
+    public var databasePath = RunStore.defaultPath
+    public var durability: Durability = .normal
+    public var auditLogPath: String?
+    /// The plugin manifest; `nil` uses ``defaultManifestPath`` when it exists.
+    public var manifestPath: String?
+    /// Graph YAML files registered beside the manifest's graphs (`--graph`).
+    public var graphPaths: [String] = []
+    /// `--nautilus-config`: wins over the manifest's `nautilus_config`.
+    public var brokerConfigPath: String?
+    /// Runs executing at once, over all graphs.
+    public var workers = 32
+    /// API key file (`--api-keys`); wins over the manifest's `api_keys`.
+    public var apiKeysPath: String?
+    /// Mutating requests per second allowed to one client (burst: twice that); `0` turns the
+    /// rate limit off.
+    public var rateLimit: Double = 1000
+
+    public init() {}
+
+    /// The manifest to load: the one given, else the default one when it exists, else none.
+    public var resolvedManifestPath: String? {
+        if let manifestPath { return manifestPath }
+        return FileManager.default.fileExists(atPath: Self.defaultManifestPath) ? Self.defaultManifestPath : nil
+    }
+}

@@ -1,0 +1,50 @@
+import Hummingbird
+import HummingbirdWebSocket
+import Prometheus
+
+/// The server's HTTP surface, composed in one place: the middleware order and every route.
+///
+/// Middleware, outermost first: ``ProblemMiddleware`` (every failure as problem+json, 404/405
+/// for unmatched requests), ``AuthMiddleware`` (principal; 401/403 in `cleared`),
+/// ``RateLimitMiddleware`` (mutating routes). They sit on the router itself, so unmatched
+/// requests pass through them too.
+struct ServeRouter {
+    typealias Context = StargraphRequestContext
+
+    let store: RunStore
+    let graphs: GraphRegistry
+    let scheduler: RunScheduler
+    let profile: ServeProfile
+    let keys: APIKeyStore?
+    /// Requests per second per client on mutating routes; `0` turns the limit off.
+    let rateLimit: Double
+    let hub: RunEventHub
+    let artifacts: ArtifactStore
+    let plugins: PluginRoutes
+    let system: SystemRoutes
+
+    /// The router: plain HTTP routes and the WebSocket stream.
+    func router() -> Router<Context> {
+        let router = Router(context: Context.self)
+        addMiddleware(to: router)
+        system.register(on: router)
+        system.registerMetrics(on: router.group("metrics"))
+        let v1 = router.group("v1")
+        RunRoutes(store: store, scheduler: scheduler).register(on: v1)
+        GraphRoutes(graphs: graphs).register(on: v1)
+        plugins.register(on: v1)
+        ArtifactRoutes.register(on: v1, artifacts: artifacts)
+        // The same router decides WebSocket upgrades (see `StreamRoutes`): a refused upgrade
+        // falls through to this route, which answers the problem over plain HTTP.
+        StreamRoutes.register(on: router, store: store, hub: hub)
+        return router
+    }
+
+    private func addMiddleware(to router: Router<Context>) {
+        router.add(middleware: ProblemMiddleware(routes: RouteTemplates(operations: OpenAPIDocument.operations)))
+        router.add(middleware: AuthMiddleware(profile: profile, keys: keys))
+        if rateLimit > 0 {
+            router.add(middleware: RateLimitMiddleware(requestsPerSecond: rateLimit, burst: max(1, Int(rateLimit * 2))))
+        }
+    }
+}

@@ -1,0 +1,133 @@
+import Foundation
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import ServiceLifecycle
+
+/// `stargraph serve`, composed in one place. Construction is the boot (DESIGN §8): profile
+/// requirements → broker config (soft-fail) → store opened and migrated, manifest and plugins
+/// loaded, graphs registered → scheduler → HTTP application. ``run()`` then starts the scheduler
+/// (which first recovers interrupted runs) and the listener, until SIGINT/SIGTERM or
+/// ``shutdown()``: the listener stops accepting, the scheduler drains its runs to a checkpoint
+/// boundary, and the store is closed.
+public final class StargraphServer: Sendable {
+    /// The host the server runs graphs on.
+    public let runtime: StargraphRuntime
+    /// Every route the router answers, as (method, path template `/v1/runs/{id}`).
+    let routes: [(method: String, path: String)]
+    private let group: ServiceGroup
+    private let artifactDatabase: RunStore
+
+    /// Boots the server. `onListening` is called with the bound host and port once the listener
+    /// accepts connections (with `port: 0`, the port the system chose).
+    /// - Throws: the boot failure, naming the file and what to change (profile requirements,
+    ///   API key file, broker config, database, manifest, plugin or graph errors).
+    public init(
+        options: ServeOptions, logger: Logger = Logger(label: "stargraph.serve"),
+        onListening: @escaping @Sendable (_ host: String, _ port: Int) -> Void = { _, _ in }
+    ) throws {
+        let manifestPath = options.resolvedManifestPath
+        let manifest = try manifestPath.map { path throws(GraphLoadErrors) in try Manifest.load(path: path) }
+        let keys = try (options.apiKeysPath ?? manifest?.apiKeys).map { path throws(APIKeyFileError) in try APIKeyStore.load(path: path) }
+        try options.profile.validate(
+            auditLogPath: options.auditLogPath, apiKeys: keys,
+            plugins: manifest?.plugins.map { ServeProfile.PluginEntry(name: $0.name, sha256: $0.sha256) } ?? [])
+        let broker = try BrokerConfiguration.detect(
+            flagPath: options.brokerConfigPath, manifestPath: manifest?.nautilusConfig, logger: logger)
+
+        // The artifact kind must exist before the runtime compiles any graph, and it records
+        // rows through a store of its own on the same database.
+        artifactDatabase = try RunStore(path: options.databasePath, durability: options.durability)
+        let artifacts = try ArtifactStore(
+            directory: ArtifactStore.defaultDirectory(forDatabase: options.databasePath), store: artifactDatabase)
+        let hub = RunEventHub()
+        var runtimeOptions = StargraphRuntime.Options()
+        runtimeOptions.databasePath = options.databasePath
+        runtimeOptions.durability = options.durability
+        runtimeOptions.auditLogPath = options.auditLogPath
+        runtimeOptions.eventSink = hub
+        runtimeOptions.nodeKinds = [WriteArtifactKind(artifacts: artifacts), BrokerNodeKind(configuration: broker)]
+        runtimeOptions.manifestPath = manifestPath
+        runtime = try StargraphRuntime(options: runtimeOptions, logger: logger)
+        let graphs = try Self.registry(
+            runtime: runtime, extraGraphs: options.graphPaths, maxConcurrency: manifest?.maxConcurrency ?? [:])
+
+        let triggers = manifest?.triggers.map { trigger in
+            CronTrigger(id: trigger.id, cron: trigger.cron, timezone: trigger.timezone ?? "UTC",
+                        graphId: trigger.graphId, params: .object(trigger.params))
+        } ?? []
+        let scheduler = RunScheduler(runtime: runtime, graphs: graphs, workers: options.workers, triggers: triggers, logger: logger)
+        let system = SystemRoutes(
+            store: runtime.store, scheduler: scheduler, plugins: Self.pluginHealth(runtime.plugins),
+            broker: broker.path.map { HealthReport.Component(status: .ok, detail: $0) }
+                ?? HealthReport.Component(status: .unconfigured, detail: "no nautilus config at \(broker.searchedPath)"),
+            metrics: ServeMetrics.registry,
+            openAPI: CanonicalJSON.bytes(OpenAPIDocument.document(version: StargraphServer.version)))
+        let router = ServeRouter(
+            store: runtime.store, graphs: graphs, scheduler: scheduler, profile: options.profile, keys: keys,
+            rateLimit: options.rateLimit, hub: hub, artifacts: artifacts,
+            plugins: PluginRoutes(plugins: runtime.plugins?.plugins.map(\.json) ?? [], kinds: runtime.compiler.registry),
+            system: system
+        ).router()
+        routes = router.routes.map { (method: $0.method.rawValue, path: $0.path.description) }
+        let host = options.host
+        let application = Application(
+            router: router,
+            server: .http1WebSocketUpgrade(webSocketRouter: router),
+            configuration: ApplicationConfiguration(address: .hostname(host, port: options.port), serverName: nil),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? options.port
+                logger.info("listening", metadata: ["host": "\(host)", "port": "\(port)"])
+                onListening(host, port)
+            },
+            logger: logger)
+        group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: [scheduler, application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+    }
+
+    /// The version the OpenAPI document reports.
+    public static let version = "0.4.0"
+
+    /// Serves until SIGINT/SIGTERM or ``shutdown()``, then closes the store. Returns normally
+    /// after a graceful shutdown.
+    public func run() async throws {
+        do {
+            try await group.run()
+        } catch {
+            try? await close()
+            throw error
+        }
+        try await close()
+    }
+
+    private func close() async throws {
+        defer { runtime.close() }
+        try await runtime.store.close()
+        try await artifactDatabase.close()
+    }
+
+    /// Starts the graceful shutdown ``run()`` performs on SIGTERM.
+    public func shutdown() async {
+        await group.triggerGracefulShutdown()
+    }
+
+    /// `/health`'s plugins line: `unconfigured` without a manifest, else what loaded and what was skipped.
+    private static func pluginHealth(_ plugins: PluginSet?) -> HealthReport.Component {
+        guard let plugins else {
+            return HealthReport.Component(status: .unconfigured, detail: "no plugin manifest (none given, no \(ServeOptions.defaultManifestPath))")
+        }
+        var detail = "\(plugins.plugins.count) plugin(s) loaded from \(plugins.manifest.path)"
+        if !plugins.skipped.isEmpty { detail += "; skipped (optional): \(plugins.skipped.map(\.description).joined(separator: "; "))" }
+        return HealthReport.Component(status: .ok, detail: detail)
+    }
+
+    /// The runtime's graphs plus the `--graph` files (limited by the manifest's `max_concurrency`).
+    private static func registry(runtime: StargraphRuntime, extraGraphs: [String], maxConcurrency: [String: Int]) throws -> GraphRegistry {
+        var registry = runtime.graphs
+        for path in extraGraphs {
+            let graph = try runtime.compiler.compile(path: path)
+            try registry.register(GraphRegistry.Entry(graph: graph, origin: "file:\(path)", maxConcurrency: maxConcurrency[graph.id]))
+        }
+        return registry
+    }
+}

@@ -1,0 +1,42 @@
+import Hummingbird
+import Prometheus
+
+/// The routes outside `/v1`: `GET /health`, `GET /metrics` (Prometheus text) and
+/// `GET /openapi.json` (encoded once at start).
+struct SystemRoutes: Sendable {
+    typealias Context = StargraphRequestContext
+
+    let store: RunStore
+    let scheduler: RunScheduler
+    let plugins: HealthReport.Component
+    let broker: HealthReport.Component
+    let metrics: PrometheusCollectorRegistry
+    let openAPI: [UInt8]
+
+    /// Adds `/health` and `/openapi.json` to `router`.
+    func register(on router: Router<Context>) {
+        router.get("health") { _, _ in try health() }
+        router.get("openapi.json") { _, _ in JSONMessages.response(bytes: openAPI) }
+    }
+
+    /// Adds `/metrics` to `group` (behind the auth middleware: capability `metrics:read`).
+    func registerMetrics(on group: RouterGroup<Context>) {
+        group.get { _, _ in
+            var text: [UInt8] = []
+            text.reserveCapacity(4096)
+            metrics.emit(into: &text)
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: text)))
+        }
+    }
+
+    private func health() throws -> Response {
+        let report = HealthReport.check(store: store, scheduler: scheduler, plugins: plugins, broker: broker)
+        guard report.isHealthy else {
+            let failing = report.components.filter { $0.value.status == .error }.keys.sorted().joined(separator: ", ")
+            throw Problem(.serviceUnavailable, detail: "unhealthy component(s): \(failing)", extensions: ["components": report.componentsJSON])
+        }
+        return JSONMessages.response(["status": "ok", "components": report.componentsJSON])
+    }
+}

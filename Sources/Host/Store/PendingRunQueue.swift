@@ -1,0 +1,224 @@
+import Foundation
+import GRDB
+
+/// A row of the scheduler's durable queue (`pending_runs`): a run the scheduler must drive.
+///
+/// A run has a queue row exactly while the scheduler owes it work — from acceptance until it is
+/// done, failed, cancelled, paused or waiting for input — so a restart finds every run it must
+/// continue, and never touches runs driven by `stargraph run`.
+struct QueuedRun: Sendable, Hashable {
+    /// The row id: queue order (FIFO within a graph).
+    var order: Int64
+    var runId: String
+    var graphId: String
+    /// The answer to deliver to a run awaiting input, when this row was queued by `respond`.
+    var response: JSONValue?
+}
+
+/// An accepted idempotency key: the hash of the request it came with and the run it created.
+struct IdempotencyEntry: Sendable, Hashable {
+    var requestHash: String
+    var runId: String
+}
+
+/// What happened to a request to put a run into the queue.
+enum EnqueueOutcome: Sendable {
+    case queued(QueuedRun)
+    /// The idempotency key is already taken (by an earlier or a concurrent request).
+    case keyTaken
+    /// The run is already queued (a resume or response for it is pending).
+    case alreadyQueued
+    /// The run's status is no longer the one the caller expected; nothing was queued.
+    case statusChanged(RunStatus?)
+}
+
+/// The scheduler's queue in `pending_runs` and its idempotency keys (migrations 002 and 004).
+extension RunStore {
+    /// Queues the run `runId` that is about to be created, claimed by `processId`; records
+    /// `idempotency` (key and request hash) in the same transaction.
+    ///
+    /// The run row does not exist yet: the caller creates it next, and deletes this row with
+    /// ``discardQueued(runId:)`` if that fails. A row whose run never appeared is removed by
+    /// recovery once its process is gone.
+    func enqueueNewRun(
+        runId: String, graphId: String, params: JSONValue, idempotency: IdempotencyEntry.Key?, claimedBy processId: String
+    ) async throws -> EnqueueOutcome {
+        try await schedulerWrite("queueing run \(runId)") { db in
+            let now = ColumnCoding.timestamp(Date())
+            if let idempotency {
+                do {
+                    try db.cachedStatement(sql: """
+                        INSERT INTO idempotency_keys (key, request_hash, run_id, created_at) VALUES (?, ?, ?, ?)
+                        """).execute(arguments: [idempotency.key, idempotency.requestHash, runId, now])
+                } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
+                    return .keyTaken
+                }
+            }
+            return .queued(try Self.insertQueueRow(
+                db, runId: runId, graphId: graphId, params: params, response: nil,
+                idempotency: idempotency, claimedBy: processId, now: now))
+        }
+    }
+
+    /// Queues the existing run `runId` again (resume, respond) when its status is still `status`,
+    /// claimed by `processId`.
+    func requeue(
+        runId: String, whenStatus status: RunStatus, response: JSONValue?, claimedBy processId: String
+    ) async throws -> EnqueueOutcome {
+        try await schedulerWrite("queueing run \(runId) again") { db in
+            let row = try Row.fetchOne(db, sql: "SELECT status, graph_id FROM runs WHERE run_id = ?", arguments: [runId])
+            let current = (row?["status"] as String?).flatMap(RunStatus.init(rawValue:))
+            guard current == status, let graphId: String = row?["graph_id"] else { return .statusChanged(current) }
+            if try Bool.fetchOne(db, sql: "SELECT 1 FROM pending_runs WHERE run_id = ?", arguments: [runId]) == true {
+                return .alreadyQueued
+            }
+            return .queued(try Self.insertQueueRow(
+                db, runId: runId, graphId: graphId, params: .object([:]), response: response,
+                idempotency: nil, claimedBy: processId, now: ColumnCoding.timestamp(Date())))
+        }
+    }
+
+    /// Removes the queue row of `runId` (its run stopped, or it must not be driven any more).
+    func dequeue(runId: String) async throws {
+        try await schedulerWrite("removing run \(runId) from the queue") { db in
+            try db.cachedStatement(sql: "DELETE FROM pending_runs WHERE run_id = ?").execute(arguments: [runId])
+        }
+    }
+
+    /// Removes the queue row and idempotency key of a run whose creation failed, so the request
+    /// can be sent again.
+    func discardQueued(runId: String) async throws {
+        try await schedulerWrite("discarding queued run \(runId)") { db in
+            try Self.discard(db, runIds: [runId])
+        }
+    }
+
+    /// The run and request hash recorded for idempotency key `key`, if it was accepted.
+    func idempotencyEntry(key: String) throws -> IdempotencyEntry? {
+        try schedulerRead("reading idempotency key") { db in
+            try Row.fetchOne(db, sql: "SELECT request_hash, run_id FROM idempotency_keys WHERE key = ?", arguments: [key])
+                .map { IdempotencyEntry(requestHash: $0["request_hash"], runId: $0["run_id"]) }
+        }
+    }
+
+    /// Takes over the queue rows no live scheduler owns — released ones and those claimed by
+    /// processes that are gone — for `process`, oldest first. Rows whose run was never created
+    /// (the process died while accepting it) are deleted with their idempotency key.
+    func claimAbandonedRuns(for process: SchedulerProcess) async throws -> [QueuedRun] {
+        let candidates = try schedulerRead("looking for abandoned queued runs") { db in
+            try Bool.fetchOne(db, sql: """
+                SELECT EXISTS (SELECT 1 FROM pending_runs WHERE claimed_by IS NULL OR claimed_by != ?)
+                """, arguments: [process.id]) ?? false
+        }
+        guard candidates else { return [] }
+        return try await schedulerWrite("claiming abandoned queued runs") { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT q.id, q.run_id, q.graph_id, q.response, q.claimed_by, r.run_id IS NOT NULL AS has_run
+                FROM pending_runs q LEFT JOIN runs r ON r.run_id = q.run_id
+                WHERE q.claimed_by IS NULL OR q.claimed_by != ? ORDER BY q.id
+                """, arguments: [process.id])
+            guard !rows.isEmpty else { return [] }
+            let dead = try Self.deadOwners(db, among: Set(rows.compactMap { $0["claimed_by"] as String? }), seenBy: process)
+            let abandoned = rows.filter { row in (row["claimed_by"] as String?).map(dead.contains) ?? true }
+            try Self.discard(db, runIds: abandoned.filter { !$0["has_run"] }.map { $0["run_id"] })
+            let now = ColumnCoding.timestamp(Date())
+            let claim = try db.cachedStatement(sql: """
+                UPDATE pending_runs SET claimed_by = ?, claimed_at = ?, attempts = attempts + 1 WHERE id = ?
+                """)
+            var claimed: [QueuedRun] = []
+            for row in abandoned where row["has_run"] {
+                try claim.execute(arguments: [process.id, now, row["id"] as Int64])
+                claimed.append(QueuedRun(
+                    order: row["id"], runId: row["run_id"], graphId: row["graph_id"],
+                    response: try (row["response"] as String?).map { try JSONParser.parse($0) }))
+            }
+            for owner in dead {
+                try db.execute(sql: "DELETE FROM scheduler_processes WHERE process_id = ?", arguments: [owner])
+            }
+            return claimed
+        }
+    }
+
+    /// Releases every claim of `processId` (graceful shutdown), so the next scheduler on this
+    /// database takes those runs over at once.
+    func releaseClaims(of processId: String) async throws {
+        try await schedulerWrite("releasing queued runs") { db in
+            try db.execute(
+                sql: "UPDATE pending_runs SET claimed_by = NULL, claimed_at = NULL WHERE claimed_by = ?",
+                arguments: [processId])
+            try db.execute(sql: "DELETE FROM scheduler_processes WHERE process_id = ?", arguments: [processId])
+        }
+    }
+
+    /// Whether `runId` has a queue row (some scheduler owes it work).
+    func isQueued(runId: String) throws -> Bool {
+        try schedulerRead("reading the queue row of run \(runId)") { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM pending_runs WHERE run_id = ?)", arguments: [runId]) ?? false
+        }
+    }
+
+    /// Number of queue rows (all processes): accepted runs the schedulers still owe work.
+    func queuedRunCount() throws -> Int {
+        try schedulerRead("counting queued runs") { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM pending_runs") ?? 0
+        }
+    }
+
+    // MARK: - Helpers
+
+    /// Submits a scheduler write to the group committer, turning failures into ``StoreError``s.
+    func schedulerWrite<T: Sendable>(_ operation: String, _ work: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            return try await committer.submit(work)
+        } catch {
+            throw StoreError.wrapping(error, operation: operation)
+        }
+    }
+
+    /// Reads on a pooled reader, turning failures into ``StoreError``s.
+    func schedulerRead<T>(_ operation: String, _ body: (Database) throws -> T) throws -> T {
+        do {
+            return try pool.read(body)
+        } catch {
+            throw StoreError.wrapping(error, operation: operation)
+        }
+    }
+
+    private static func insertQueueRow(
+        _ db: Database, runId: String, graphId: String, params: JSONValue, response: JSONValue?,
+        idempotency: IdempotencyEntry.Key?, claimedBy processId: String, now: String
+    ) throws -> QueuedRun {
+        try db.cachedStatement(sql: """
+            INSERT INTO pending_runs (run_id, graph_id, params, idempotency_key, request_hash, enqueued_at,
+                available_at, claimed_by, claimed_at, response)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [
+                runId, graphId, ColumnCoding.json(params), idempotency?.key, idempotency?.requestHash, now, now,
+                processId, now, response.map(ColumnCoding.json),
+            ])
+        return QueuedRun(order: db.lastInsertedRowID, runId: runId, graphId: graphId, response: response)
+    }
+
+    private static func discard(_ db: Database, runIds: [String]) throws {
+        for runId in runIds {
+            try db.execute(sql: "DELETE FROM pending_runs WHERE run_id = ?", arguments: [runId])
+            try db.execute(sql: "DELETE FROM idempotency_keys WHERE run_id = ?", arguments: [runId])
+        }
+    }
+
+    /// The owners among `owners` that are not live scheduler processes, as seen by `process`.
+    private static func deadOwners(_ db: Database, among owners: Set<String>, seenBy process: SchedulerProcess) throws -> Set<String> {
+        try owners.filter { owner in
+            guard let row = try SchedulerProcessRow.fetch(db, processId: owner) else { return true }
+            return !process.considersAlive(row)
+        }
+    }
+}
+
+extension IdempotencyEntry {
+    /// An idempotency key with the hash of the request that carries it.
+    struct Key: Sendable, Hashable {
+        var key: String
+        var requestHash: String
+    }
+}

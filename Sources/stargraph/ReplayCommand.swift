@@ -1,0 +1,55 @@
+import ArgumentParser
+import Foundation
+import StargraphHost
+
+/// `stargraph replay RUN_ID`: forks a counterfactual run and executes it to its end.
+struct ReplayCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replay",
+        abstract: "Fork a counterfactual run from a persisted step, apply a mutation, and run the fork to its end.",
+        discussion: "stdout: `cf_run_id=cf-…`; with --diff, the RunDiff as one line of canonical JSON on stdout and `cf_run_id=…` on stderr.")
+
+    @Argument(help: "The parent run id.")
+    var runId: String
+
+    @OptionGroup var database: DatabaseOptions
+
+    @Option(help: "CounterfactualMutation JSON file (state_overrides, facts_assert, facts_retract, rule_pack_version, node_output_overrides, respond_payloads).")
+    var mutation: String?
+
+    @Option(help: "Fork from the state entering this step (default 0).")
+    var fromStep: Int = 0
+
+    @Flag(help: "Print the RunDiff against the parent as canonical JSON.")
+    var diff = false
+
+    @Flag(help: "Execute side-effecting nodes that have no recording in the parent instead of failing.")
+    var live = false
+
+    @Option(name: .customLong("log-file"), help: "Append the fork's events to this audit log.")
+    var logFile: String?
+
+    func run() async throws {
+        let document = try mutation.map(Self.readMutation)
+        let runtime = try database.runtime(auditLog: logFile)
+        let replay = try await Counterfactuals(engine: runtime.engine)
+            .replay(parentRunId: runId, fromStep: fromStep, mutation: document, live: live)
+        if diff {
+            print(CanonicalJSON.encode(replay.diff.json))
+            printError("cf_run_id=\(replay.run.runId)")
+        } else {
+            print("cf_run_id=\(replay.run.runId)")
+        }
+    }
+
+    private static func readMutation(_ path: String) throws -> JSONValue {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw UsageError(message: "cannot read mutation file \(path)")
+        }
+        do {
+            return try JSONParser.parse(bytes: Array(data))
+        } catch {
+            throw UsageError(message: "mutation file \(path) is not valid JSON: \(error)")
+        }
+    }
+}

@@ -1,0 +1,75 @@
+import ArgumentParser
+import Foundation
+import StargraphHost
+
+extension ServeProfile: ExpressibleByArgument {}
+
+/// `stargraph serve`: the HTTP API over the durable scheduler, until SIGINT/SIGTERM.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the /v1 API: runs, graphs, plugins, event streams.",
+        discussion: "Prints `listening on http://HOST:PORT` to stderr once it accepts connections. SIGINT/SIGTERM drains running runs to a checkpoint boundary and exits 0.")
+
+    @Option(help: "oss-default (anonymous allowed) or cleared (API keys, pinned plugins, audit log).")
+    var profile: ServeProfile = .ossDefault
+
+    @Option(help: "Address to listen on.")
+    var host = "127.0.0.1"
+
+    @Option(help: "Port to listen on (0: any free port, printed when listening).")
+    var port = 8000
+
+    @Option(name: .customLong("db"), help: "SQLite database (default: \(RunStore.defaultPath)).")
+    var database = RunStore.defaultPath
+
+    @Option(name: .customLong("audit-log"), help: "Append run events to this hash-chained JSONL audit log.")
+    var auditLog: String?
+
+    @Option(help: "Plugin manifest (default: \(ServeOptions.defaultManifestPath) when it exists).")
+    var manifest: String?
+
+    @Option(name: .customLong("graph"), help: "A graph YAML file to serve besides the manifest's (repeatable).")
+    var graphs: [String] = []
+
+    @Option(name: .customLong("nautilus-config"), help: "Broker config (default: the manifest's nautilus_config, else \(BrokerConfiguration.defaultPath)).")
+    var nautilusConfig: String?
+
+    @Option(help: "Runs executing at once, over all graphs.")
+    var workers = ServeOptions().workers
+
+    @Option(name: .customLong("api-keys"), help: "API key file: a list of {id, key_sha256, capabilities}.")
+    var apiKeys: String?
+
+    @Option(name: .customLong("rate-limit"), help: "Mutating requests per second per client (burst twice that); 0 turns it off.")
+    var rateLimit = ServeOptions().rateLimit
+
+    @Option(help: "normal (synchronous=NORMAL) or full (fsync every commit).")
+    var durability: Durability = .normal
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
+        guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
+        guard rateLimit >= 0 else { throw ValidationError("--rate-limit must be 0 (off) or positive") }
+    }
+
+    func run() async throws {
+        var options = ServeOptions()
+        options.profile = profile
+        options.host = host
+        options.port = port
+        options.databasePath = database
+        options.durability = durability
+        options.auditLogPath = auditLog
+        options.manifestPath = manifest
+        options.graphPaths = graphs
+        options.brokerConfigPath = nautilusConfig
+        options.workers = workers
+        options.apiKeysPath = apiKeys
+        options.rateLimit = rateLimit
+        let server = try StargraphServer(options: options) { host, port in
+            printError("listening on http://\(host):\(port)")
+        }
+        try await server.run()
+    }
+}

@@ -1,0 +1,91 @@
+/* ABI-conformance fixture "faulty": kinds that misbehave (invalid JSON, an array, an error
+ * code), and two probes that count how many invocations are in flight at once — one
+ * SG_SERIAL (the host must never overlap it), one SG_THREAD_SAFE (the host may). */
+#include <stdatomic.h>
+#include <stdio.h>
+#include <time.h>
+#include "stargraph_plugin.h"
+
+static void reply(sg_buffer *output, const char *text) {
+    output->data = text;
+    output->len = strlen(text);
+    output->release = NULL;
+}
+
+static int32_t bad_json(void *instance, const sg_context *ctx, const char *input, size_t input_len, sg_buffer *output,
+                        sg_error *error) {
+    (void)instance; (void)ctx; (void)input; (void)input_len; (void)error;
+    reply(output, "{\"result\": oops");
+    return SG_OK;
+}
+
+static int32_t array(void *instance, const sg_context *ctx, const char *input, size_t input_len, sg_buffer *output,
+                     sg_error *error) {
+    (void)instance; (void)ctx; (void)input; (void)input_len; (void)error;
+    reply(output, "[1,2,3]");
+    return SG_OK;
+}
+
+static int32_t fails(void *instance, const sg_context *ctx, const char *input, size_t input_len, sg_buffer *output,
+                     sg_error *error) {
+    (void)instance; (void)ctx; (void)input; (void)input_len; (void)output;
+    return sg_error_set(error, 42, "upstream said no");
+}
+
+/* In-flight counters of one probe kind. */
+typedef struct probe {
+    atomic_int in_flight;
+    atomic_int max_seen;
+} probe;
+
+static probe serial_probe_state;
+static probe parallel_probe_state;
+
+/* Enters, holds the call for 3 ms, leaves; replies {"max_seen": <most calls ever in flight>}. */
+static int32_t run_probe(probe *state, sg_buffer *output) {
+    int now = atomic_fetch_add(&state->in_flight, 1) + 1;
+    int seen = atomic_load(&state->max_seen);
+    while (now > seen && !atomic_compare_exchange_weak(&state->max_seen, &seen, now)) {
+    }
+    struct timespec pause = {0, 3 * 1000 * 1000};
+    nanosleep(&pause, NULL);
+    atomic_fetch_sub(&state->in_flight, 1);
+    static _Thread_local char text[64];
+    snprintf(text, sizeof(text), "{\"max_seen\":%d}", atomic_load(&state->max_seen));
+    reply(output, text);
+    return SG_OK;
+}
+
+static int32_t serial_probe(void *instance, const sg_context *ctx, const char *input, size_t input_len,
+                            sg_buffer *output, sg_error *error) {
+    (void)instance; (void)ctx; (void)input; (void)input_len; (void)error;
+    return run_probe(&serial_probe_state, output);
+}
+
+static int32_t parallel_probe(void *instance, const sg_context *ctx, const char *input, size_t input_len,
+                              sg_buffer *output, sg_error *error) {
+    (void)instance; (void)ctx; (void)input; (void)input_len; (void)error;
+    return run_probe(&parallel_probe_state, output);
+}
+
+#define KIND(var, kind_name, kind_flags, fn) \
+    static const sg_node_kind var = {.struct_size = sizeof(sg_node_kind), .name = kind_name, .flags = kind_flags, .invoke = fn}
+
+KIND(bad_json_kind, "bad_json", SG_PURE, bad_json);
+KIND(array_kind, "array", SG_PURE, array);
+KIND(fails_kind, "fails", SG_PURE, fails);
+KIND(serial_kind, "serial_probe", SG_SIDE_EFFECTING | SG_SERIAL, serial_probe);
+KIND(parallel_kind, "parallel_probe", SG_SIDE_EFFECTING | SG_THREAD_SAFE, parallel_probe);
+
+static const sg_node_kind *const kinds[] = {&bad_json_kind, &array_kind, &fails_kind, &serial_kind, &parallel_kind};
+
+static const sg_plugin_descriptor descriptor = {
+    .abi_version = {SG_ABI_MAJOR, SG_ABI_MINOR},
+    .struct_size = sizeof(sg_plugin_descriptor),
+    .name = "faulty",
+    .version = "1.0.0",
+    .kinds = kinds,
+    .kind_count = sizeof(kinds) / sizeof(kinds[0]),
+};
+
+SG_EXPORT const sg_plugin_descriptor *stargraph_plugin_v1(void) { return &descriptor; }

@@ -1,0 +1,133 @@
+import Foundation
+import Testing
+@testable import StargraphHost
+
+@Suite("Scheduler: cancel, pause, resume, respond")
+struct SchedulerControlTests {
+    @Test func cancelAndPauseAQueuedRunAtOnce() async throws {
+        let harness = try SchedulerHarness(graphs: [(SchedulerHarness.delayGraph(id: "quick", delayMs: 1), nil)])
+        let scheduler = try harness.scheduler()
+        let store = scheduler.runtime.store
+        let doomed = try await scheduler.submit(RunRequest(graphId: "quick", params: [:])).run.runId
+        let held = try await scheduler.submit(RunRequest(graphId: "quick", params: [:])).run.runId
+
+        let cancelled = try await scheduler.cancel(doomed)
+        #expect(cancelled.status == .cancelled)
+        #expect(try store.events(runId: doomed).last?.type == "run_cancelled")
+        let paused = try await scheduler.pause(held)
+        #expect(paused.status == .paused)
+        #expect(try store.events(runId: held).last?.type == "run_paused")
+        #expect(try SchedulerHarness.queueRows(store) == 0)
+
+        let again = await schedulerError { try await scheduler.cancel(doomed) }
+        guard case .invalidTransition(doomed, .cancelled, "cancel") = again else { Issue.record("got \(String(describing: again))"); return }
+        #expect(again?.description.contains("cancelled") == true)
+
+        let task = SchedulerHarness.start(scheduler)
+        defer { task.cancel() }
+        let resumed = try await scheduler.resume(held)
+        #expect(resumed.status == .pending)
+        let done = try await SchedulerHarness.waitFor(held, in: store)
+        #expect(done.status == .done)
+        #expect(try SchedulerHarness.stepLedger(held, in: store).steps == [0, 1, 2])
+        #expect(try store.run(doomed)?.status == .cancelled)
+        #expect(try store.checkpoints(runId: doomed).isEmpty)
+    }
+
+    @Test func cancelARunningRunWaitsForTheStepBoundary() async throws {
+        let harness = try SchedulerHarness(graphs: [(SchedulerHarness.delayGraph(id: "slow", delayMs: 150, steps: 6), nil)])
+        let scheduler = try harness.scheduler()
+        let task = SchedulerHarness.start(scheduler)
+        defer { task.cancel() }
+        let store = scheduler.runtime.store
+        let runId = try await scheduler.submit(RunRequest(graphId: "slow", params: [:])).run.runId
+        _ = try await SchedulerHarness.waitFor(runId, in: store) { $0.stepCount >= 2 }
+        let cancelled = try await scheduler.cancel(runId)
+        #expect(cancelled.status == .cancelled)
+        #expect(cancelled.stepCount < 6)
+        #expect(try SchedulerHarness.stepLedger(runId, in: store).steps == Array(0..<cancelled.stepCount))
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(try SchedulerHarness.queueRows(store) == 0)
+    }
+
+    @Test func pauseARunningRunThenResumeItToTheEnd() async throws {
+        let harness = try SchedulerHarness(graphs: [(SchedulerHarness.delayGraph(id: "slow", delayMs: 100, steps: 6), nil)])
+        let scheduler = try harness.scheduler()
+        let task = SchedulerHarness.start(scheduler)
+        defer { task.cancel() }
+        let store = scheduler.runtime.store
+        let runId = try await scheduler.submit(RunRequest(graphId: "slow", params: [:])).run.runId
+        _ = try await SchedulerHarness.waitFor(runId, in: store) { $0.stepCount >= 1 }
+        let paused = try await scheduler.pause(runId)
+        #expect(paused.status == .paused)
+        let stepsAtPause = paused.stepCount
+        try await Task.sleep(for: .milliseconds(250))
+        #expect(try store.run(runId)?.stepCount == stepsAtPause, "a paused run must not advance")
+
+        let twice = await schedulerError { try await scheduler.pause(runId) }
+        guard case .invalidTransition(_, .paused, "pause") = twice else { Issue.record("got \(String(describing: twice))"); return }
+        let answer = await schedulerError { try await scheduler.respond(runId, response: [:]) }
+        guard case .invalidTransition(_, .paused, "respond") = answer else { Issue.record("got \(String(describing: answer))"); return }
+
+        _ = try await scheduler.resume(runId)
+        let done = try await SchedulerHarness.waitFor(runId, in: store)
+        #expect(done.status == .done)
+        let ledger = try SchedulerHarness.stepLedger(runId, in: store)
+        #expect(ledger.steps == [0, 1, 2, 3, 4, 5])
+        #expect(ledger.stepEvents == 6)
+        let resumeAgain = await schedulerError { try await scheduler.resume(runId) }
+        guard case .invalidTransition(_, .done, "resume") = resumeAgain else { Issue.record("got \(String(describing: resumeAgain))"); return }
+    }
+
+    @Test func respondChecksTheResponseAndContinuesTheRun() async throws {
+        let harness = try SchedulerHarness(graphs: [(SchedulerHarness.hitlGraph, nil)])
+        let scheduler = try harness.scheduler()
+        let task = SchedulerHarness.start(scheduler)
+        defer { task.cancel() }
+        let store = scheduler.runtime.store
+        let runId = try await scheduler.submit(RunRequest(graphId: "test:hitl", params: ["message": "hi"])).run.runId
+        _ = try await SchedulerHarness.waitFor(runId, in: store) { $0.status == .awaitingInput }
+
+        let resume = await schedulerError { try await scheduler.resume(runId) }
+        guard case .invalidTransition(_, .awaitingInput, "resume") = resume else { Issue.record("got \(String(describing: resume))"); return }
+        let pause = await schedulerError { try await scheduler.pause(runId) }
+        guard case .invalidTransition(_, .awaitingInput, "pause") = pause else { Issue.record("got \(String(describing: pause))"); return }
+        for bad: JSONValue in ["blue", ["reply": 3], ["colour": "blue"]] {
+            let refused = await schedulerError { try await scheduler.respond(runId, response: bad) }
+            guard case .invalidResponse = refused else { Issue.record("\(bad): got \(String(describing: refused))"); return }
+        }
+        #expect(try store.run(runId)?.status == .awaitingInput)
+
+        _ = try await scheduler.respond(runId, response: ["reply": "blue"])
+        let done = try await SchedulerHarness.waitFor(runId, in: store)
+        #expect(done.status == .done)
+        #expect(done.state["reply"] == "blue")
+        let late = await schedulerError { try await scheduler.respond(runId, response: ["reply": "red"]) }
+        guard case .invalidTransition(_, .done, "respond") = late else { Issue.record("got \(String(describing: late))"); return }
+    }
+
+    @Test func cancelAnAwaitingRunAndUnknownRuns() async throws {
+        let harness = try SchedulerHarness(graphs: [(SchedulerHarness.hitlGraph, nil)])
+        let scheduler = try harness.scheduler()
+        let task = SchedulerHarness.start(scheduler)
+        defer { task.cancel() }
+        let store = scheduler.runtime.store
+        let runId = try await scheduler.submit(RunRequest(graphId: "test:hitl", params: [:])).run.runId
+        _ = try await SchedulerHarness.waitFor(runId, in: store) { $0.status == .awaitingInput }
+        #expect(try await scheduler.cancel(runId).status == .cancelled)
+        let missing = await schedulerError { try await scheduler.cancel("run-missing") }
+        guard case .runNotFound("run-missing") = missing else { Issue.record("got \(String(describing: missing))"); return }
+    }
+
+    @Test func aRunOfAnotherProcessCannotBeStoppedHere() async throws {
+        let harness = try SchedulerHarness(graphs: [(SchedulerHarness.delayGraph(id: "quick", delayMs: 1), nil)])
+        let scheduler = try harness.scheduler()
+        let (runtime, graphs) = try harness.openRuntime()
+        let graph = try #require(graphs.entry("quick")).graph
+        let created = try await runtime.engine.createRun(graph, inputs: [:])
+        _ = try await runtime.store.transitionStatus(runId: created.runId, from: [.pending], to: .running)
+        let refused = await schedulerError { try await scheduler.cancel(created.runId) }
+        guard case .invalidTransition(_, .running, "cancel") = refused else { Issue.record("got \(String(describing: refused))"); return }
+        #expect(refused?.description.contains("another process") == true)
+    }
+}

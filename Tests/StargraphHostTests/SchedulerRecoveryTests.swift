@@ -1,0 +1,114 @@
+import Foundation
+import GRDB
+import Testing
+@testable import StargraphHost
+
+@Suite("Scheduler: restart recovery")
+struct SchedulerRecoveryTests {
+    /// Stops a scheduler mid-run (graceful stop: running runs return at a checkpoint boundary),
+    /// then starts another on the same database: every run ends done with one checkpoint per step.
+    @Test func stoppedMidRunResumesFromLastCheckpoint() async throws {
+        let harness = try SchedulerHarness(graphs: [(SchedulerHarness.delayGraph(id: "slow", delayMs: 120, steps: 5), nil)])
+        let first = try harness.scheduler(workers: 3)
+        let task = SchedulerHarness.start(first)
+        var runIds: [String] = []
+        for _ in 0..<6 { runIds.append(try await first.submit(RunRequest(graphId: "slow", params: [:])).run.runId) }
+        _ = try await SchedulerHarness.waitFor(runIds[0], in: first.runtime.store) { $0.stepCount >= 2 }
+        task.cancel()
+        try await task.value
+        #expect(!first.isRunning)
+
+        let interrupted = try runIds.map { try #require(try first.runtime.store.run($0)) }
+        #expect(interrupted.contains { $0.status == .running && $0.stepCount > 0 }, "some run should be half done")
+        #expect(interrupted.contains { $0.status == .pending }, "some run should not have started")
+        #expect(try SchedulerHarness.queueRows(first.runtime.store) == 6)
+
+        let second = try harness.scheduler(workers: 3)
+        let restarted = SchedulerHarness.start(second)
+        defer { restarted.cancel() }
+        for runId in runIds {
+            let run = try await SchedulerHarness.waitFor(runId, in: second.runtime.store)
+            #expect(run.status == .done)
+            let ledger = try SchedulerHarness.stepLedger(runId, in: second.runtime.store)
+            #expect(ledger.steps == [0, 1, 2, 3, 4])
+            #expect(ledger.stepEvents == 5)
+        }
+    }
+
+    /// Queue rows claimed by a process that was killed (its pid is gone) are taken over at start;
+    /// a row whose run was never written is discarded with its idempotency key.
+    @Test func claimsOfAKilledProcessAreTakenOver() async throws {
+        let harness = try SchedulerHarness(graphs: [(SchedulerHarness.delayGraph(id: "quick", delayMs: 1), nil)])
+        let accepting = try harness.scheduler()
+        var runIds: [String] = []
+        for index in 0..<5 {
+            runIds.append(try await accepting.submit(RunRequest(graphId: "quick", params: ["message": .string("\(index)")])).run.runId)
+        }
+        let store = accepting.runtime.store
+        try await killProcess(owning: runIds, in: store, orphan: "run-never-written")
+
+        let survivor = try harness.scheduler()
+        let task = SchedulerHarness.start(survivor)
+        defer { task.cancel() }
+        for runId in runIds {
+            #expect(try await SchedulerHarness.waitFor(runId, in: store).status == .done)
+            #expect(try SchedulerHarness.stepLedger(runId, in: store).steps == [0, 1, 2])
+        }
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(try SchedulerHarness.queueRows(store) == 0)
+        #expect(try store.idempotencyEntry(key: "orphan-key") == nil)
+    }
+
+    /// A run waiting for input survives a restart and is answered afterwards.
+    @Test func awaitingInputSurvivesARestart() async throws {
+        let harness = try SchedulerHarness(graphs: [(SchedulerHarness.hitlGraph, nil)])
+        let first = try harness.scheduler()
+        let task = SchedulerHarness.start(first)
+        let runId = try await first.submit(RunRequest(graphId: "test:hitl", params: ["message": "hi"])).run.runId
+        let waiting = try await SchedulerHarness.waitFor(runId, in: first.runtime.store) { $0.status == .awaitingInput }
+        #expect(waiting.status == .awaitingInput)
+        task.cancel()
+        try await task.value
+
+        let second = try harness.scheduler()
+        let restarted = SchedulerHarness.start(second)
+        defer { restarted.cancel() }
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(try second.runtime.store.run(runId)?.status == .awaitingInput)
+        _ = try await second.respond(runId, response: ["reply": "blue"])
+        let done = try await SchedulerHarness.waitFor(runId, in: second.runtime.store)
+        #expect(done.status == .done)
+        #expect(done.state["reply"] == "blue")
+        #expect(try SchedulerHarness.stepLedger(runId, in: second.runtime.store).steps == [0, 1])
+    }
+
+    @Test func livenessOfClaimingProcesses() {
+        let me = SchedulerProcess.current()
+        func row(host: String, pid: Int32, ticks: String?, heartbeatAgo: TimeInterval) -> SchedulerProcessRow {
+            SchedulerProcessRow(processId: "p", host: host, pid: pid, startTicks: ticks, heartbeatAt: Date().addingTimeInterval(-heartbeatAgo))
+        }
+        #expect(me.considersAlive(row(host: me.host, pid: me.pid, ticks: me.startTicks, heartbeatAgo: 3600)))
+        #expect(!me.considersAlive(row(host: me.host, pid: 999_999_999, ticks: nil, heartbeatAgo: 0)))
+        if me.startTicks != nil {
+            #expect(!me.considersAlive(row(host: me.host, pid: me.pid, ticks: "1", heartbeatAgo: 0)), "a reused pid is another process")
+        }
+        #expect(me.considersAlive(row(host: "elsewhere", pid: 1, ticks: nil, heartbeatAgo: 2)))
+        #expect(!me.considersAlive(row(host: "elsewhere", pid: 1, ticks: nil, heartbeatAgo: 60)))
+    }
+
+    /// Rewrites the claims on `runIds` to a registered process whose pid does not exist, and adds
+    /// a queue row (with an idempotency key) whose run was never written.
+    private func killProcess(owning runIds: [String], in store: RunStore, orphan: String) async throws {
+        let host = SchedulerProcess.current().host
+        let dead = SchedulerProcess(id: "\(host)/999999999/dead", host: host, pid: 999_999_999, startTicks: nil)
+        try await store.recordSchedulerHeartbeat(dead)
+        try await store.schedulerWrite("simulating a killed process") { db in
+            for runId in runIds {
+                try db.execute(sql: "UPDATE pending_runs SET claimed_by = ? WHERE run_id = ?", arguments: [dead.id, runId])
+            }
+        }
+        _ = try await store.enqueueNewRun(
+            runId: orphan, graphId: "quick", params: [:],
+            idempotency: .init(key: "orphan-key", requestHash: "sha256:x"), claimedBy: dead.id)
+    }
+}
