@@ -1,9 +1,9 @@
-# Stargraph Host — the README's two commands are `make run` and `make test`.
+# Stargraph Host — the README's two commands are `make serve` and `make test`.
 SWIFT ?= swift
 BIN = .build/debug/stargraph
 RELEASE_BIN = .build/release/stargraph
 
-.PHONY: deps build run test unit e2e bench release
+.PHONY: deps build serve run test unit e2e bench release
 
 deps:
 	@bash scripts/bootstrap.sh
@@ -14,7 +14,12 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
-# The main job: run the example graph with the default SQLite database, then inspect it.
+# The main job: serve the default manifest (manifests/default.yaml) on the default SQLite
+# database (./.stargraph/stargraph.sqlite) at http://127.0.0.1:8000.
+serve: build
+	$(BIN) serve
+
+# Run the example graph once on the default database, then inspect it.
 run: build
 	$(BIN) run examples/hello.yaml --inputs message=hello
 	$(BIN) inspect $$($(BIN) run examples/hello.yaml --inputs message=hello --no-summary | tail -1 | awk '{print $$1}' | cut -d= -f2)
@@ -34,9 +39,8 @@ e2e: build
 
 # Benchmarks print figures; they assert nothing about speed.
 bench: deps
-	$(SWIFT) build -c release --product stargraph-bench
-	$(SWIFT) build -c release --product stargraph
-	.build/release/stargraph-bench
+	$(SWIFT) build -c release
+	.build/release/stargraph-bench examples
 	bash scripts/bench-cold-start.sh $(RELEASE_BIN)
 
 .PHONY: bench-serve fuzz

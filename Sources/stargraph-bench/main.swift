@@ -75,3 +75,6 @@ print(String(format: "engine step / raw insert: %8.2f  (target ≤ 2.0)", serial
 
 // 3. One plugin node call through the C ABI minus the same node in-process (DESIGN §6).
 try await PluginInvokeBench.run(manifestPath: examples.appendingPathComponent("../manifests/default.yaml").standardizedFileURL.path)
+
+// 4. Forking and fully replaying a 100-step run against running it fresh (DESIGN §7).
+try await replayBenchmark(runtime: runtime)

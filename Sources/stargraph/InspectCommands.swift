@@ -53,6 +53,7 @@ struct InspectCommand: ParsableCommand {
 
     func run() throws {
         let runtime = try database.runtime()
+        defer { runtime.close() }
         guard let run = try runtime.store.run(runId) else { throw EngineError.runNotFound(runId) }
         if let other = diff {
             print(CanonicalJSON.encode(try Counterfactuals(engine: runtime.engine).diff(base: runId, other: other).json))

@@ -17,19 +17,10 @@ struct ManifestOptions: ParsableArguments {
     }
 
     /// Loads the manifest and its plugins; `nil` without a manifest. A bad manifest or plugin
-    /// is a usage error (exit 2) naming file, plugin and reason.
+    /// throws ``PluginLoadError`` (exit 2) naming file, plugin and reason.
     func load() throws -> PluginSet? {
         guard let path else { return nil }
-        return try Self.usageErrors { try PluginSet.load(manifestPath: path) }
-    }
-
-    /// Runs `body`, turning a ``PluginLoadError`` into a usage error.
-    static func usageErrors<T>(_ body: () throws -> T) throws -> T {
-        do {
-            return try body()
-        } catch let error as PluginLoadError {
-            throw UsageError(message: error.description)
-        }
+        return try PluginSet.load(manifestPath: path)
     }
 }
 

@@ -32,6 +32,7 @@ struct ReplayCommand: AsyncParsableCommand {
     func run() async throws {
         let document = try mutation.map(Self.readMutation)
         let runtime = try database.runtime(auditLog: logFile)
+        defer { runtime.close() }
         let replay = try await Counterfactuals(engine: runtime.engine)
             .replay(parentRunId: runId, fromStep: fromStep, mutation: document, live: live)
         if diff {

@@ -45,7 +45,7 @@ struct RunCommand: AsyncParsableCommand {
         options.durability = durability
         options.auditLogPath = logFile
         options.manifestPath = manifest.path
-        let runtime = try ManifestOptions.usageErrors { try StargraphRuntime(options: options) }
+        let runtime = try StargraphRuntime(options: options)
         defer { runtime.close() }
         let progress = isatty(STDERR_FILENO) != 0 ? ProgressPrinter() : nil
         let run = try await runtime.run(graphPath: graph, inputs: inputs, maxSteps: maxSteps, observer: progress)
@@ -70,8 +70,6 @@ struct ResumeCommand: AsyncParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
 
-    @OptionGroup var manifest: ManifestOptions
-
     @Option(help: "JSON object answering the run's interrupt (applied as a state patch).")
     var response: String?
 
@@ -81,6 +79,9 @@ struct ResumeCommand: AsyncParsableCommand {
     @Flag(help: "Print only the final run_id line.")
     var noSummary = false
 
+    @Option(help: "The graph file as it is now; resuming is refused when it no longer hashes as the run's graph. Without it, the manifest's graph of the same id is checked.")
+    var graph: String?
+
     func run() async throws {
         let answer: JSONValue?
         do {
@@ -88,15 +89,11 @@ struct ResumeCommand: AsyncParsableCommand {
         } catch {
             throw UsageError(message: "--response is not valid JSON: \(error)")
         }
-        var options = StargraphRuntime.Options()
-        options.databasePath = database.database
-        options.createDatabase = false
-        options.auditLogPath = logFile
-        options.manifestPath = manifest.path
-        let runtime = try ManifestOptions.usageErrors { try StargraphRuntime(options: options) }
+        let runtime = try database.runtime(auditLog: logFile)
         defer { runtime.close() }
+        let current = try graph.map { try runtime.compiler.compile(path: $0) }
         let progress = isatty(STDERR_FILENO) != 0 ? ProgressPrinter() : nil
-        let run = try await runtime.engine.resume(runId: runId, response: answer, observer: progress)
+        let run = try await runtime.resume(runId: runId, response: answer, currentGraph: current, observer: progress)
         if !noSummary { try SummaryPrinter(store: runtime.store).print(run) }
         print("run_id=\(run.runId) status=\(run.status.rawValue)")
         throw ExitCode(CLIFailure.code(for: run.status))

@@ -11,7 +11,7 @@ struct Stargraph: AsyncParsableCommand {
         abstract: "Run, inspect and serve stateful, rule-routed graphs.",
         subcommands: [
             RunCommand.self, ResumeCommand.self, ValidateCommand.self, InspectCommand.self,
-            VerifyAuditCommand.self, ReplayCommand.self, ServeCommand.self, PluginsCommand.self, GraphsCommand.self,
+            VerifyAuditCommand.self, ReplayCommand.self, ServeCommand.self, PluginsCommand.self, GraphsCommand.self, BrokerCommand.self,
         ])
 
     /// Parses, runs, and maps every failure to the documented exit codes: 2 for usage
@@ -69,6 +69,7 @@ enum CLIFailure {
         case let error as UsageError: return error.message
         case let error as MutationError: return error.description
         case let error as CounterfactualError: return error.description
+        case let error as PluginLoadError: return error.description
         default: return nil
         }
     }
@@ -90,17 +91,20 @@ struct UsageError: Error {
 
 extension Durability: ExpressibleByArgument {}
 
-/// Options every command that touches a database shares.
+/// Options every command that reads existing runs shares: the database (which must exist)
+/// and the manifest whose plugins provide the node kinds those runs' graphs use.
 struct DatabaseOptions: ParsableArguments {
     @Option(name: .customLong("db"), help: "SQLite database (default: \(RunStore.defaultPath)).")
     var database: String = RunStore.defaultPath
 
-    func runtime(create: Bool = false, durability: Durability = .normal, auditLog: String? = nil) throws -> StargraphRuntime {
+    @OptionGroup var manifest: ManifestOptions
+
+    func runtime(auditLog: String? = nil) throws -> StargraphRuntime {
         var options = StargraphRuntime.Options()
         options.databasePath = database
-        options.createDatabase = create
-        options.durability = durability
+        options.createDatabase = false
         options.auditLogPath = auditLog
+        options.manifestPath = manifest.path
         return try StargraphRuntime(options: options)
     }
 }

@@ -255,4 +255,31 @@ struct EngineTests {
         #expect(lines.count == 6)  // created, started, 3 steps, done
         #expect(try AuditVerifier.verify(path: path) == .intact(records: 6))
     }
+
+    /// A kind that emits a custom event through the host, as a plugin's `emit_event` does.
+    struct EmitterKind: NodeKind {
+        let name = "test.emitter"
+        var info: NodeKindInfo { NodeKindInfo(sideEffecting: false) }
+        func makeNode(_ spec: NodeSpec, schema: StateSchema) throws -> any NodeInstance {
+            ClosureNode { state, context in
+                context.host.emit(type: "greeting", payload: ["to": state["message"] ?? .null])
+                return NodeResult()
+            }
+        }
+    }
+
+    @Test func customEventsAreCommittedWithTheirStep() async throws {
+        let harness = try EngineHarness(nodeKinds: [EmitterKind()])
+        let yaml = """
+        ir_version: "1.0.0"
+        id: emitting
+        nodes: [{id: say, kind: test.emitter}]
+        state_schema: {message: str}
+        """
+        let run = try await harness.run(yaml, inputs: ["message": "bob"])
+        let custom = try harness.store.events(runId: run.runId).filter { $0.type == "custom.greeting" }
+        #expect(custom.count == 1)
+        #expect(custom.first?.step == 0)
+        #expect(custom.first?.payload == ["node": "say", "data": ["to": "bob"]])
+    }
 }

@@ -207,8 +207,8 @@ struct RunStoreTests {
         let store = try RunStore(path: Self.databasePath(in: folder))
         let runIds = (0..<20).map { "run-\($0)" }
         for runId in runIds { try await store.insertRun(Self.makeRun(runId), events: []) }
-        let transactionsBefore = await store.committer.transactionCount
-        let writesBefore = await store.committer.writeCount
+        let transactionsBefore = store.committer.transactionCount
+        let writesBefore = store.committer.writeCount
 
         try await withThrowingTaskGroup(of: Void.self) { group in
             for runId in runIds {
@@ -220,8 +220,8 @@ struct RunStoreTests {
             try await group.waitForAll()
         }
 
-        let transactions = await store.committer.transactionCount - transactionsBefore
-        let writes = await store.committer.writeCount - writesBefore
+        let transactions = store.committer.transactionCount - transactionsBefore
+        let writes = store.committer.writeCount - writesBefore
         #expect(writes == 200)
         #expect(transactions < writes, "group commit used \(transactions) transactions for \(writes) commits")
         for runId in runIds {

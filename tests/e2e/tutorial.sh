@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The seed tutorial "Serve and Replay", Steps 1–4, against the real binary, with curl and jq:
+# The seed tutorial "Serve and Replay", Steps 1–7, against the real binary, with curl and jq:
 # boot `stargraph serve` (Step 1 flags, on a free port), write a run into the serve DB with
-# `stargraph run --checkpoint` while serve runs (Step 2), read it over HTTP (Step 3), then POST a
-# run that the server really executes (Step 4).
+# `stargraph run --checkpoint` while serve runs (Step 2), read it over HTTP (Step 3), POST a
+# run that the server really executes (Step 4), then replay, mutate and compare forks with the
+# CLI (Steps 5–7) and fork the same way over HTTP.
 # Usage: STARGRAPH=path/to/stargraph EXAMPLES=path/to/examples bash tutorial.sh  (in an empty folder)
 set -euo pipefail
 sg="${STARGRAPH:?set STARGRAPH to the stargraph binary}"
@@ -17,8 +18,7 @@ cp "${EXAMPLES:?set EXAMPLES to the examples folder}/graph.yaml" ./graph.yaml
   --host 127.0.0.1 \
   --port 0 \
   --db ./.stargraph/serve.sqlite \
-  --audit-log ./.stargraph/audit.jsonl \
-  --graph graph.yaml 2>serve.log &
+  --audit-log ./.stargraph/audit.jsonl 2>serve.log &
 serve_pid=$!
 trap 'kill -9 $serve_pid 2>/dev/null || true' EXIT
 for _ in $(seq 1 200); do
@@ -74,10 +74,57 @@ done
 expect_eq "$status" done "status of the POSTed run"
 expect_eq "$(curl -sS "$base/v1/runs/$NEW_ID" | jq -r .state.greeting)" "hello, stargraph!" "state.greeting"
 
+# Step 5 — Replay the real run: a fresh cf id and an empty diff for a no-op fork.
+out=$("$sg" replay "$RUN_ID" --db ./.stargraph/serve.sqlite)
+echo "$out" | grep -qE '^cf_run_id=cf-[0-9a-f-]{36}$' || fail "replay stdout: $out"
+noop=$("$sg" replay "$RUN_ID" --db ./.stargraph/serve.sqlite --from-step 0 --diff)
+expect_eq "$(jq -c '[.added_steps, .removed_steps, .state_deltas, .fact_deltas]' <<<"$noop")" '[[],[],{},{}]' "no-op diff"
+
+# Step 6 — Mutate state on replay (commands verbatim).
+cat > mutation.json <<EOF
+{
+  "state_overrides": {"message": "mutated"},
+  "facts_assert": [],
+  "facts_retract": []
+}
+EOF
+mutated=$("$sg" replay "$RUN_ID" \
+  --db ./.stargraph/serve.sqlite \
+  --mutation mutation.json \
+  --from-step 0 \
+  --diff)
+expect_eq "$(jq -r '.state_deltas["0"].message.cf' <<<"$mutated")" mutated "state.message at step 0 of the fork"
+expect_eq "$(jq -r '.state_deltas["0"].greeting.cf' <<<"$mutated")" "mutated, stargraph!" "greeting recomputed by the fork"
+CF_RUN_ID=$("$sg" replay "$RUN_ID" --db ./.stargraph/serve.sqlite \
+  --mutation mutation.json | head -1 | cut -d= -f2)
+"$sg" inspect "$CF_RUN_ID" --db ./.stargraph/serve.sqlite >inspect.out
+grep -q "parent  $RUN_ID  forked at step 0" inspect.out || fail "inspect of the fork: $(cat inspect.out)"
+
+# Step 7 — Verify determinism: two replays, one derived_hash.
+h1=$("$sg" replay "$RUN_ID" --db ./.stargraph/serve.sqlite --diff | jq -r '.derived_hash')
+h2=$("$sg" replay "$RUN_ID" --db ./.stargraph/serve.sqlite --diff | jq -r '.derived_hash')
+expect_eq "$h1" "$h2" "derived_hash of two identical replays"
+
+# The same fork over HTTP runs in the scheduler and derives the same hash as the CLI's.
+forked=$(curl -sS -w '\n%{http_code}' -X POST "$base/v1/runs/$RUN_ID/counterfactual" \
+  -H "Content-Type: application/json" -d "{\"from_step\": 0, \"mutation\": $(cat mutation.json)}")
+expect_eq "$(tail -1 <<<"$forked")" 202 "POST counterfactual status code"
+HTTP_CF=$(head -1 <<<"$forked" | jq -r .run_id)
+echo "$HTTP_CF" | grep -q '^cf-' || fail "counterfactual gave no cf id: $forked"
+for _ in $(seq 1 200); do
+  status=$(curl -sS "$base/v1/runs/$HTTP_CF" | jq -r .status)
+  case "$status" in done|failed|cancelled) break ;; esac
+  sleep 0.05
+done
+expect_eq "$status" done "status of the HTTP fork"
+expect_eq "$(curl -sS "$base/v1/runs/$HTTP_CF/diff" | jq -r .derived_hash)" "$(jq -r .derived_hash <<<"$mutated")" "HTTP and CLI forks derive one hash"
+bad=$(curl -sS -w '\n%{http_code}' -X POST "$base/v1/runs/$RUN_ID/counterfactual" -H "Content-Type: application/json" -d '{"from_step": 99}')
+expect_eq "$(tail -1 <<<"$bad")" 422 "fork past the end"
+
 # Clean shutdown: SIGTERM drains and exits 0.
 kill -TERM $serve_pid
 rc=0; wait $serve_pid || rc=$?
 trap - EXIT
 expect_eq "$rc" 0 "serve exit status after SIGTERM"
 "$sg" verify-audit ./.stargraph/audit.jsonl | grep -q '^ok ' || fail "audit log shared by serve and run does not verify"
-echo "tutorial steps 1-4: ok"
+echo "tutorial steps 1-7: ok"

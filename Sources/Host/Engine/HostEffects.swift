@@ -3,9 +3,11 @@ import Synchronization
 
 /// The only source of time, randomness and ids for a node (DESIGN §5). Every value handed
 /// out is recorded in order, and stored in the step's checkpoint (`effects`), so a replay can
-/// feed the same values back.
+/// feed the same values back. Custom events a node emits are collected here too and committed
+/// to the run's event log with the step.
 public final class HostEffects: Sendable {
     private let recorded = Mutex<[JSONValue]>([])
+    private let emitted = Mutex<[(type: String, payload: JSONValue)]>([])
     private let replay: Mutex<[JSONValue]>
 
     /// Fresh effects; pass `replaying` (a checkpoint's `effects`) to hand those values out again.
@@ -28,6 +30,14 @@ public final class HostEffects: Sendable {
     public func uuid() -> String {
         value(op: "uuid") { .string(UUID().uuidString.lowercased()) }.stringValue ?? ""
     }
+
+    /// Records a custom event (`type`, JSON `payload`) for the run's event log.
+    public func emit(type: String, payload: JSONValue) {
+        emitted.withLock { $0.append((type, payload)) }
+    }
+
+    /// The custom events emitted so far, in order.
+    public var events: [(type: String, payload: JSONValue)] { emitted.withLock { $0 } }
 
     /// Everything handed out so far, as `[{op, value}]`.
     public var records: [JSONValue] { recorded.withLock { $0 } }

@@ -243,7 +243,8 @@ public final class RunEngine: Sendable {
             let next = graph.move(for: decision, after: outcome.label)
             let now = Date()
             var deadline: Date?
-            var stepEvents: [RunEvent] = [.step(node: outcome.label, decision: decision, changed: outcome.patch.keys.sorted())]
+            var stepEvents: [RunEvent] = outcome.events.map { .custom(node: outcome.label, type: $0.type, payload: $0.payload) }
+            stepEvents.append(.step(node: outcome.label, decision: decision, changed: outcome.patch.keys.sorted()))
             switch (failure, next) {
             case (let failure?, _):
                 run.status = .failed

@@ -9,6 +9,8 @@ enum RunEvent: Sendable {
     case runResumed
     case runPaused
     case step(node: String, decision: RoutingDecision, changed: [String])
+    /// An event a node emitted through the host (`emit_event`); stored as `custom.<type>`.
+    case custom(node: String, type: String, payload: JSONValue)
     case interrupt(InterruptSpec)
     case inputReceived(response: JSONValue)
     case interruptTimedOut
@@ -25,6 +27,7 @@ enum RunEvent: Sendable {
         case .runResumed: "run_resumed"
         case .runPaused: "run_paused"
         case .step: "step"
+        case .custom(_, let type, _): "custom.\(type)"
         case .interrupt: "interrupt"
         case .inputReceived: Self.inputReceivedType
         case .interruptTimedOut: "interrupt_timed_out"
@@ -42,6 +45,8 @@ enum RunEvent: Sendable {
             return .object([:])
         case .step(let node, let decision, let changed):
             return ["node": .string(node), "next_action": decision.json, "changed": .array(changed.map(JSONValue.string))]
+        case .custom(let node, _, let payload):
+            return ["node": .string(node), "data": payload]
         case .interrupt(let spec):
             var members: [String: JSONValue] = ["prompt": .string(spec.prompt), "interrupt_payload": spec.payload]
             if let timeout = spec.timeoutSeconds { members["timeout"] = .number(timeout) }

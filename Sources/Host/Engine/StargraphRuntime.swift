@@ -79,4 +79,22 @@ public final class StargraphRuntime: Sendable {
         let values = try RunInputs.parse(pairs: inputs, schema: graph.ir.stateSchema)
         return try await engine.start(graph, inputs: values, maxSteps: maxSteps, observer: observer)
     }
+
+    /// Continues a run (see ``RunEngine/resume(runId:response:observer:currentGraph:)``),
+    /// refusing it when its graph changed since it started: against `currentGraph` when
+    /// given, else against the registered graph of the same id, if any.
+    public func resume(
+        runId: String, response: JSONValue?, currentGraph: CompiledGraph? = nil, observer: (any RunObserver)? = nil
+    ) async throws -> RunRecord {
+        let registered = try store.run(runId).flatMap { graphs.entry($0.graphId)?.graph }
+        return try await engine.resume(
+            runId: runId, response: response, observer: observer, currentGraph: currentGraph ?? registered)
+    }
+
+    /// The graph `graphId` as its newest run on this database stored it, for hosts asked to
+    /// run a graph they do not register; `nil` when no run of it is stored.
+    public func storedGraph(_ graphId: String) throws -> CompiledGraph? {
+        guard let run = try store.listRuns(graphId: graphId, limit: 1).runs.first else { return nil }
+        return try compiler.compile(text: run.graphSource, sourceName: run.graphOrigin)
+    }
 }

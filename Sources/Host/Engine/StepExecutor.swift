@@ -11,6 +11,8 @@ struct StepOutcome: Sendable {
     var control: NodeControl?
     /// Host values handed out (an array; per branch for a block).
     var effects: JSONValue
+    /// Custom events the node(s) emitted, in branch order.
+    var events: [(type: String, payload: JSONValue)] = []
 }
 
 /// Runs one step: one node, or one parallel block with its join strategy. In a
@@ -29,7 +31,7 @@ struct StepExecutor: Sendable {
         try graph.patching.validate(branch.result.patch, source: "node '\(nodeId)'")
         return StepOutcome(
             label: nodeId, patch: branch.result.patch, output: .object(branch.result.patch), control: branch.result.control,
-            effects: .array(branch.effects))
+            effects: .array(branch.effects), events: branch.events)
     }
 
     func runBlock(_ block: ParallelSpec, step: Int, state: [String: JSONValue], inputHash: String) async throws(RunFailure) -> StepOutcome {
@@ -39,6 +41,7 @@ struct StepExecutor: Sendable {
         var patches: [(branch: String, patch: [String: JSONValue])] = []
         var outputs: [String: JSONValue] = [:]
         var effects: [String: JSONValue] = [:]
+        var events: [(type: String, payload: JSONValue)] = []
         for target in block.targets {
             guard let branch = finished[target] else { continue }
             if case .interrupt = branch.result.control {
@@ -48,17 +51,19 @@ struct StepExecutor: Sendable {
             patches.append((target, branch.result.patch))
             outputs[target] = .object(branch.result.patch)
             effects[target] = .array(branch.effects)
+            events += branch.events
         }
         let merged = try graph.patching.mergeBranches(patches)
         return StepOutcome(
             label: label, patch: merged,
-            output: .object(outputs), control: nil, effects: .object(effects))
+            output: .object(outputs), control: nil, effects: .object(effects), events: events)
     }
 
     private struct Branch: Sendable {
         var target: String
         var result: NodeResult
         var effects: [JSONValue]
+        var events: [(type: String, payload: JSONValue)] = []
     }
 
     /// Runs the targets concurrently; returns the branches whose patches count, by target.
@@ -132,7 +137,7 @@ struct StepExecutor: Sendable {
         }
         let effects = HostEffects(replaying: recordedEffects?.arrayValue ?? [])
         let result = try await invoke(nodeId, step: step, state: state, effects: effects)
-        return Branch(target: nodeId, result: result, effects: effects.records)
+        return Branch(target: nodeId, result: result, effects: effects.records, events: effects.events)
     }
 
     private func invoke(_ nodeId: String, step: Int, state: [String: JSONValue], effects: HostEffects) async throws(RunFailure) -> NodeResult {

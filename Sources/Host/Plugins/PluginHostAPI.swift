@@ -50,10 +50,7 @@ enum PluginHostAPI {
             emit_event: { context, type, json, length in
                 guard let invocation = PluginHostAPI.invocation(context) else { return SG_ERR_NO_CONTEXT }
                 guard let type, let payload = PluginHostAPI.parse(json, length) else { return SG_ERR_INVALID_ARGUMENT }
-                invocation.logger.info("plugin event", metadata: [
-                    "event_type": .string(String(cString: type)), "payload": .string(CanonicalJSON.encode(payload)),
-                    "node": .string(invocation.context.nodeId), "step": .stringConvertible(invocation.context.step),
-                ])
+                invocation.context.host.emit(type: String(cString: type), payload: payload)
                 return SG_OK
             },
             is_cancelled: { context in

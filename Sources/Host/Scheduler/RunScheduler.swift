@@ -108,10 +108,12 @@ public final class RunScheduler: Service, Sendable {
     ///   ``SchedulerError/idempotencyConflict(key:runId:)``, ``SchedulerError/shuttingDown``.
     public func submit(_ request: RunRequest) async throws(SchedulerError) -> Submission {
         guard acceptsWork else { throw .shuttingDown }
-        guard let entry = graphs.entry(request.graphId) else { throw .unknownGraph(request.graphId) }
+        guard let graph = graphs.entry(request.graphId)?.graph ?? storedGraph(request.graphId) else {
+            throw .unknownGraph(request.graphId)
+        }
         let inputs: [String: JSONValue]
         do {
-            inputs = try RunInputs.check(params: request.params, schema: entry.graph.ir.stateSchema)
+            inputs = try RunInputs.check(params: request.params, schema: graph.ir.stateSchema)
         } catch {
             throw .invalidParams(error.message)
         }
@@ -122,12 +124,12 @@ public final class RunScheduler: Service, Sendable {
                 if let key, let earlier = try await self.earlierSubmission(for: key) { return earlier }
                 let runId = RunIdentifiers.newRunId()
                 let outcome = try await self.runtime.store.enqueueNewRun(
-                    runId: runId, graphId: entry.graph.id, params: request.params, idempotency: key,
+                    runId: runId, graphId: graph.id, params: request.params, idempotency: key,
                     claimedBy: self.process.id)
                 guard case .queued(let queued) = outcome else { continue }
                 let run: RunRecord
                 do {
-                    run = try await self.runtime.engine.createRun(entry.graph, inputs: inputs, runId: runId)
+                    run = try await self.runtime.engine.createRun(graph, inputs: inputs, runId: runId)
                 } catch {
                     try? await self.runtime.store.discardQueued(runId: runId)
                     throw error
@@ -135,6 +137,18 @@ public final class RunScheduler: Service, Sendable {
                 await self.dispatcher.add(queued)
                 return Submission(run: run, created: true)
             }
+        }
+    }
+
+    /// A graph no manifest registers but that already ran on this database (the tutorial's
+    /// `stargraph run graph.yaml --checkpoint <serve db>`): its newest run's stored source,
+    /// compiled against this host's node kinds; `nil` when none ran or it no longer compiles.
+    private func storedGraph(_ graphId: String) -> CompiledGraph? {
+        do {
+            return try runtime.storedGraph(graphId)
+        } catch {
+            logger.warning("stored graph does not compile here", metadata: ["graph_id": "\(graphId)", "error": "\(error)"])
+            return nil
         }
     }
 

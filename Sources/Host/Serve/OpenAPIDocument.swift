@@ -84,6 +84,33 @@ enum OpenAPIDocument {
         "/v1/runs/{id}/respond": ["post": control(
             "respondToRun", "Answer a run awaiting input; the body is the response object (a state patch).",
             body: ["required": true, "content": ["application/json": ["schema": ["type": "object"]]]])],
+        "/v1/runs/{id}/counterfactual": ["post": operation(
+            "forkRun", "Fork a counterfactual run from a persisted step, apply a mutation, and run the fork in the scheduler.",
+            parameters: [pathId("Parent run id.")],
+            body: ["required": true, "content": ["application/json": ["schema": [
+                "type": "object", "additionalProperties": false,
+                "properties": [
+                    "from_step": ["type": "integer", "minimum": 0],
+                    "mutation": ["type": "object", "description": "CounterfactualMutation: state_overrides, facts_assert, facts_retract, rule_pack_version, node_output_overrides, respond_payloads."],
+                ],
+            ]]]],
+            responses: [
+                "202": json("The fork was stored and queued.", "ForkAccepted", headers: ["Location": ["schema": ["type": "string"]]]),
+                "400": problem("The body is not valid JSON."),
+                "404": problem("No such run."),
+                "413": problem("The body is over 1 MiB."),
+                "415": problem("The body is not declared as JSON."),
+                "422": problem("from_step is outside the run, or the mutation does not fit the graph."),
+                "503": problem("The server is shutting down."),
+            ], mutating: true)],
+        "/v1/runs/{id}/diff": ["get": operation(
+            "diffRun", "The RunDiff of a counterfactual run against its parent, or against `?against=RUN_ID`.",
+            parameters: [pathId("Run id (cf-… or run-…)."), query("against", ["type": "string"])],
+            responses: [
+                "200": json("The RunDiff: added_steps, removed_steps, state_deltas, fact_deltas, derived_hash.", "RunDiff"),
+                "404": problem("No such run."),
+                "422": problem("The run is not a fork and no ?against was given, or the runs are of different graphs."),
+            ])],
         "/v1/runs/{id}/stream": ["get": operation(
             "streamRun", "WebSocket: the run's events as JSON {seq, run_id, step, type, ts, payload}, from the durable log then live; `?last_event_id=N` resumes after N.",
             parameters: [pathId("Run id."), query("last_event_id", ["type": "integer", "minimum": 0])],
@@ -111,6 +138,24 @@ enum OpenAPIDocument {
             "getGraph", "One graph: nodes, state_schema and source.",
             parameters: [pathId("Graph id (e.g. run:hello-stargraph).")],
             responses: ["200": json("The graph.", "GraphDetail"), "404": problem("No such graph.")])],
+        "/v1/broker/request": ["post": operation(
+            "brokerRequest", "Ask the policy broker for data: it routes by agent, purpose and data types, queries the allowed sources, signs and audits the decision. Denials are part of a 200 answer.",
+            body: ["required": true, "content": ["application/json": ["schema": ref("BrokerRequest")]]],
+            responses: [
+                "200": json("The routing decision, the rows of the sources that answered, and the attestation token.", "BrokerResponse"),
+                "400": problem("The body is not valid JSON."),
+                "413": problem("The body is over 1 MiB."),
+                "415": problem("The body is not declared as JSON."),
+                "422": problem("The request does not fit (missing, empty or over-long agent_id, intent or context.purpose)."),
+                "500": problem("The broker could not write its audit line, so it withheld the response."),
+                "503": problem("No broker is configured (no nautilus config)."),
+            ], mutating: true)],
+        "/v1/broker/sources": ["get": operation(
+            "listBrokerSources", "The broker's sources: metadata only (never connection strings, paths or queries).",
+            responses: ["200": json("The sources.", "BrokerSources"), "503": problem("No broker is configured (no nautilus config).")])],
+        "/v1/broker/jwks.json": ["get": operation(
+            "brokerJWKS", "The attestation public key as a JWK Set (OKP / Ed25519); empty when attestation is disabled.",
+            responses: ["200": json("The key set.", "JWKS"), "503": problem("No broker is configured (no nautilus config).")])],
         "/v1/plugins": ["get": operation(
             "listPlugins", "Loaded plugins with their node kinds and graphs.",
             responses: ["200": json("The plugins.", "PluginList")])],

@@ -1,6 +1,11 @@
 /// The JSON Schemas (OpenAPI 3.1 / JSON Schema 2020-12) of the server's bodies, referenced
 /// from ``OpenAPIDocument``. They describe exactly what the routes send, nulls included.
 enum OpenAPISchemas {
+    private static let stepRef: JSONValue = [
+        "type": "object", "required": ["step", "node"], "additionalProperties": false,
+        "properties": ["step": ["type": "integer", "minimum": 0], "node": ["type": "string"]],
+    ]
+
     static let all: JSONValue = [
         "Problem": object(
             required: ["type", "title", "status", "detail"],
@@ -18,6 +23,14 @@ enum OpenAPISchemas {
                 "idempotency_key": ["type": ["string", "null"], "minLength": 1, "maxLength": 255],
             ], examples: [["graph_id": "run:hello-stargraph", "params": ["message": "hello"]]]),
         "RunAccepted": object(required: ["run_id", "status"], ["run_id": string, "status": runStatus]),
+        "ForkAccepted": object(
+            required: ["run_id", "parent_run_id", "status"], ["run_id": string, "parent_run_id": string, "status": runStatus]),
+        "RunDiff": object(
+            required: ["added_steps", "removed_steps", "state_deltas", "fact_deltas", "derived_hash"],
+            [
+                "added_steps": ["type": "array", "items": stepRef], "removed_steps": ["type": "array", "items": stepRef],
+                "state_deltas": ["type": "object"], "fact_deltas": ["type": "object"], "derived_hash": string,
+            ]),
         "RunSummary": object(
             required: [
                 "run_id", "status", "graph_id", "graph_hash", "started_at", "finished_at", "created_at",
@@ -95,9 +108,53 @@ enum OpenAPISchemas {
                         "created_at": string,
                     ])],
             ]),
+        "BrokerRequest": object(
+            required: ["agent_id", "intent", "context"],
+            [
+                "agent_id": ["type": "string", "minLength": 1, "maxLength": .number(Double(BrokerRequest.maxAgentIdLength))],
+                "intent": ["type": "string", "minLength": 1, "maxLength": .number(Double(BrokerRequest.maxIntentLength))],
+                "context": object(
+                    required: ["purpose"],
+                    [
+                        "purpose": ["type": "string", "minLength": 1, "maxLength": .number(Double(BrokerRequest.maxPurposeLength))],
+                        "data_types": ["type": ["array", "null"], "maxItems": .number(Double(BrokerRequest.maxDataTypes)), "items": string],
+                    ], closed: false),
+            ], examples: [["agent_id": "analyst-1", "intent": "summarise open incidents", "context": ["purpose": "support"]]]),
+        "BrokerResponse": object(
+            required: [
+                "request_id", "data", "sources_queried", "sources_denied", "sources_skipped", "sources_errored",
+                "denial_records", "rule_trace", "attestation_token", "duration_ms",
+            ],
+            [
+                "request_id": string,
+                "data": ["type": "object", "additionalProperties": ["type": "array", "items": ["type": "object"]]],
+                "sources_queried": strings, "sources_denied": strings, "sources_skipped": strings,
+                "sources_errored": ["type": "array", "items": object(required: ["source_id", "error"], ["source_id": string, "error": string])],
+                "denial_records": ["type": "array", "items": object(
+                    required: ["source_id", "rule", "reason"],
+                    ["source_id": string, "rule": ["type": "string", "enum": ["unknown-agent", "clearance", "agent-purpose", "source-purpose"]], "reason": string])],
+                "rule_trace": strings,
+                "attestation_token": ["type": ["string", "null"], "description": "Compact JWS (EdDSA) over request_id, agent, purpose, sources_queried, sources_denied, data_sha256, iat."],
+                "duration_ms": ["type": "number", "minimum": 0],
+            ]),
+        "BrokerSources": object(
+            required: ["sources"],
+            ["sources": ["type": "array", "items": object(
+                required: ["id", "type", "description", "classification", "data_types", "allowed_purposes", "timeout_s", "max_rows"],
+                [
+                    "id": string, "type": ["type": "string", "enum": ["static", "sqlite", "rest"]], "description": string,
+                    "classification": string, "data_types": strings, "allowed_purposes": strings,
+                    "timeout_s": ["type": "number", "exclusiveMinimum": 0], "max_rows": ["type": "integer", "minimum": 1],
+                ])]]),
+        "JWKS": object(
+            required: ["keys"],
+            ["keys": ["type": "array", "items": object(
+                required: ["kty", "crv", "x", "kid", "alg", "use"],
+                ["kty": ["const": "OKP"], "crv": ["const": "Ed25519"], "x": string, "kid": string, "alg": ["const": "EdDSA"], "use": ["const": "sig"]])]]),
     ]
 
     private static let string: JSONValue = ["type": "string"]
+    private static let strings: JSONValue = ["type": "array", "items": ["type": "string"]]
     private static let nullableString: JSONValue = ["type": ["string", "null"]]
     private static let count: JSONValue = ["type": "integer", "minimum": 0]
     private static let runStatus: JSONValue = ["type": "string", "enum": .array(RunStatus.allCases.map { .string($0.rawValue) })]

@@ -12,6 +12,7 @@ struct ServeRouter {
     typealias Context = StargraphRequestContext
 
     let store: RunStore
+    let engine: RunEngine
     let graphs: GraphRegistry
     let scheduler: RunScheduler
     let profile: ServeProfile
@@ -22,6 +23,7 @@ struct ServeRouter {
     let artifacts: ArtifactStore
     let plugins: PluginRoutes
     let system: SystemRoutes
+    let broker: BrokerRoutes
 
     /// The router: plain HTTP routes and the WebSocket stream.
     func router() -> Router<Context> {
@@ -31,9 +33,11 @@ struct ServeRouter {
         system.registerMetrics(on: router.group("metrics"))
         let v1 = router.group("v1")
         RunRoutes(store: store, scheduler: scheduler).register(on: v1)
+        CounterfactualRoutes(engine: engine, scheduler: scheduler).register(on: v1)
         GraphRoutes(graphs: graphs).register(on: v1)
         plugins.register(on: v1)
         ArtifactRoutes.register(on: v1, artifacts: artifacts)
+        broker.register(on: v1)
         // The same router decides WebSocket upgrades (see `StreamRoutes`): a refused upgrade
         // falls through to this route, which answers the problem over plain HTTP.
         StreamRoutes.register(on: router, store: store, hub: hub)

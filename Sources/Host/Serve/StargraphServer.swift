@@ -34,6 +34,7 @@ public final class StargraphServer: Sendable {
             plugins: manifest?.plugins.map { ServeProfile.PluginEntry(name: $0.name, sha256: $0.sha256) } ?? [])
         let broker = try BrokerConfiguration.detect(
             flagPath: options.brokerConfigPath, manifestPath: manifest?.nautilusConfig, logger: logger)
+        let brokerService = try broker.policy.map { try Broker(policy: $0, logger: logger) }
 
         // The artifact kind must exist before the runtime compiles any graph, and it records
         // rows through a store of its own on the same database.
@@ -46,7 +47,7 @@ public final class StargraphServer: Sendable {
         runtimeOptions.durability = options.durability
         runtimeOptions.auditLogPath = options.auditLogPath
         runtimeOptions.eventSink = hub
-        runtimeOptions.nodeKinds = [WriteArtifactKind(artifacts: artifacts), BrokerNodeKind(configuration: broker)]
+        runtimeOptions.nodeKinds = [WriteArtifactKind(artifacts: artifacts), BrokerNodeKind(configuration: broker, broker: brokerService)]
         runtimeOptions.manifestPath = manifestPath
         runtime = try StargraphRuntime(options: runtimeOptions, logger: logger)
         let graphs = try Self.registry(
@@ -59,15 +60,15 @@ public final class StargraphServer: Sendable {
         let scheduler = RunScheduler(runtime: runtime, graphs: graphs, workers: options.workers, triggers: triggers, logger: logger)
         let system = SystemRoutes(
             store: runtime.store, scheduler: scheduler, plugins: Self.pluginHealth(runtime.plugins),
-            broker: broker.path.map { HealthReport.Component(status: .ok, detail: $0) }
+            broker: brokerService.map { HealthReport.Component(status: .ok, detail: "\($0.policy.sourceFile): \($0.policy.sources.count) source(s)") }
                 ?? HealthReport.Component(status: .unconfigured, detail: "no nautilus config at \(broker.searchedPath)"),
             metrics: ServeMetrics.registry,
             openAPI: CanonicalJSON.bytes(OpenAPIDocument.document(version: StargraphServer.version)))
         let router = ServeRouter(
-            store: runtime.store, graphs: graphs, scheduler: scheduler, profile: options.profile, keys: keys,
+            store: runtime.store, engine: runtime.engine, graphs: graphs, scheduler: scheduler, profile: options.profile, keys: keys,
             rateLimit: options.rateLimit, hub: hub, artifacts: artifacts,
             plugins: PluginRoutes(plugins: runtime.plugins?.plugins.map(\.json) ?? [], kinds: runtime.compiler.registry),
-            system: system
+            system: system, broker: BrokerRoutes(broker: brokerService, searchedPath: broker.searchedPath)
         ).router()
         routes = router.routes.map { (method: $0.method.rawValue, path: $0.path.description) }
         let host = options.host

@@ -1,13 +1,21 @@
 import GRDB
+import Synchronization
 
 /// The single writer of a ``RunStore``: commits queued writes in groups (DESIGN §7).
 ///
-/// Callers ``submit(_:)`` a write and suspend. One drain loop takes everything queued, applies
-/// each write in its own savepoint inside ONE immediate transaction, commits, and only then
-/// resumes every waiter with its own result. A write that throws rolls back its savepoint only,
-/// so it fails alone. If the transaction itself cannot commit, the writes of that group are
-/// retried one transaction each, so one bad write never fails the others.
-actor GroupCommitter {
+/// The first caller that finds no commit under way becomes the *leader*: it yields once (so
+/// tasks ready to run can queue behind it), then on its own thread takes every queued write
+/// (its own first), applies each in its own
+/// savepoint inside ONE immediate transaction, commits, resumes every follower with its own
+/// result, and repeats while writes queued up meanwhile. Callers that arrive during a commit are
+/// *followers*: they queue and suspend until a leader has committed their write. A write that
+/// throws rolls back its savepoint only, so it fails alone. If the transaction itself cannot
+/// commit, that group's writes are retried one transaction each.
+///
+/// The leader blocks its thread for the commit (a WAL commit with `synchronous=NORMAL` takes
+/// tens of microseconds; under another process's write lock, up to the busy timeout). That is
+/// the price of an uncontended step costing one SQLite commit and no thread hops.
+final class GroupCommitter: Sendable {
     /// One queued write: applies itself inside the open transaction and returns how to report its
     /// success once that transaction has committed.
     private struct QueuedWrite: Sendable {
@@ -18,66 +26,116 @@ actor GroupCommitter {
     /// Thrown inside a group when SQLite has rolled the whole transaction back under us.
     private struct TransactionLost: Error {}
 
+    private struct State {
+        var queue: [QueuedWrite] = []
+        var isDraining = false
+        var isClosed = false
+        var idleWaiters: [CheckedContinuation<Void, Never>] = []
+        var transactions = 0
+        var writes = 0
+    }
+
     private let pool: DatabasePool
     private let path: String
-    private var queue: [QueuedWrite] = []
-    private var isDraining = false
-    private var isClosed = false
-    private var idleWaiters: [CheckedContinuation<Void, Never>] = []
+    private let state = Mutex(State())
 
     /// Transactions attempted so far (groups plus one-by-one retries); tests compare it to the
     /// number of writes to witness group commit.
-    private(set) var transactionCount = 0
+    var transactionCount: Int { state.withLock { $0.transactions } }
     /// Writes submitted so far.
-    private(set) var writeCount = 0
+    var writeCount: Int { state.withLock { $0.writes } }
 
     init(pool: DatabasePool, path: String) {
         self.pool = pool
         self.path = path
     }
 
-    /// Queues `work` for the next group and returns its result once the group's transaction has
-    /// committed. Throws the error `work` threw, or the commit error, or ``StoreError/closed(path:)``.
+    /// Commits `work` (in a group with whatever else is queued) and returns its result once the
+    /// group's transaction has committed. Throws the error `work` threw, or the commit error, or
+    /// ``StoreError/closed(path:)``.
     func submit<T: Sendable>(_ work: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        guard !isClosed else { throw StoreError.closed(path: path) }
-        writeCount += 1
+        let leads = try state.withLock { state throws(StoreError) -> Bool in
+            guard !state.isClosed else { throw .closed(path: path) }
+            state.writes += 1
+            guard !state.isDraining else { return false }
+            state.isDraining = true
+            return true
+        }
+        if leads {
+            // Let the tasks that are ready to run queue their writes behind this one first, so
+            // concurrent steps share the commit; alone, this costs one trip through the executor.
+            await Task.yield()
+            let outcome = Mutex<Result<T, any Error>?>(nil)
+            drain(first: QueuedWrite(
+                apply: { db in
+                    let value = try work(db)
+                    return { outcome.withLock { $0 = .success(value) } }
+                },
+                fail: { error in outcome.withLock { $0 = .failure(error) } }))
+            guard let result = outcome.withLock({ $0 }) else { throw TransactionLost() }
+            return try result.get()
+        }
         return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-            queue.append(QueuedWrite(
+            let write = QueuedWrite(
                 apply: { db in
                     let value = try work(db)
                     return { continuation.resume(returning: value) }
                 },
-                fail: { error in continuation.resume(throwing: error) }))
-            if !isDraining {
-                isDraining = true
-                Task { await self.drain() }
+                fail: { error in continuation.resume(throwing: error) })
+            // The leader may have finished since: then this caller leads instead.
+            let leadsNow = state.withLock { state -> Bool in
+                guard state.isDraining else {
+                    state.isDraining = true
+                    return true
+                }
+                state.queue.append(write)
+                return false
             }
+            if leadsNow { drain(first: write) }
         }
     }
 
     /// Refuses new writes and returns once every queued write has been committed or failed.
     func close() async {
-        isClosed = true
-        guard isDraining else { return }
-        await withCheckedContinuation { idleWaiters.append($0) }
-    }
-
-    private func drain() async {
-        while !queue.isEmpty {
-            let group = queue
-            queue.removeAll(keepingCapacity: true)
-            await commit(group)
+        let draining = state.withLock { state -> Bool in
+            state.isClosed = true
+            return state.isDraining
         }
-        isDraining = false
-        let waiters = idleWaiters
-        idleWaiters.removeAll()
-        waiters.forEach { $0.resume() }
+        guard draining else { return }
+        await withCheckedContinuation { continuation in
+            let stillDraining = state.withLock { state -> Bool in
+                if state.isDraining { state.idleWaiters.append(continuation) }
+                return state.isDraining
+            }
+            if !stillDraining { continuation.resume() }
+        }
     }
 
-    private func commit(_ group: [QueuedWrite]) async {
-        transactionCount += 1
+    /// Commits `first` and everything queued, group after group, until the queue is empty.
+    private func drain(first: QueuedWrite) {
+        var group = [first] + state.withLock { state in
+            defer { state.queue.removeAll(keepingCapacity: true) }
+            return state.queue
+        }
+        while !group.isEmpty {
+            commit(group)
+            group = state.withLock { state in
+                let next = state.queue
+                state.queue.removeAll(keepingCapacity: true)
+                if next.isEmpty {
+                    state.isDraining = false
+                    state.idleWaiters.forEach { $0.resume() }
+                    state.idleWaiters.removeAll()
+                }
+                return next
+            }
+        }
+    }
+
+    private func commit(_ group: [QueuedWrite]) {
+        state.withLock { $0.transactions += 1 }
         do {
-            let outcomes = try await pool.writeWithoutTransaction { db in
+            let outcomes = try pool.writeWithoutTransaction { db in
                 try Self.inImmediateTransaction(db) { db -> [Result<@Sendable () -> Void, any Error>] in
                     // A lone write needs no savepoint: if it throws, the whole transaction is its own.
                     if group.count == 1 { return [.success(try group[0].apply(db))] }
@@ -95,16 +153,14 @@ actor GroupCommitter {
                 group[0].fail(error)
                 return
             }
-            for write in group {
-                await commitAlone(write)
-            }
+            group.forEach(commitAlone)
         }
     }
 
-    private func commitAlone(_ write: QueuedWrite) async {
-        transactionCount += 1
+    private func commitAlone(_ write: QueuedWrite) {
+        state.withLock { $0.transactions += 1 }
         do {
-            let resume = try await pool.writeWithoutTransaction { db in
+            let resume = try pool.writeWithoutTransaction { db in
                 try Self.inImmediateTransaction(db, write.apply)
             }
             resume()

@@ -1,0 +1,193 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import GRDB
+import Synchronization
+
+/// Reads one source's rows for one allowed request. Request data reaches a source only as bound
+/// SQL parameters (`sqlite`) or URL query items (`rest`), never as SQL or path text.
+struct BrokerSourceReader: Sendable {
+    /// A source failure, with a message safe to return to the client (no paths or URLs).
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    let session: URLSession
+
+    /// The rows of `source` for `request`, at most `source.maxRows`, within `source.timeoutSeconds`.
+    /// - Throws: ``Failure`` for a missing database, a failed query or HTTP call, bad data, or a timeout.
+    func rows(of source: BrokerSource, for request: BrokerRequest) async throws -> [JSONValue] {
+        try await Self.within(seconds: source.timeoutSeconds) { try await read(source, request) }
+    }
+
+    /// `work`'s result, or a timeout ``Failure`` after `seconds`. On timeout `work` is cancelled
+    /// but not waited for, so a source that ignores cancellation cannot hold the response.
+    static func within<T: Sendable>(seconds: Double, _ work: @escaping @Sendable () async throws -> T) async throws -> T {
+        let race = Race<T>()
+        return try await withCheckedThrowingContinuation { continuation in
+            race.start(continuation)
+            let worker = Task {
+                let result: Result<T, any Error>
+                do { result = .success(try await work()) } catch { result = .failure(error) }
+                race.finish(result)
+            }
+            race.arm(Task {
+                try? await Task.sleep(for: .milliseconds(Int((seconds * 1000).rounded(.up))))
+                guard !Task.isCancelled else { return }
+                worker.cancel()
+                race.finish(.failure(Failure("timed out after \(CanonicalJSON.formatNumber(seconds)) s")))
+            })
+        }
+    }
+
+    /// Who finished first between a read and its timer: the first ``finish(_:)`` resumes the
+    /// caller and stops the timer; later ones do nothing.
+    private final class Race<T: Sendable>: Sendable {
+        private struct State {
+            var continuation: CheckedContinuation<T, any Error>?
+            var timer: Task<Void, Never>?
+        }
+
+        private let state = Mutex(State())
+
+        func start(_ continuation: CheckedContinuation<T, any Error>) {
+            state.withLock { $0.continuation = continuation }
+        }
+
+        /// Keeps `timer` to stop it on finish, or stops it now when the race is already over.
+        func arm(_ timer: Task<Void, Never>) {
+            state.withLock { state in
+                if state.continuation == nil { timer.cancel() } else { state.timer = timer }
+            }
+        }
+
+        func finish(_ result: Result<T, any Error>) {
+            state.withLock { state in
+                state.continuation?.resume(with: result)
+                state.continuation = nil
+                state.timer?.cancel()
+                state.timer = nil
+            }
+        }
+    }
+
+    private func read(_ source: BrokerSource, _ request: BrokerRequest) async throws -> [JSONValue] {
+        switch source.kind {
+        case .staticRows(let rows):
+            return Array(rows.prefix(source.maxRows))
+        case .sqlite(let path, let read):
+            return try await Self.readSQLite(path: path, read: read, request: request, maxRows: source.maxRows)
+        case .rest(let url):
+            return try await readREST(url: url, request: request, maxRows: source.maxRows)
+        }
+    }
+
+    // MARK: - sqlite
+
+    /// Opens the file read-only and runs the configured statement with the request's values bound
+    /// as `:agent_id`, `:purpose` and `:intent`.
+    static func readSQLite(path: String, read: BrokerSource.SQLiteRead, request: BrokerRequest, maxRows: Int) async throws -> [JSONValue] {
+        guard FileManager.default.fileExists(atPath: path) else { throw Failure("the source's database file does not exist") }
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.label = "broker-source"
+        let database: DatabaseQueue
+        do {
+            database = try DatabaseQueue(path: path, configuration: configuration)
+        } catch {
+            throw Failure("cannot open the source's database read-only: \(Self.message(error))")
+        }
+        defer { try? database.close() }
+        let sql = switch read {
+        case .table(let table): "SELECT * FROM \"\(table)\""
+        case .query(let query): query
+        }
+        let arguments: StatementArguments = [
+            "agent_id": request.agentId, "purpose": request.purpose, "intent": request.intent,
+        ]
+        do {
+            return try await database.read { db in
+                let statement = try db.makeStatement(sql: sql)
+                guard statement.isReadonly else { throw Failure("the configured query is not read-only") }
+                try statement.setArguments(arguments)
+                var rows: [JSONValue] = []
+                let cursor = try Row.fetchCursor(statement)
+                while rows.count < maxRows, let row = try cursor.next() {
+                    rows.append(json(row))
+                }
+                return rows
+            }
+        } catch let failure as Failure {
+            throw failure
+        } catch {
+            throw Failure("the query failed: \(Self.message(error))")
+        }
+    }
+
+    private static func json(_ row: Row) -> JSONValue {
+        var members: [String: JSONValue] = [:]
+        for (column, value) in row {
+            members[column] = switch value.storage {
+            case .null: .null
+            case .int64(let number): .number(Double(number))
+            case .double(let number): number.isFinite ? .number(number) : .null
+            case .string(let text): .string(text)
+            case .blob(let data): .string(data.base64EncodedString())
+            }
+        }
+        return .object(members)
+    }
+
+    /// SQLite's own message, without the SQL or file path GRDB adds.
+    private static func message(_ error: any Error) -> String {
+        (error as? DatabaseError)?.message ?? "\(type(of: error))"
+    }
+
+    // MARK: - rest
+
+    /// `GET url?agent_id=…&purpose=…&intent=…`, expecting a JSON array of row objects or
+    /// `{"rows": [...]}`. Redirects are refused (see ``RefusingRedirects``).
+    private func readREST(url: URL, request: BrokerRequest, maxRows: Int) async throws -> [JSONValue] {
+        guard var components = URLComponents(url: url, resolvingAgainstBaseURL: false) else { throw Failure("bad source URL") }
+        components.queryItems = [
+            URLQueryItem(name: "agent_id", value: request.agentId), URLQueryItem(name: "purpose", value: request.purpose),
+            URLQueryItem(name: "intent", value: request.intent),
+        ]
+        guard let target = components.url else { throw Failure("bad source URL") }
+        var call = URLRequest(url: target)
+        call.setValue("application/json", forHTTPHeaderField: "Accept")
+        let (body, response): (Data, URLResponse)
+        do {
+            (body, response) = try await session.data(for: call)
+        } catch {
+            throw Failure("the HTTP request failed (\((error as? URLError).map { "URLError \($0.code.rawValue)" } ?? "\(type(of: error))"))")
+        }
+        guard let status = (response as? HTTPURLResponse)?.statusCode, (200..<300).contains(status) else {
+            throw Failure("the source answered HTTP \((response as? HTTPURLResponse)?.statusCode ?? 0)")
+        }
+        let document: JSONValue
+        do { document = try JSONParser.parse(bytes: Array(body)) } catch {
+            throw Failure("the source's answer is not JSON (\(error.message))")
+        }
+        guard let rows = document.arrayValue ?? document["rows"]?.arrayValue, rows.allSatisfy({ $0.objectValue != nil }) else {
+            throw Failure("the source's answer must be a JSON array of row objects, or {\"rows\": [...]}")
+        }
+        return Array(rows.prefix(maxRows))
+    }
+}
+
+/// Refuses every HTTP redirect, so a `rest` source cannot be bounced to a host the config did
+/// not allow.
+///
+/// `@unchecked Sendable`: it has no stored state; only the NSObject base class is not marked
+/// Sendable.
+final class RefusingRedirects: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
+    func urlSession(
+        _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+        newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void
+    ) {
+        completionHandler(nil)
+    }
+}

@@ -1,0 +1,18 @@
+extension RunScheduler {
+    /// Forks a counterfactual of `parentRunId` (``Counterfactuals/fork(parentRunId:fromStep:mutation:)``,
+    /// the same host function `stargraph replay` uses) and queues the fork, which then executes
+    /// in a worker like any accepted run. Returns the fork as stored (`pending`).
+    /// - Throws: ``SchedulerError/shuttingDown``, and the fork's own errors
+    ///   (``EngineError/runNotFound(_:)``, ``MutationError``, ``CounterfactualError``).
+    public func submitCounterfactual(parentRunId: String, fromStep: Int, mutation: JSONValue?) async throws -> RunRecord {
+        guard acceptsWork else { throw SchedulerError.shuttingDown }
+        let fork = try await Counterfactuals(engine: runtime.engine)
+            .fork(parentRunId: parentRunId, fromStep: fromStep, mutation: mutation)
+        guard fork.status == .pending else { return fork }
+        try await register()
+        let outcome = try await runtime.store.requeue(
+            runId: fork.runId, whenStatus: .pending, response: nil, claimedBy: process.id)
+        if case .queued(let queued) = outcome { await dispatcher.add(queued) }
+        return fork
+    }
+}
