@@ -77,6 +77,33 @@ struct ReplayTests {
         }
     }
 
+    @Test func realSideEffectingPluginNodeReplaysIdentically() async throws {
+        let runtime = try PluginFixtures.runtime(manifestPath: PluginFixtures.defaultManifest)
+        defer { runtime.close() }
+        let graph = try #require(runtime.graphs.entry("hello:greet-and-stamp")).graph
+        #expect(graph.sideEffectingNodes == ["stamp"])
+        let parent = try await runtime.engine.start(graph, inputs: ["name": "ada"])
+        #expect(parent.status == .done)
+        let stamp = try #require(try runtime.store.checkpoint(runId: parent.runId, step: 1))
+        #expect(stamp.effects.arrayValue?.compactMap { $0["op"]?.stringValue } == ["now", "random", "uuid"])
+        let forks = Counterfactuals(engine: runtime.engine)
+        var hashes = Set<String>()
+        for _ in 0..<20 {
+            let replay = try await forks.replay(parentRunId: parent.runId)
+            #expect(replay.run.state == parent.state, "clock, dice and ticket come from the recording")
+            #expect(try contents(runtime.store, replay.run.runId) == (try contents(runtime.store, parent.runId)))
+            hashes.insert(replay.diff.derivedHash)
+        }
+        #expect(hashes.count == 1)
+        // A different input misses the recording: a ReplayError naming node and step, unless live.
+        let missed = try await forks.replay(parentRunId: parent.runId, mutation: ["state_overrides": ["name": "bob"]])
+        #expect(missed.run.errorClass == "ReplayError")
+        #expect(missed.run.errorCause?.contains("'stamp' at step 1") == true)
+        let live = try await forks.replay(parentRunId: parent.runId, mutation: ["state_overrides": ["name": "bob"]], live: true)
+        #expect(live.run.status == .done)
+        #expect(live.run.state["ticket"] != parent.state["ticket"])
+    }
+
     @Test func sideEffectMissIsAReplayErrorUnlessLive() async throws {
         let harness = try EngineHarness(nodeKinds: [ClockKind()])
         let forks = Counterfactuals(engine: harness.engine)
