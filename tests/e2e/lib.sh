@@ -2,3 +2,15 @@
 fail() { echo "FAIL: $*" >&2; exit 1; }
 expect_eq() { [ "$1" == "$2" ] || fail "$3: expected '$2', got '$1'"; }
 run_id_of() { tail -1 | awk '{print $1}' | cut -d= -f2; }
+# After `stargraph serve … 2>serve.log &` and `serve_pid=$!`: waits until serve prints its
+# address, sets base=http://HOST:PORT, and kills the server if the test exits early.
+await_serve() {
+  trap 'kill -9 $serve_pid 2>/dev/null || true' EXIT
+  for _ in $(seq 1 200); do
+    grep -q '^listening on ' serve.log && break
+    kill -0 "$serve_pid" 2>/dev/null || fail "serve exited during boot: $(cat serve.log)"
+    sleep 0.05
+  done
+  base=$(sed -n 's/^listening on \(http:[^ ]*\)$/\1/p' serve.log | head -1)
+  [ -n "$base" ] || fail "serve never printed 'listening on http://HOST:PORT': $(cat serve.log)"
+}

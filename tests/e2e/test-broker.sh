@@ -32,14 +32,7 @@ expect_eq "$code" 2 "exit code for a missing config"
 "$sg" serve --host 127.0.0.1 --port 0 --db ./serve.sqlite \
   --nautilus-config broker/nautilus.yaml --graph broker/graph.yaml 2>serve.log &
 serve_pid=$!
-trap 'kill -9 $serve_pid 2>/dev/null || true' EXIT
-for _ in $(seq 1 200); do
-  grep -q '^listening on ' serve.log && break
-  kill -0 $serve_pid 2>/dev/null || fail "serve exited during boot: $(cat serve.log)"
-  sleep 0.05
-done
-base=$(sed -n 's/^listening on \(http:[^ ]*\)$/\1/p' serve.log | head -1)
-[ -n "$base" ] || fail "serve never listened: $(cat serve.log)"
+await_serve
 grep -q 'generated a new Ed25519 key' serve.log || fail "no key-generation log line: $(cat serve.log)"
 expect_eq "$(stat -c %a broker/keys/broker-ed25519.key)" 600 "key file mode"
 expect_eq "$(curl -sS "$base/health" | jq -r .components.broker.status)" ok "broker health"

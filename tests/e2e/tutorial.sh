@@ -7,8 +7,7 @@
 # Usage: STARGRAPH=path/to/stargraph EXAMPLES=path/to/examples bash tutorial.sh  (in an empty folder)
 set -euo pipefail
 sg="${STARGRAPH:?set STARGRAPH to the stargraph binary}"
-fail() { echo "FAIL: $*" >&2; exit 1; }
-expect_eq() { [ "$1" == "$2" ] || fail "$3: expected '$2', got '$1'"; }
+source "$(dirname "$0")/lib.sh"
 
 cp "${EXAMPLES:?set EXAMPLES to the examples folder}/graph.yaml" ./graph.yaml
 
@@ -20,14 +19,7 @@ cp "${EXAMPLES:?set EXAMPLES to the examples folder}/graph.yaml" ./graph.yaml
   --db ./.stargraph/serve.sqlite \
   --audit-log ./.stargraph/audit.jsonl 2>serve.log &
 serve_pid=$!
-trap 'kill -9 $serve_pid 2>/dev/null || true' EXIT
-for _ in $(seq 1 200); do
-  grep -q '^listening on ' serve.log && break
-  kill -0 $serve_pid 2>/dev/null || fail "serve exited during boot: $(cat serve.log)"
-  sleep 0.05
-done
-base=$(sed -n 's/^listening on \(http:[^ ]*\)$/\1/p' serve.log | head -1)
-[ -n "$base" ] || fail "serve never printed 'listening on http://HOST:PORT': $(cat serve.log)"
+await_serve
 health=$(curl -sS "$base/health")
 expect_eq "$(jq -r .status <<<"$health")" ok "GET /health status"
 expect_eq "$(jq -r .components.store.status <<<"$health")" ok "store component"
