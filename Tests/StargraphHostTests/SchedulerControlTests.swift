@@ -106,6 +106,23 @@ struct SchedulerControlTests {
         guard case .invalidTransition(_, .done, "respond") = late else { Issue.record("got \(String(describing: late))"); return }
     }
 
+    @Test func anUnansweredInterruptTimesOutIntoItsOnTimeout() async throws {
+        let graph = SchedulerHarness.hitlGraph
+            .replacingOccurrences(of: "test:hitl", with: "test:timeout")
+            .replacingOccurrences(of: "prompt: \"What should I reply?\"", with: "prompt: \"Reply?\", timeout: 0.3, on_timeout: \"goto:post\"")
+        let harness = try SchedulerHarness(graphs: [(graph, nil)])
+        let scheduler = try harness.scheduler()
+        let task = SchedulerHarness.start(scheduler)
+        defer { task.cancel() }
+        let store = scheduler.runtime.store
+        let runId = try await scheduler.submit(RunRequest(graphId: "test:timeout", params: ["message": "hi"])).run.runId
+        _ = try await SchedulerHarness.waitFor(runId, in: store) { $0.status == .awaitingInput }
+        let done = try await SchedulerHarness.waitFor(runId, in: store, timeout: .seconds(10))
+        #expect(done.status == .done)
+        #expect(try store.checkpoints(runId: runId).map(\.node) == ["pre", "post"])
+        #expect(try store.events(runId: runId).contains { $0.type == "interrupt_timed_out" })
+    }
+
     @Test func cancelAnAwaitingRunAndUnknownRuns() async throws {
         let harness = try SchedulerHarness(graphs: [(SchedulerHarness.hitlGraph, nil)])
         let scheduler = try harness.scheduler()

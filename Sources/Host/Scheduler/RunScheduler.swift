@@ -190,8 +190,8 @@ public final class RunScheduler: Service, Sendable {
         registered.withLock { $0 = true }
     }
 
-    /// Every second, takes over queue rows no live scheduler owns; every few seconds, refreshes
-    /// this process's heartbeat.
+    /// Every second, takes over queue rows no live scheduler owns and queues runs whose
+    /// interrupt timed out; every few seconds, refreshes this process's heartbeat.
     private func sweep() async {
         var sinceHeartbeat: Duration = .zero
         while (try? await Task.sleep(for: Self.sweepInterval)) != nil {
@@ -202,6 +202,7 @@ public final class RunScheduler: Service, Sendable {
                     try await runtime.store.recordSchedulerHeartbeat(process)
                 }
                 for queued in try await runtime.store.claimAbandonedRuns(for: process) { await dispatcher.add(queued) }
+                try await queueExpiredInterrupts()
             } catch {
                 logger.warning("scheduler sweep failed; retrying", metadata: ["error": "\(error)"])
             }

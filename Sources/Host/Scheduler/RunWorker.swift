@@ -43,7 +43,8 @@ struct RunWorker: Sendable {
         case .pending, .running:
             return try await engine.resume(runId: run.runId)
         case .awaitingInput:
-            guard let response else { return nil }
+            // Without a response, only a timed-out interrupt continues (its on_timeout applies).
+            guard response != nil || run.interruptExpired else { return nil }
             return try await engine.resume(runId: run.runId, response: response)
         case .done, .failed, .cancelled:
             return nil
