@@ -66,10 +66,10 @@ extension RunStore {
         runId: String, whenStatus status: RunStatus, response: JSONValue?, claimedBy processId: String
     ) async throws -> EnqueueOutcome {
         try await schedulerWrite("queueing run \(runId) again") { db in
-            let row = try Row.fetchOne(db, sql: "SELECT status, graph_id FROM runs WHERE run_id = ?", arguments: [runId])
+            let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT status, graph_id FROM runs WHERE run_id = ?"), arguments: [runId])
             let current = (row?["status"] as String?).flatMap(RunStatus.init(rawValue:))
             guard current == status, let graphId: String = row?["graph_id"] else { return .statusChanged(current) }
-            if try Bool.fetchOne(db, sql: "SELECT 1 FROM pending_runs WHERE run_id = ?", arguments: [runId]) == true {
+            if try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM pending_runs WHERE run_id = ?"), arguments: [runId]) == true {
                 return .alreadyQueued
             }
             return .queued(try Self.insertQueueRow(
@@ -96,7 +96,7 @@ extension RunStore {
     /// The run and request hash recorded for idempotency key `key`, if it was accepted.
     func idempotencyEntry(key: String) throws -> IdempotencyEntry? {
         try schedulerRead("reading idempotency key") { db in
-            try Row.fetchOne(db, sql: "SELECT request_hash, run_id FROM idempotency_keys WHERE key = ?", arguments: [key])
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT request_hash, run_id FROM idempotency_keys WHERE key = ?"), arguments: [key])
                 .map { IdempotencyEntry(requestHash: $0["request_hash"], runId: $0["run_id"]) }
         }
     }
@@ -153,7 +153,7 @@ extension RunStore {
     /// Whether `runId` has a queue row (some scheduler owes it work).
     func isQueued(runId: String) throws -> Bool {
         try schedulerRead("reading the queue row of run \(runId)") { db in
-            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM pending_runs WHERE run_id = ?)", arguments: [runId]) ?? false
+            try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM pending_runs WHERE run_id = ?)"), arguments: [runId]) ?? false
         }
     }
 
@@ -201,8 +201,8 @@ extension RunStore {
 
     private static func discard(_ db: Database, runIds: [String]) throws {
         for runId in runIds {
-            try db.execute(sql: "DELETE FROM pending_runs WHERE run_id = ?", arguments: [runId])
-            try db.execute(sql: "DELETE FROM idempotency_keys WHERE run_id = ?", arguments: [runId])
+            try db.cachedStatement(sql: "DELETE FROM pending_runs WHERE run_id = ?").execute(arguments: [runId])
+            try db.cachedStatement(sql: "DELETE FROM idempotency_keys WHERE run_id = ?").execute(arguments: [runId])
         }
     }
 

@@ -42,6 +42,9 @@ extension RunRecord {
         "from_step", "mutation", "created_at", "started_at", "finished_at", "updated_at",
     ]
 
+    /// The `INSERT` of a whole row.
+    static let insertSQL = StargraphHost.insertSQL(table: "runs", columns: columns)
+
     /// The row's values, in the order of ``columns``.
     var databaseValues: [(any DatabaseValueConvertible)?] {
         [
@@ -108,6 +111,9 @@ extension CheckpointRecord {
         "output_hash", "graph_hash", "rules_fired", "effects", "ts",
     ]
 
+    /// The `INSERT` of a whole row.
+    static let insertSQL = StargraphHost.insertSQL(table: "checkpoints", columns: columns)
+
     /// The row's values, in the order of ``columns``.
     var databaseValues: [(any DatabaseValueConvertible)?] {
         [
@@ -151,11 +157,8 @@ extension EventRecord {
     }
 }
 
-/// SQL and arguments for an `INSERT` of `values` into `columns` of `table`.
-func insertStatement(
-    table: String, columns: [String], values: [(any DatabaseValueConvertible)?]
-) -> (sql: String, arguments: StatementArguments) {
+/// `INSERT INTO table (columns…) VALUES (?, …)`, built once per table.
+func insertSQL(table: String, columns: [String]) -> String {
     let placeholders = Array(repeating: "?", count: columns.count).joined(separator: ", ")
-    return ("INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES (\(placeholders))",
-            StatementArguments(values))
+    return "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES (\(placeholders))"
 }

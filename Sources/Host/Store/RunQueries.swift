@@ -7,7 +7,7 @@ extension RunStore {
     /// - Throws: ``StoreError/corruptColumn(runId:column:detail:)`` when a column cannot be decoded.
     public func run(_ runId: String) throws -> RunRecord? {
         try read("reading run \(runId)") { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE run_id = ?", arguments: [runId])
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM runs WHERE run_id = ?"), arguments: [runId])
                 .map { row throws(StoreError) in try RunRecord(row: row) }
         }
     }
@@ -64,7 +64,7 @@ extension RunStore {
         let filterArguments = arguments
         let page = StatementArguments([max(limit, 0), max(offset, 0)])
         let result: ([RunRecord], Int) = try read("listing runs") { db in
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM runs \(filter)", arguments: filterArguments) ?? 0
+            let total = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM runs \(filter)"), arguments: filterArguments) ?? 0
             let runs = try Row.fetchAll(
                 db, sql: "SELECT * FROM runs \(filter) ORDER BY created_at DESC, run_id DESC LIMIT ? OFFSET ?",
                 arguments: filterArguments + page

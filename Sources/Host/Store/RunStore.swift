@@ -92,10 +92,12 @@ public final class RunStore: Sendable {
     /// Events are stored under `run.runId`; their own `runId` and `seq` are ignored.
     /// - Throws: ``StoreError/runAlreadyExists(_:)`` when the run id is taken.
     public func insertRun(_ run: RunRecord, events: [EventRecord]) async throws {
-        try await write("inserting run \(run.runId)") { db in
-            let insert = insertStatement(table: "runs", columns: RunRecord.columns, values: run.databaseValues)
+        // Encoded before the write, so the shared transaction holds its lock for SQL only.
+        let values = StatementArguments(run.databaseValues)
+        let events = events.map(EncodedEvent.init)
+        try await write("inserting run") { db in
             do {
-                try db.cachedStatement(sql: insert.sql).execute(arguments: insert.arguments)
+                try db.cachedStatement(sql: RunRecord.insertSQL).execute(arguments: values)
             } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
                 throw StoreError.runAlreadyExists(run.runId)
             }
@@ -115,16 +117,17 @@ public final class RunStore: Sendable {
         guard checkpoint.runId == run.runId else {
             throw StoreError.mismatchedRunIds(checkpointRunId: checkpoint.runId, runId: run.runId)
         }
-        try await write("committing step \(checkpoint.step) of run \(run.runId)") { db in
+        let values = StatementArguments(checkpoint.databaseValues)
+        let update = RunUpdate(run)
+        let events = events.map(EncodedEvent.init)
+        try await write("committing a step") { db in
             let previousStatus = try Self.currentStatus(db, runId: run.runId)
-            let insert = insertStatement(
-                table: "checkpoints", columns: CheckpointRecord.columns, values: checkpoint.databaseValues)
             do {
-                try db.cachedStatement(sql: insert.sql).execute(arguments: insert.arguments)
+                try db.cachedStatement(sql: CheckpointRecord.insertSQL).execute(arguments: values)
             } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
                 throw StoreError.stepAlreadyCommitted(runId: checkpoint.runId, step: checkpoint.step)
             }
-            try Self.replaceRun(db, run, previousStatus: previousStatus, events: events)
+            try Self.replaceRun(db, update, previousStatus: previousStatus, events: events)
         }
     }
 
@@ -132,9 +135,11 @@ public final class RunStore: Sendable {
     /// cancelled…), appends `events` and a `runs_history` row when the status changed.
     /// - Throws: ``StoreError/runNotFound(_:)``.
     public func updateRun(_ run: RunRecord, events: [EventRecord]) async throws {
+        let update = RunUpdate(run)
+        let events = events.map(EncodedEvent.init)
         try await write("updating run \(run.runId)") { db in
             let previousStatus = try Self.currentStatus(db, runId: run.runId)
-            try Self.replaceRun(db, run, previousStatus: previousStatus, events: events)
+            try Self.replaceRun(db, update, previousStatus: previousStatus, events: events)
         }
     }
 
@@ -190,10 +195,8 @@ public final class RunStore: Sendable {
         return status
     }
 
-    private static func replaceRun(_ db: Database, _ run: RunRecord, previousStatus: RunStatus, events: [EventRecord]) throws {
-        var arguments = StatementArguments(run.mutableDatabaseValues)
-        arguments += [run.runId]
-        try db.cachedStatement(sql: RunRecord.updateMutableSQL).execute(arguments: arguments)
+    private static func replaceRun(_ db: Database, _ run: RunUpdate, previousStatus: RunStatus, events: [EncodedEvent]) throws {
+        try db.cachedStatement(sql: RunRecord.updateMutableSQL).execute(arguments: run.arguments)
         if run.status != previousStatus {
             try appendHistory(db, runId: run.runId, status: run.status, ts: run.updatedAt)
         }
@@ -205,17 +208,47 @@ public final class RunStore: Sendable {
             .execute(arguments: [runId, status.rawValue, ColumnCoding.timestamp(ts)])
     }
 
-    private static func appendEvents(_ db: Database, runId: String, events: [EventRecord]) throws {
+    private static func appendEvents(_ db: Database, runId: String, events: [EncodedEvent]) throws {
         guard !events.isEmpty else { return }
         let lastSeq = try Int.fetchOne(
             db.cachedStatement(sql: "SELECT COALESCE(MAX(seq), 0) FROM events WHERE run_id = ?"), arguments: [runId]) ?? 0
         let statement = try db.cachedStatement(
             sql: "INSERT INTO events (run_id, seq, step, type, ts, payload) VALUES (?, ?, ?, ?, ?, ?)")
         for (offset, event) in events.enumerated() {
-            try statement.execute(arguments: [
-                runId, lastSeq + offset + 1, event.step, event.type,
-                ColumnCoding.timestamp(event.ts), ColumnCoding.json(event.payload),
-            ])
+            try statement.execute(arguments: [runId, lastSeq + offset + 1, event.step, event.type, event.ts, event.payload])
         }
+    }
+}
+
+/// A run row's changes, encoded before the write so the shared transaction only runs SQL.
+private struct RunUpdate: Sendable {
+    let runId: String
+    let status: RunStatus
+    let updatedAt: Date
+    /// The mutable columns' values, then the run id (for `WHERE run_id = ?`).
+    let arguments: StatementArguments
+
+    init(_ run: RunRecord) {
+        runId = run.runId
+        status = run.status
+        updatedAt = run.updatedAt
+        var arguments = StatementArguments(run.mutableDatabaseValues)
+        arguments += [run.runId]
+        self.arguments = arguments
+    }
+}
+
+/// An event row, encoded before the write (its `seq` is assigned in the transaction).
+private struct EncodedEvent: Sendable {
+    let step: Int?
+    let type: String
+    let ts: String
+    let payload: String
+
+    init(_ event: EventRecord) {
+        step = event.step
+        type = event.type
+        ts = ColumnCoding.timestamp(event.ts)
+        payload = ColumnCoding.json(event.payload)
     }
 }
