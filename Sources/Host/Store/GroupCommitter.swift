@@ -3,8 +3,9 @@ import Synchronization
 
 /// The single writer of a ``RunStore``: commits queued writes in groups (DESIGN §7).
 ///
-/// The first caller that finds no commit under way becomes the *leader*: it yields once (so
-/// tasks ready to run can queue behind it), then on its own thread takes every queued write
+/// The first caller that finds no commit under way becomes the *leader*: when other writers
+/// are in flight it yields once (so tasks ready to run can queue behind it), then on its own
+/// thread takes every queued write
 /// (its own first), applies each in its own
 /// savepoint inside ONE immediate transaction, commits, resumes every follower with its own
 /// result, and repeats while writes queued up meanwhile. Callers that arrive during a commit are
@@ -33,6 +34,8 @@ final class GroupCommitter: Sendable {
         var idleWaiters: [CheckedContinuation<Void, Never>] = []
         var transactions = 0
         var writes = 0
+        /// Callers inside ``submit(_:)`` right now.
+        var inFlight = 0
     }
 
     private let pool: DatabasePool
@@ -54,17 +57,19 @@ final class GroupCommitter: Sendable {
     /// group's transaction has committed. Throws the error `work` threw, or the commit error, or
     /// ``StoreError/closed(path:)``.
     func submit<T: Sendable>(_ work: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        let leads = try state.withLock { state throws(StoreError) -> Bool in
+        let (leads, othersInFlight) = try state.withLock { state throws(StoreError) -> (Bool, Bool) in
             guard !state.isClosed else { throw .closed(path: path) }
             state.writes += 1
-            guard !state.isDraining else { return false }
+            state.inFlight += 1
+            guard !state.isDraining else { return (false, true) }
             state.isDraining = true
-            return true
+            return (true, state.inFlight > 1)
         }
+        defer { state.withLock { $0.inFlight -= 1 } }
         if leads {
-            // Let the tasks that are ready to run queue their writes behind this one first, so
-            // concurrent steps share the commit; alone, this costs one trip through the executor.
-            await Task.yield()
+            // With other writers about, let the tasks that are ready to run queue their writes
+            // behind this one first, so concurrent steps share the commit. Alone, commit at once.
+            if othersInFlight { await Task.yield() }
             let outcome = Mutex<Result<T, any Error>?>(nil)
             drain(first: QueuedWrite(
                 apply: { db in
