@@ -210,6 +210,19 @@ struct RunStoreTests {
         let transactionsBefore = store.committer.transactionCount
         let writesBefore = store.committer.writeCount
 
+        // Another connection (as another process would) holds the write lock for a while, so
+        // the runs' first steps queue behind the blocked leader and share its next transaction,
+        // however the test's tasks are scheduled.
+        let holder = try DatabaseQueue(path: Self.databasePath(in: folder))
+        let locked = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            try? holder.inTransaction(.immediate) { _ in
+                locked.signal()
+                Thread.sleep(forTimeInterval: 1.5)
+                return .commit
+            }
+        }
+        locked.wait()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for runId in runIds {
                 group.addTask {
@@ -219,7 +232,6 @@ struct RunStoreTests {
             }
             try await group.waitForAll()
         }
-
         let transactions = store.committer.transactionCount - transactionsBefore
         let writes = store.committer.writeCount - writesBefore
         #expect(writes == 200)

@@ -3,19 +3,18 @@ import Synchronization
 
 /// The single writer of a ``RunStore``: commits queued writes in groups (DESIGN §7).
 ///
-/// The first caller that finds no commit under way becomes the *leader*: when other writers
-/// are in flight it yields once (so tasks ready to run can queue behind it), then on its own
-/// thread takes every queued write
-/// (its own first), applies each in its own
-/// savepoint inside ONE immediate transaction, commits, resumes every follower with its own
-/// result, and repeats while writes queued up meanwhile. Callers that arrive during a commit are
+/// The first caller that finds no commit under way becomes the *leader*: it takes every queued
+/// write (its own first), applies each in its own savepoint inside ONE immediate transaction,
+/// commits, resumes every follower with its own result, and repeats while writes queued up
+/// meanwhile. Callers that arrive during a commit are
 /// *followers*: they queue and suspend until a leader has committed their write. A write that
 /// throws rolls back its savepoint only, so it fails alone. If the transaction itself cannot
 /// commit, that group's writes are retried one transaction each.
 ///
-/// The leader blocks its thread for the commit (a WAL commit with `synchronous=NORMAL` takes
-/// tens of microseconds; under another process's write lock, up to the busy timeout). That is
-/// the price of an uncontended step costing one SQLite commit and no thread hops.
+/// A leader with no other writer in flight commits on its own thread without suspending (a WAL
+/// commit with `synchronous=NORMAL` takes tens of microseconds), so an uncontended step costs
+/// one SQLite commit and no thread hops. With other writers in flight it awaits GRDB's
+/// asynchronous writer instead, freeing its thread while the others queue behind the commit.
 final class GroupCommitter: Sendable {
     /// One queued write: applies itself inside the open transaction and returns how to report its
     /// success once that transaction has committed.
@@ -67,16 +66,17 @@ final class GroupCommitter: Sendable {
         }
         defer { state.withLock { $0.inFlight -= 1 } }
         if leads {
-            // With other writers about, let the tasks that are ready to run queue their writes
-            // behind this one first, so concurrent steps share the commit. Alone, commit at once.
-            if othersInFlight { await Task.yield() }
             let outcome = Mutex<Result<T, any Error>?>(nil)
-            drain(first: QueuedWrite(
-                apply: { db in
-                    let value = try work(db)
-                    return { outcome.withLock { $0 = .success(value) } }
-                },
-                fail: { error in outcome.withLock { $0 = .failure(error) } }))
+            // Alone, commit at once on this thread. With other writers about, wait for the
+            // commit instead, so they queue behind it and share the next one.
+            await drain(
+                first: QueuedWrite(
+                    apply: { db in
+                        let value = try work(db)
+                        return { outcome.withLock { $0 = .success(value) } }
+                    },
+                    fail: { error in outcome.withLock { $0 = .failure(error) } }),
+                suspending: othersInFlight)
             guard let result = outcome.withLock({ $0 }) else { throw TransactionLost() }
             return try result.get()
         }
@@ -96,7 +96,7 @@ final class GroupCommitter: Sendable {
                 state.queue.append(write)
                 return false
             }
-            if leadsNow { drain(first: write) }
+            if leadsNow { Task { await self.drain(first: write, suspending: true) } }
         }
     }
 
@@ -116,14 +116,28 @@ final class GroupCommitter: Sendable {
         }
     }
 
-    /// Commits `first` and everything queued, group after group, until the queue is empty.
-    private func drain(first: QueuedWrite) {
+    /// Commits `first` and everything queued, group after group, until the queue is empty:
+    /// `suspending`, through GRDB's asynchronous writer (callers queue meanwhile), otherwise
+    /// blocking this thread for the commit (no suspension, no thread hop).
+    private func drain(first: QueuedWrite, suspending: Bool) async {
         var group = [first] + state.withLock { state in
             defer { state.queue.removeAll(keepingCapacity: true) }
             return state.queue
         }
         while !group.isEmpty {
-            commit(group)
+            state.withLock { $0.transactions += 1 }
+            let writes = group
+            do {
+                let outcomes: [Result<@Sendable () -> Void, any Error>]
+                if suspending {
+                    outcomes = try await pool.writeWithoutTransaction { db in try Self.transact(writes, db) }
+                } else {
+                    outcomes = try commitNow(writes)
+                }
+                deliver(outcomes, to: group)
+            } catch {
+                retryAlone(group, after: error)
+            }
             group = state.withLock { state in
                 let next = state.queue
                 state.queue.removeAll(keepingCapacity: true)
@@ -137,29 +151,38 @@ final class GroupCommitter: Sendable {
         }
     }
 
-    private func commit(_ group: [QueuedWrite]) {
-        state.withLock { $0.transactions += 1 }
-        do {
-            let outcomes = try pool.writeWithoutTransaction { db in
-                try Self.inImmediateTransaction(db) { db -> [Result<@Sendable () -> Void, any Error>] in
-                    // A lone write needs no savepoint: if it throws, the whole transaction is its own.
-                    if group.count == 1 { return [.success(try group[0].apply(db))] }
-                    return group.map { Self.applyInSavepoint($0, db) }
-                }
-            }
-            for (write, outcome) in zip(group, outcomes) {
-                switch outcome {
-                case .success(let resume): resume()
-                case .failure(let error): write.fail(error)
-                }
-            }
-        } catch {
-            guard group.count > 1 else {
-                group[0].fail(error)
-                return
-            }
-            group.forEach(commitAlone)
+    /// Applies a group inside one immediate transaction: each write in its own savepoint, or
+    /// directly when it is alone (if it throws, the whole transaction is its own).
+    private static func transact(_ group: [QueuedWrite], _ db: Database) throws -> [Result<@Sendable () -> Void, any Error>] {
+        try inImmediateTransaction(db) { db -> [Result<@Sendable () -> Void, any Error>] in
+            if group.count == 1 { return [.success(try group[0].apply(db))] }
+            return group.map { applyInSavepoint($0, db) }
         }
+    }
+
+    /// Commits `group` on this thread (GRDB's synchronous writer).
+    private func commitNow(_ group: [QueuedWrite]) throws -> [Result<@Sendable () -> Void, any Error>] {
+        try pool.writeWithoutTransaction { db in try Self.transact(group, db) }
+    }
+
+    /// Reports each write's outcome once its transaction has committed.
+    private func deliver(_ outcomes: [Result<@Sendable () -> Void, any Error>], to group: [QueuedWrite]) {
+        for (write, outcome) in zip(group, outcomes) {
+            switch outcome {
+            case .success(let resume): resume()
+            case .failure(let error): write.fail(error)
+            }
+        }
+    }
+
+    /// The group's transaction could not commit: retry its writes one transaction each, so one
+    /// bad write never fails the others.
+    private func retryAlone(_ group: [QueuedWrite], after error: any Error) {
+        guard group.count > 1 else {
+            group[0].fail(error)
+            return
+        }
+        group.forEach(commitAlone)
     }
 
     private func commitAlone(_ write: QueuedWrite) {
