@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Testing
 @testable import StargraphHost
 
@@ -121,6 +122,35 @@ struct SchedulerControlTests {
         #expect(done.status == .done)
         #expect(try store.checkpoints(runId: runId).map(\.node) == ["pre", "post"])
         #expect(try store.events(runId: runId).contains { $0.type == "interrupt_timed_out" })
+    }
+
+    @Test func aRunWhoseGraphChangedSinceIsNotResumed() async throws {
+        let harness = try SchedulerHarness(graphs: [(SchedulerHarness.hitlGraph, nil)])
+        let first = try harness.scheduler()
+        let task = SchedulerHarness.start(first)
+        let runId = try await first.submit(RunRequest(graphId: "test:hitl", params: ["message": "hi"])).run.runId
+        let waiting = try await SchedulerHarness.waitFor(runId, in: first.runtime.store) { $0.status == .awaitingInput }
+        task.cancel()
+        _ = await task.result
+
+        // The next start registers a different graph under the same id.
+        var options = StargraphRuntime.Options()
+        options.databasePath = harness.databasePath
+        let runtime = try StargraphRuntime(options: options)
+        let changed = try runtime.compiler.compile(
+            text: SchedulerHarness.hitlGraph.replacingOccurrences(of: "kind: echo}\n  - {id: post", with: "kind: passthrough}\n  - {id: post"),
+            sourceName: "v2.yaml")
+        #expect(changed.hash != waiting.graphHash)
+        var registry = GraphRegistry()
+        try registry.register(.init(graph: changed, origin: "file:v2.yaml"))
+        let second = RunScheduler(runtime: runtime, graphs: registry, workers: 2, triggers: [], logger: Logger(label: "test"))
+        let restarted = SchedulerHarness.start(second)
+        defer { restarted.cancel() }
+        _ = try await second.respond(runId, response: ["reply": "blue"])
+        let refused = try await SchedulerHarness.waitFor(runId, in: runtime.store)
+        #expect(refused.status == .failed)
+        #expect(refused.errorCause?.contains(waiting.graphHash) == true && refused.errorCause?.contains(changed.hash) == true)
+        #expect(try runtime.store.checkpoints(runId: runId).map(\.node) == ["pre"])
     }
 
     @Test func cancelAnAwaitingRunAndUnknownRuns() async throws {

@@ -49,7 +49,8 @@ public final class RunScheduler: Service, Sendable {
         self.logger = logger
         let process = SchedulerProcess.current()
         let metrics = SchedulerMetrics()
-        let worker = RunWorker(engine: runtime.engine, store: runtime.store, metrics: metrics, logger: logger)
+        let worker = RunWorker(
+            engine: runtime.engine, store: runtime.store, graphs: graphs, metrics: metrics, logger: logger)
         var limits: [String: Int] = [:]
         for entry in graphs.all {
             if let limit = entry.maxConcurrency { limits[entry.graph.id] = max(1, limit) }

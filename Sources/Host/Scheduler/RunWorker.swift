@@ -5,6 +5,8 @@ import Logging
 struct RunWorker: Sendable {
     let engine: RunEngine
     let store: RunStore
+    /// The graphs as registered now: resuming a run whose graph hashes differently is refused.
+    let graphs: GraphRegistry
     let metrics: SchedulerMetrics
     let logger: Logger
 
@@ -39,16 +41,21 @@ struct RunWorker: Sendable {
             // Paused with a queue row means "resume requested" — unless a pause from another
             // process removed the row after this one was queued.
             guard try store.isQueued(runId: run.runId) else { return nil }
-            return try await engine.resume(runId: run.runId)
+            return try await engine.resume(runId: run.runId, currentGraph: current(run))
         case .pending, .running:
-            return try await engine.resume(runId: run.runId)
+            return try await engine.resume(runId: run.runId, currentGraph: current(run))
         case .awaitingInput:
             // Without a response, only a timed-out interrupt continues (its on_timeout applies).
             guard response != nil || run.interruptExpired else { return nil }
-            return try await engine.resume(runId: run.runId, response: response)
+            return try await engine.resume(runId: run.runId, response: response, currentGraph: current(run))
         case .done, .failed, .cancelled:
             return nil
         }
+    }
+
+    /// The registered graph of `run`'s id, which it must still hash as to continue.
+    private func current(_ run: RunRecord) -> CompiledGraph? {
+        graphs.entry(run.graphId)?.graph
     }
 
     /// A run the engine refused (its graph changed, a corrupt row…) fails with the reason, so it
@@ -63,7 +70,7 @@ struct RunWorker: Sendable {
                 return
             }
             _ = try await store.transitionStatus(
-                runId: queued.runId, from: [.pending, .running, .paused], to: .failed,
+                runId: queued.runId, from: [.pending, .running, .paused, .awaitingInput], to: .failed,
                 errorClass: "SchedulerError", errorCause: "\(error)")
             try await store.dequeue(runId: queued.runId)
             if let run = try store.run(queued.runId) { metrics.record(run) }
