@@ -27,15 +27,13 @@ max_concurrency:
 EOF
 
 "$sg" serve --manifest manifest.yaml --db conc.sqlite --port 0 --workers 8 --rate-limit 0 2>serve.log &
-pid=$!
-trap 'kill -9 "$pid" 2>/dev/null' EXIT
-base=""
-for _ in $(seq 1 200); do
-  base=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' serve.log | tail -1)
-  [ -n "$base" ] && curl -sf "$base/health" >/dev/null && break
-  sleep 0.05
-done
-[ -n "$base" ] || { cat serve.log >&2; fail "serve did not start"; }
+serve_pid=$!
+await_serve
+
+# A second server on the same port says so and exits 2.
+"$sg" serve --db other.sqlite --port "${base##*:}" 2>second.log; rc=$?
+expect_eq "$rc" 2 "second serve on a taken port"
+grep -q "address is already in use" second.log || fail "second serve: $(cat second.log)"
 
 post() { curl -s -o /dev/null -w "%{http_code}\n" -X POST "$base/v1/runs" -H "Content-Type: application/json" -d "{\"graph_id\": \"$1\", \"params\": {}}"; }
 export -f post; export base

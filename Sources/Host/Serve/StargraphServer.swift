@@ -1,3 +1,4 @@
+import NIOCore
 import Foundation
 import Hummingbird
 import HummingbirdWebSocket
@@ -96,9 +97,18 @@ public final class StargraphServer: Sendable {
             try await group.run()
         } catch {
             try? await close()
-            throw error
+            throw Self.explained(error)
         }
         try await close()
+    }
+
+    /// A failure to listen, said in the operator's terms; other errors unchanged.
+    private static func explained(_ error: any Error) -> any Error {
+        guard let io = error as? IOError, io.errnoCode == EADDRINUSE || io.errnoCode == EACCES else { return error }
+        return ServeError.cannotListen(
+            io.errnoCode == EADDRINUSE
+                ? "the address is already in use; stop the other server or pass another --port (--port 0 picks a free one)"
+                : "permission denied; ports below 1024 need privileges, pass another --port")
     }
 
     private func close() async throws {
@@ -130,5 +140,16 @@ public final class StargraphServer: Sendable {
             try registry.register(GraphRegistry.Entry(graph: graph, origin: "file:\(path)", maxConcurrency: maxConcurrency[graph.id]))
         }
         return registry
+    }
+}
+
+/// The server could not start serving.
+public enum ServeError: Error, Sendable, CustomStringConvertible {
+    case cannotListen(String)
+
+    public var description: String {
+        switch self {
+        case .cannotListen(let why): "cannot listen: \(why)"
+        }
     }
 }
