@@ -11,12 +11,16 @@ struct ValidateCommand: ParsableCommand {
     @Argument(help: "Graph YAML files.")
     var graphs: [String]
 
+    @OptionGroup var manifest: ManifestOptions
+
     func validate() throws {
         if graphs.isEmpty { throw ValidationError("give at least one graph file") }
     }
 
     func run() throws {
-        let compiler = GraphCompiler(registry: .builtins())
+        let plugins = try manifest.load()
+        defer { plugins?.close() }
+        let compiler = plugins?.compiler ?? GraphCompiler(registry: .builtins())
         var failed = false
         for path in graphs {
             do {

@@ -62,16 +62,30 @@ public final class RunStore: Sendable {
         configuration.prepareDatabase { db in
             try db.execute(sql: durability.synchronousPragma)
         }
-        do {
-            pool = try DatabasePool(path: fileURL.path, configuration: configuration)
-            // GRDB sets `synchronous = NORMAL` on the writer after `prepareDatabase` when it
-            // enables WAL, so the durability pragma is applied again here.
-            try pool.writeWithoutTransaction { db in try db.execute(sql: durability.synchronousPragma) }
-        } catch {
-            throw StoreError.cannotOpen(path: path, detail: String(describing: error))
-        }
+        pool = try Self.openPool(path: path, configuration: configuration, durability: durability)
         try StoreMigrations.migrate(pool, path: path, logger: logger)
         committer = GroupCommitter(pool: pool, path: path)
+    }
+
+    /// Opens the pool (switching a fresh file to WAL). Several processes opening one fresh file at
+    /// once can get `SQLITE_BUSY` from the journal-mode switch, which SQLite does not retry
+    /// through the busy handler, so it is retried here for a while.
+    private static func openPool(path: String, configuration: Configuration, durability: Durability) throws -> DatabasePool {
+        var attempt = 0
+        while true {
+            do {
+                let pool = try DatabasePool(path: path, configuration: configuration)
+                // GRDB sets `synchronous = NORMAL` on the writer after `prepareDatabase` when it
+                // enables WAL, so the durability pragma is applied again here.
+                try pool.writeWithoutTransaction { db in try db.execute(sql: durability.synchronousPragma) }
+                return pool
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && attempt < 50 {
+                attempt += 1
+                Thread.sleep(forTimeInterval: 0.01 * Double(min(attempt, 10)))
+            } catch {
+                throw StoreError.cannotOpen(path: path, detail: String(describing: error))
+            }
+        }
     }
 
     /// Waits for queued writes to commit, then closes the database. Later calls throw
