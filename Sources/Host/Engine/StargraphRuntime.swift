@@ -34,9 +34,15 @@ public final class StargraphRuntime: Sendable {
     public let plugins: PluginSet?
 
     /// Opens (and migrates) the database and audit log, with the built-in node kinds plus
-    /// `registry`'s.
-    public init(options: Options, registry: NodeKindRegistry = .builtins(), logger: Logger = Logger(label: "stargraph")) throws {
-        store = try RunStore(path: options.databasePath, durability: options.durability, createIfMissing: options.createDatabase)
+    /// `registry`'s. Pass `store` when it is already open (a node kind in ``Options/nodeKinds``
+    /// writes through it, as the server's `write_artifact` does); the options' database fields
+    /// are then ignored, and the process keeps one writer per database.
+    public init(
+        options: Options, registry: NodeKindRegistry = .builtins(), store: RunStore? = nil,
+        logger: Logger = Logger(label: "stargraph")
+    ) throws {
+        self.store = try store
+            ?? RunStore(path: options.databasePath, durability: options.durability, createIfMissing: options.createDatabase)
         var registry = registry
         for kind in options.nodeKinds { try registry.register(kind) }
         if let manifestPath = options.manifestPath {
@@ -50,7 +56,7 @@ public final class StargraphRuntime: Sendable {
             graphs = GraphRegistry()
         }
         let audit = try options.auditLogPath.map { try AuditLog(path: $0) }
-        engine = RunEngine(store: store, compiler: compiler, audit: audit, eventSink: options.eventSink, logger: logger)
+        engine = RunEngine(store: self.store, compiler: compiler, audit: audit, eventSink: options.eventSink, logger: logger)
     }
 
     /// The graph `reference` names: the graph file at that path when one exists, else the

@@ -17,7 +17,6 @@ public final class StargraphServer: Sendable {
     /// Every route the router answers, as (method, path template `/v1/runs/{id}`).
     let routes: [(method: String, path: String)]
     private let group: ServiceGroup
-    private let artifactDatabase: RunStore
 
     /// Boots the server. `onListening` is called with the bound host and port once the listener
     /// accepts connections (with `port: 0`, the port the system chose).
@@ -38,19 +37,17 @@ public final class StargraphServer: Sendable {
         let brokerService = try broker.policy.map { try Broker(policy: $0, logger: logger) }
 
         // The artifact kind must exist before the runtime compiles any graph, and it records
-        // rows through a store of its own on the same database.
-        artifactDatabase = try RunStore(path: options.databasePath, durability: options.durability)
+        // rows through the store the runtime then uses too (one writer per database).
+        let store = try RunStore(path: options.databasePath, durability: options.durability)
         let artifacts = try ArtifactStore(
-            directory: ArtifactStore.defaultDirectory(forDatabase: options.databasePath), store: artifactDatabase)
+            directory: ArtifactStore.defaultDirectory(forDatabase: options.databasePath), store: store)
         let hub = RunEventHub()
         var runtimeOptions = StargraphRuntime.Options()
-        runtimeOptions.databasePath = options.databasePath
-        runtimeOptions.durability = options.durability
         runtimeOptions.auditLogPath = options.auditLogPath
         runtimeOptions.eventSink = hub
         runtimeOptions.nodeKinds = [WriteArtifactKind(artifacts: artifacts), BrokerNodeKind(configuration: broker, broker: brokerService)]
         runtimeOptions.manifestPath = manifestPath
-        runtime = try StargraphRuntime(options: runtimeOptions, logger: logger)
+        runtime = try StargraphRuntime(options: runtimeOptions, store: store, logger: logger)
         let graphs = try Self.registry(
             runtime: runtime, extraGraphs: options.graphPaths, maxConcurrency: manifest?.maxConcurrency ?? [:])
 
@@ -114,7 +111,6 @@ public final class StargraphServer: Sendable {
     private func close() async throws {
         defer { runtime.close() }
         try await runtime.store.close()
-        try await artifactDatabase.close()
     }
 
     /// Starts the graceful shutdown ``run()`` performs on SIGTERM.
