@@ -30,26 +30,8 @@ final class ServeTestHarness: Sendable {
                 target: done
         """
 
-    static let hitlGraph = """
-        ir_version: "1.0.0"
-        id: "graph:hitl"
-        nodes:
-          - id: pre
-            kind: echo
-          - id: post
-            kind: echo
-        state_schema:
-          message: str
-          reply: str
-        rules:
-          - id: ask-after-pre
-            when: "?n <- (node-id (id pre))"
-            then:
-              - kind: interrupt
-                prompt: "What should I reply?"
-              - kind: goto
-                target: post
-        """
+    /// The scheduler tests' interrupt-then-goto graph, under the id the serve tests use.
+    static let hitlGraph = SchedulerHarness.hitlGraph.replacingOccurrences(of: "test:hitl", with: "graph:hitl")
 
     static let brokerGraph = """
         ir_version: "1.0.0"

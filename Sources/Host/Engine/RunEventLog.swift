@@ -76,26 +76,27 @@ struct RunEventLog: Sendable {
     func insert(_ run: RunRecord, _ events: [RunEvent]) async throws {
         let records = events.map { record(run, $0, step: nil) }
         try await store.insertRun(run, events: records)
-        try appendAudit(run, records)
+        try published(run, records)
     }
 
     func update(_ run: RunRecord, _ event: RunEvent) async throws {
         let records = [record(run, event, step: nil)]
         try await store.updateRun(run, events: records)
-        try appendAudit(run, records)
+        try published(run, records)
     }
 
     func commit(_ checkpoint: CheckpointRecord, run: RunRecord, _ events: [RunEvent]) async throws {
         let records = events.map { record(run, $0, step: checkpoint.step) }
         try await store.commitStep(checkpoint, run: run, events: records)
-        try appendAudit(run, records)
+        try published(run, records)
     }
 
     private func record(_ run: RunRecord, _ event: RunEvent, step: Int?) -> EventRecord {
         EventRecord(runId: run.runId, seq: 0, step: step, type: event.type, ts: run.updatedAt, payload: event.payload)
     }
 
-    private func appendAudit(_ run: RunRecord, _ records: [EventRecord]) throws {
+    /// After a commit: wakes the run's streams, then mirrors the events to the audit log.
+    private func published(_ run: RunRecord, _ records: [EventRecord]) throws {
         sink?.runUpdated(run.runId)
         guard let audit else { return }
         try audit.append(records.map { event in
