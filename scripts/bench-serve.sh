@@ -2,7 +2,9 @@
 # Benchmark of `stargraph serve` (release build): POSTs runs of examples/pipeline.yaml over 8
 # keep-alive connections (wrk, for SECONDS), waits until every accepted run is `done`, and prints
 #   runs per second (first POST → last run done), p50/p99 latency of POST /v1/runs,
-#   the server's RSS when idle and at peak (/proc/PID/status VmRSS, VmHWM).
+#   the server's RSS when idle and at peak (/proc/PID/status VmRSS, VmHWM),
+#   the server's CPU time per run (user + system, from /proc/PID/stat): steadier than runs/s
+#   on a shared machine, where other processes take cores away.
 # Figures only; nothing is asserted. Usage: scripts/bench-serve.sh [SECONDS] [WORKERS]
 set -euo pipefail
 seconds="${1:-10}"
@@ -26,6 +28,8 @@ for _ in $(seq 1 200); do grep -q '^listening on ' serve.log && break; sleep 0.0
 base=$(sed -n 's/^listening on \(http:[^ ]*\)$/\1/p' serve.log | head -1)
 [ -n "$base" ] || { echo "serve did not start: $(cat serve.log)" >&2; exit 1; }
 rss() { awk -v f="$1" '$1 == f":" {printf "%.1f MB", $2 / 1024}' "/proc/$pid/status"; }
+# utime + stime of the server, in clock ticks (fields 14 and 15 after the command name).
+cpu_ticks() { sed 's/^.*) //' "/proc/$pid/stat" | awk '{print $12 + $13}'; }
 curl -sf "$base/health" >/dev/null
 sleep 1
 idle_rss=$(rss VmRSS)
@@ -40,6 +44,7 @@ function done(summary, latency, requests)
   io.write(string.format("p50_ms=%.3f p99_ms=%.3f\n", latency:percentile(50) / 1000, latency:percentile(99) / 1000))
 end
 EOF
+cpu_before=$(cpu_ticks)
 start=$(date +%s.%N)
 wrk -t2 -c8 -d"${seconds}s" --timeout 10s -s post.lua "$base/v1/runs" >wrk.out
 posted_at=$(date +%s.%N)
@@ -53,13 +58,16 @@ for _ in $(seq 1 6000); do
   sleep 0.02
 done
 finished=$(date +%s.%N)
+cpu_after=$(cpu_ticks)
 peak_rss=$(rss VmHWM)
 kill -TERM "$pid"; wait "$pid" || true
 
-awk -v a="$accepted" -v d="$done_count" -v s="$start" -v p="$posted_at" -v f="$finished" 'BEGIN {
+awk -v a="$accepted" -v d="$done_count" -v s="$start" -v p="$posted_at" -v f="$finished" \
+  -v c="$(( cpu_after - cpu_before ))" -v hz="$(getconf CLK_TCK)" 'BEGIN {
   printf "runs accepted:        %d (done: %d)\n", a, d
   printf "POST phase:           %.2f s (%.0f POST/s)\n", p - s, a / (p - s)
   printf "runs per second:      %.0f (first POST to last run done, %.2f s)\n", d / (f - s), f - s
+  printf "server CPU per run:   %.0f µs (%.2f CPU s; %.2f cores busy)\n", c / hz / d * 1e6, c / hz, c / hz / (f - s)
 }'
 sed -n 's/^p50_ms=\([0-9.]*\) p99_ms=\([0-9.]*\)$/POST \/v1\/runs latency: p50 \1 ms, p99 \2 ms/p' wrk.out
 echo "non-2xx responses:    $non2xx"

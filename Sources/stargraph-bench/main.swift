@@ -23,13 +23,13 @@ let steps = graph.ir.nodes.count
 for _ in 0..<20 {  // warm-up
     _ = try await runtime.engine.start(graph, inputs: ["message": "warm"])
 }
-let serialRuns = 300
+let serialRuns = Int(ProcessInfo.processInfo.environment["SERIAL_RUNS"] ?? "300")!
 let serialTime = try await seconds {
     for index in 0..<serialRuns {
         _ = try await runtime.engine.start(graph, inputs: ["message": .string("m\(index)")])
     }
 }
-let concurrentRuns = 2000
+let concurrentRuns = Int(ProcessInfo.processInfo.environment["CONCURRENT_RUNS"] ?? "2000")!
 let concurrentTime = try await seconds {
     try await withThrowingTaskGroup(of: Void.self) { group in
         for index in 0..<concurrentRuns {

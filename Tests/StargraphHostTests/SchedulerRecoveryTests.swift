@@ -107,8 +107,12 @@ struct SchedulerRecoveryTests {
                 try db.execute(sql: "UPDATE pending_runs SET claimed_by = ? WHERE run_id = ?", arguments: [dead.id, runId])
             }
         }
-        _ = try await store.enqueueNewRun(
-            runId: orphan, graphId: "quick", params: [:],
-            idempotency: .init(key: "orphan-key", requestHash: "sha256:x"), claimedBy: dead.id)
+        // Earlier builds wrote the queue row and the run in two transactions, so a killed process
+        // could leave a row without its run in databases they wrote.
+        _ = try await store.schedulerWrite("simulating a run that was never written") { db in
+            try RunStore.enqueueNewRun(
+                db, runId: orphan, graphId: "quick", params: [:],
+                idempotency: .init(key: "orphan-key", requestHash: "sha256:x"), claimedBy: dead.id)
+        }
     }
 }

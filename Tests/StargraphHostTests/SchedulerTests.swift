@@ -11,7 +11,8 @@ struct SchedulerTests {
         defer { task.cancel() }
         let submission = try await scheduler.submit(RunRequest(graphId: "quick", params: ["message": "hi"]))
         #expect(submission.created)
-        #expect(submission.run.status == .pending)
+        // `pending` while the scheduler is still recovering, else `running` (a worker was free).
+        #expect([.pending, .running].contains(submission.run.status))
         let store = scheduler.runtime.store
         let done = try await SchedulerHarness.waitFor(submission.run.runId, in: store)
         #expect(done.status == .done)
@@ -21,6 +22,27 @@ struct SchedulerTests {
         try await Task.sleep(for: .milliseconds(50))
         #expect(try SchedulerHarness.queueRows(store) == 0)
         #expect(scheduler.isRunning)
+    }
+
+    @Test func aRunWaitsPendingWhileEveryWorkerIsBusy() async throws {
+        let harness = try SchedulerHarness(graphs: [(SchedulerHarness.delayGraph(id: "slow", delayMs: 150), nil)])
+        let scheduler = try harness.scheduler(workers: 1)
+        let task = SchedulerHarness.start(scheduler)
+        defer { task.cancel() }
+        let store = scheduler.runtime.store
+        // Once the scheduler executes runs, a run accepted with the worker free starts at once:
+        // it is stored running, in the commit that accepted it.
+        let warmUp = try await scheduler.submit(RunRequest(graphId: "slow", params: ["message": "w"]))
+        #expect(try await SchedulerHarness.waitFor(warmUp.run.runId, in: store).status == .done)
+        let first = try await scheduler.submit(RunRequest(graphId: "slow", params: ["message": "a"]))
+        #expect(first.run.status == .running)
+        let second = try await scheduler.submit(RunRequest(graphId: "slow", params: ["message": "b"]))
+        #expect(second.run.status == .pending)
+        for submission in [first, second] {
+            #expect(try await SchedulerHarness.waitFor(submission.run.runId, in: store).status == .done)
+        }
+        #expect(try store.history(runId: second.run.runId).map(\.status) == [.pending, .running, .done])
+        #expect(try store.history(runId: first.run.runId).map(\.status) == [.running, .done])
     }
 
     @Test func refusesUnknownGraphsAndBadParams() async throws {

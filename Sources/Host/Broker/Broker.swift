@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import Logging
 
 /// The policy broker (DESIGN §8): decides by policy which sources an agent may query for a
@@ -13,7 +10,6 @@ public final class Broker: Sendable {
     /// The attestation signer, `nil` when `attestation.enabled` is false.
     public let signer: BrokerSigner?
     private let audit: AuditLog
-    private let reader: BrokerSourceReader
 
     /// Starts the broker for `policy`: loads the attestation key (creating it, mode 0600, with a
     /// log line, when the file does not exist) and opens the audit log.
@@ -35,10 +31,6 @@ public final class Broker: Sendable {
         } catch {
             throw BrokerConfigurationError.cannotStart("audit log \(policy.auditPath)", "\(error)")
         }
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.httpCookieStorage = nil
-        configuration.urlCache = nil
-        reader = BrokerSourceReader(session: URLSession(configuration: configuration, delegate: RefusingRedirects(), delegateQueue: nil))
     }
 
     /// `GET /v1/broker/sources`: every source's metadata, no connection strings.
@@ -111,8 +103,8 @@ public final class Broker: Sendable {
     private func query(_ sources: [BrokerSource], for request: BrokerRequest) async -> [String: Result<[JSONValue], any Error>] {
         await withTaskGroup(of: (String, Result<[JSONValue], any Error>).self) { group in
             for source in sources {
-                group.addTask { [reader] in
-                    do { return (source.id, .success(try await reader.rows(of: source, for: request))) } catch { return (source.id, .failure(error)) }
+                group.addTask {
+                    do { return (source.id, .success(try await BrokerSourceReader.rows(of: source, for: request))) } catch { return (source.id, .failure(error)) }
                 }
             }
             var results: [String: Result<[JSONValue], any Error>] = [:]

@@ -1,25 +1,26 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import GRDB
 import Synchronization
 
 /// Reads one source's rows for one allowed request. Request data reaches a source only as bound
-/// SQL parameters (`sqlite`) or URL query items (`rest`), never as SQL or path text.
-struct BrokerSourceReader: Sendable {
+/// SQL parameters (`sqlite`) or URL query items (`rest`, see ``BrokerHTTPClient``), never as SQL
+/// or path text.
+enum BrokerSourceReader {
     /// A source failure, with a message safe to return to the client (no paths or URLs).
     struct Failure: Error, CustomStringConvertible {
         let description: String
         init(_ description: String) { self.description = description }
-    }
 
-    let session: URLSession
+        /// The source did not answer within its `timeout_s`.
+        static func timedOut(after seconds: Double) -> Failure {
+            Failure("timed out after \(CanonicalJSON.formatNumber(seconds)) s")
+        }
+    }
 
     /// The rows of `source` for `request`, at most `source.maxRows`, within `source.timeoutSeconds`.
     /// - Throws: ``Failure`` for a missing database, a failed query or HTTP call, bad data, or a timeout.
-    func rows(of source: BrokerSource, for request: BrokerRequest) async throws -> [JSONValue] {
-        try await Self.within(seconds: source.timeoutSeconds) { try await read(source, request) }
+    static func rows(of source: BrokerSource, for request: BrokerRequest) async throws -> [JSONValue] {
+        try await within(seconds: source.timeoutSeconds) { try await read(source, request) }
     }
 
     /// `work`'s result, or a timeout ``Failure`` after `seconds`. On timeout `work` is cancelled
@@ -37,7 +38,7 @@ struct BrokerSourceReader: Sendable {
                 try? await Task.sleep(for: .milliseconds(Int((seconds * 1000).rounded(.up))))
                 guard !Task.isCancelled else { return }
                 worker.cancel()
-                race.finish(.failure(Failure("timed out after \(CanonicalJSON.formatNumber(seconds)) s")))
+                race.finish(.failure(Failure.timedOut(after: seconds)))
             })
         }
     }
@@ -73,14 +74,14 @@ struct BrokerSourceReader: Sendable {
         }
     }
 
-    private func read(_ source: BrokerSource, _ request: BrokerRequest) async throws -> [JSONValue] {
+    private static func read(_ source: BrokerSource, _ request: BrokerRequest) async throws -> [JSONValue] {
         switch source.kind {
         case .staticRows(let rows):
             return Array(rows.prefix(source.maxRows))
         case .sqlite(let path, let read):
-            return try await Self.readSQLite(path: path, read: read, request: request, maxRows: source.maxRows)
+            return try await readSQLite(path: path, read: read, request: request, maxRows: source.maxRows)
         case .rest(let url):
-            return try await readREST(url: url, request: request, maxRows: source.maxRows)
+            return try await BrokerHTTPClient.rows(url: url, request: request, timeoutSeconds: source.timeoutSeconds, maxRows: source.maxRows)
         }
     }
 
@@ -143,51 +144,5 @@ struct BrokerSourceReader: Sendable {
     /// SQLite's own message, without the SQL or file path GRDB adds.
     private static func message(_ error: any Error) -> String {
         (error as? DatabaseError)?.message ?? "\(type(of: error))"
-    }
-
-    // MARK: - rest
-
-    /// `GET url?agent_id=…&purpose=…&intent=…`, expecting a JSON array of row objects or
-    /// `{"rows": [...]}`. Redirects are refused (see ``RefusingRedirects``).
-    private func readREST(url: URL, request: BrokerRequest, maxRows: Int) async throws -> [JSONValue] {
-        guard var components = URLComponents(url: url, resolvingAgainstBaseURL: false) else { throw Failure("bad source URL") }
-        components.queryItems = [
-            URLQueryItem(name: "agent_id", value: request.agentId), URLQueryItem(name: "purpose", value: request.purpose),
-            URLQueryItem(name: "intent", value: request.intent),
-        ]
-        guard let target = components.url else { throw Failure("bad source URL") }
-        var call = URLRequest(url: target)
-        call.setValue("application/json", forHTTPHeaderField: "Accept")
-        let (body, response): (Data, URLResponse)
-        do {
-            (body, response) = try await session.data(for: call)
-        } catch {
-            throw Failure("the HTTP request failed (\((error as? URLError).map { "URLError \($0.code.rawValue)" } ?? "\(type(of: error))"))")
-        }
-        guard let status = (response as? HTTPURLResponse)?.statusCode, (200..<300).contains(status) else {
-            throw Failure("the source answered HTTP \((response as? HTTPURLResponse)?.statusCode ?? 0)")
-        }
-        let document: JSONValue
-        do { document = try JSONParser.parse(bytes: Array(body)) } catch {
-            throw Failure("the source's answer is not JSON (\(error.message))")
-        }
-        guard let rows = document.arrayValue ?? document["rows"]?.arrayValue, rows.allSatisfy({ $0.objectValue != nil }) else {
-            throw Failure("the source's answer must be a JSON array of row objects, or {\"rows\": [...]}")
-        }
-        return Array(rows.prefix(maxRows))
-    }
-}
-
-/// Refuses every HTTP redirect, so a `rest` source cannot be bounced to a host the config did
-/// not allow.
-///
-/// `@unchecked Sendable`: it has no stored state; only the NSObject base class is not marked
-/// Sendable.
-final class RefusingRedirects: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
-    func urlSession(
-        _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
-        newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void
-    ) {
-        completionHandler(nil)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Logging
 import Metrics
 
@@ -18,6 +19,8 @@ public final class RunEngine: Sendable {
     public let compiler: GraphCompiler
     public let signals: RunSignals
     let events: RunEventLog
+    /// Graphs compiled from stored runs' sources, so each run does not compile its graph again.
+    let compiledGraphs = CompiledGraphCache()
     let logger: Logger
     /// `stargraph_step_duration_seconds`: node (or parallel block) execution plus its commit.
     let stepTimer: Metrics.Timer
@@ -39,9 +42,21 @@ public final class RunEngine: Sendable {
         _ graph: CompiledGraph, inputs: [String: JSONValue], maxSteps: Int? = nil,
         runId: String = RunIdentifiers.newRunId()
     ) async throws -> RunRecord {
-        let run = newRun(graph, inputs: inputs, maxSteps: maxSteps, runId: runId, status: .pending)
-        try await events.insert(run, [.runCreated(graphHash: graph.hash, inputs: .object(inputs))])
-        return run
+        try await createRun(graph, inputs: inputs, maxSteps: maxSteps, runId: runId, alongside: { _ in }).run
+    }
+
+    /// ``createRun(_:inputs:maxSteps:runId:)`` with `alongside` written in the same transaction
+    /// (the scheduler's queue row): the run and `alongside`'s rows are stored together or not at
+    /// all. With `running`, the run is stored already started (a worker is reserved for it), so
+    /// ``execute(_:observer:live:)`` needs no second commit to start it.
+    func createRun<T: Sendable>(
+        _ graph: CompiledGraph, inputs: [String: JSONValue], maxSteps: Int? = nil, runId: String, running: Bool = false,
+        alongside: @escaping @Sendable (Database) throws -> T
+    ) async throws -> (run: RunRecord, alongside: T) {
+        let run = newRun(graph, inputs: inputs, maxSteps: maxSteps, runId: runId, status: running ? .running : .pending)
+        let created = RunEvent.runCreated(graphHash: graph.hash, inputs: .object(inputs))
+        let extra = try await events.insert(run, running ? [created, .runStarted] : [created], alongside: alongside)
+        return (run, extra)
     }
 
     /// Creates a run already `running` (one commit instead of two) and executes it to the end,
@@ -70,9 +85,14 @@ public final class RunEngine: Sendable {
     /// input, or is paused/cancelled. Returns the run as stored. For a counterfactual fork,
     /// `live` executes side-effecting nodes the parent has no recording for, instead of failing.
     public func execute(runId: String, observer: (any RunObserver)? = nil, live: Bool = false) async throws -> RunRecord {
-        var run = try load(runId)
+        try await execute(try load(runId), observer: observer, live: live)
+    }
+
+    /// ``execute(runId:observer:live:)`` of a run the caller has just read from the store.
+    func execute(_ stored: RunRecord, observer: (any RunObserver)? = nil, live: Bool = false) async throws -> RunRecord {
+        var run = stored
         guard run.status == .pending || run.status == .running else {
-            throw EngineError.notResumable(runId, run.status)
+            throw EngineError.notResumable(run.runId, run.status)
         }
         let graph = try compiledGraph(for: run)
         if run.status == .pending {
@@ -93,7 +113,15 @@ public final class RunEngine: Sendable {
     public func resume(
         runId: String, response: JSONValue? = nil, observer: (any RunObserver)? = nil, currentGraph: CompiledGraph? = nil
     ) async throws -> RunRecord {
-        var run = try load(runId)
+        try await resume(try load(runId), response: response, observer: observer, currentGraph: currentGraph)
+    }
+
+    /// ``resume(runId:response:observer:currentGraph:)`` of a run the caller has just read from the store.
+    func resume(
+        _ stored: RunRecord, response: JSONValue? = nil, observer: (any RunObserver)? = nil, currentGraph: CompiledGraph? = nil
+    ) async throws -> RunRecord {
+        var run = stored
+        let runId = run.runId
         if let currentGraph, currentGraph.hash != run.graphHash {
             throw EngineError.graphChanged(runId, stored: run.graphHash, current: currentGraph.hash)
         }
@@ -116,7 +144,7 @@ public final class RunEngine: Sendable {
     /// Compiles the graph a run was started with (under the rule pack its mutation selects),
     /// refusing it when it no longer hashes the same.
     public func compiledGraph(for run: RunRecord) throws -> CompiledGraph {
-        let graph = try compiler.compile(text: run.graphSource, sourceName: run.graphOrigin)
+        let graph = try compiledGraphs.graph(source: run.graphSource, origin: run.graphOrigin, compiler: compiler)
         guard graph.hash == run.graphHash else {
             throw EngineError.graphChanged(run.runId, stored: run.graphHash, current: graph.hash)
         }

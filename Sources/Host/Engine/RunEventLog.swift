@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Logging
 
 /// Something that happened to a run, as stored in the durable event log and the audit log.
@@ -74,9 +75,18 @@ struct RunEventLog: Sendable {
     let logger: Logger
 
     func insert(_ run: RunRecord, _ events: [RunEvent]) async throws {
+        _ = try await insert(run, events, alongside: { _ in })
+    }
+
+    /// ``insert(_:_:)`` with `alongside` written in the same transaction (see
+    /// ``RunStore/insertRun(_:events:alongside:)``).
+    func insert<T: Sendable>(
+        _ run: RunRecord, _ events: [RunEvent], alongside: @escaping @Sendable (Database) throws -> T
+    ) async throws -> T {
         let records = events.map { record(run, $0, step: nil) }
-        try await store.insertRun(run, events: records)
+        let extra = try await store.insertRun(run, events: records, alongside: alongside)
         try published(run, records)
+        return extra
     }
 
     func update(_ run: RunRecord, _ event: RunEvent) async throws {

@@ -25,6 +25,10 @@ actor RunDispatcher {
     /// Executing run id → its queue row and task.
     private var active: [String: (run: QueuedRun, task: Task<Void, Never>)] = [:]
     private var runningByGraph: [String: Int] = [:]
+    /// Runs being accepted in a slot promised by ``reserve(_:runId:)``, not yet started: id → graph.
+    private var reservations: [String: String] = [:]
+    /// Reserved runs a control operation settled (and released with `drop`) before they started.
+    private var droppedReservations: Set<String> = []
     private var held: Set<String> = []
     private var finishWaiters: [String: [CheckedContinuation<Void, Never>]] = [:]
     private var isOpen = false
@@ -55,6 +59,49 @@ actor RunDispatcher {
         dispatch()
     }
 
+    /// Promises a worker slot to the new run `runId` of `graphId` being accepted, when it may
+    /// start at once: a slot is free, the graph is under its `max_concurrency`, and no run of it
+    /// is queued ahead (FIFO). Follow with ``start(reserved:)`` once the run is stored, or
+    /// ``cancelReservation(_:)`` when it was not.
+    func reserve(_ graphId: String, runId: String) -> Bool {
+        guard isOpen, !isStopping, active.count + reservations.count < workers, queues[graphId]?.first == nil
+        else { return false }
+        if let limit = limits[graphId], runningByGraph[graphId, default: 0] >= limit { return false }
+        reservations[runId] = graphId
+        runningByGraph[graphId, default: 0] += 1
+        return true
+    }
+
+    /// Starts `run` in the slot ``reserve(_:runId:)`` promised it — unless a control operation
+    /// settled it meanwhile (it is not started), or is deciding about it now (it waits in the
+    /// queue like any run, and its worker reads it back). While stopping it is left to the next
+    /// start, as its queue row says.
+    func start(reserved run: QueuedRun) {
+        guard reservations.removeValue(forKey: run.runId) != nil else { return }
+        let settled = droppedReservations.remove(run.runId) != nil
+        guard !isStopping, !settled, !held.contains(run.runId) else {
+            runningByGraph[run.graphId, default: 1] -= 1
+            if !isStopping, !settled {
+                var waiting = run
+                waiting.acceptedRunning = nil
+                queued[run.runId] = run.graphId
+                queues[run.graphId, default: GraphQueue()].insert(waiting)
+                depthChanged(queued.count)
+            }
+            dispatch()
+            return
+        }
+        launch(run)
+    }
+
+    /// Gives back the slot of `runId`, which was not stored.
+    func cancelReservation(_ runId: String) {
+        guard let graphId = reservations.removeValue(forKey: runId) else { return }
+        droppedReservations.remove(runId)
+        runningByGraph[graphId, default: 1] -= 1
+        dispatch()
+    }
+
     /// Starts executing queued runs (called once recovery has queued what it found).
     func open() {
         isOpen = true
@@ -65,12 +112,13 @@ actor RunDispatcher {
     func hold(_ runId: String) -> Presence {
         held.insert(runId)
         if active[runId] != nil { return .active }
-        return queued[runId] != nil ? .queued : .absent
+        return queued[runId] != nil || reservations[runId] != nil ? .queued : .absent
     }
 
     /// Ends a ``hold(_:)``; with `drop`, removes the run from the queue.
     func release(_ runId: String, drop: Bool) {
         held.remove(runId)
+        if drop, reservations[runId] != nil { droppedReservations.insert(runId) }
         if drop, let graphId = queued.removeValue(forKey: runId) {
             queues[graphId]?.remove(runId)
             depthChanged(queued.count)
@@ -101,15 +149,20 @@ actor RunDispatcher {
 
     private func dispatch() {
         guard isOpen, !isStopping else { return }
-        while active.count < workers, let graphId = nextGraph(), let run = queues[graphId]?.popFirst() {
+        while active.count + reservations.count < workers, let graphId = nextGraph(), let run = queues[graphId]?.popFirst() {
             queued.removeValue(forKey: run.runId)
             depthChanged(queued.count)
             runningByGraph[graphId, default: 0] += 1
-            active[run.runId] = (run, Task { [work] in
-                await work(run)
-                self.finished(run)
-            })
+            launch(run)
         }
+    }
+
+    /// Executes `run` in a slot already counted in `runningByGraph`.
+    private func launch(_ run: QueuedRun) {
+        active[run.runId] = (run, Task { [work] in
+            await work(run)
+            self.finished(run)
+        })
     }
 
     /// The graph whose first queued run is the oldest among graphs below their limit.

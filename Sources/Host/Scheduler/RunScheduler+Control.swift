@@ -106,14 +106,14 @@ extension RunScheduler {
         return run
     }
 
-    /// Moves a run that is not executing from its status to `status` (compare-and-set), logs the
-    /// event and removes its queue row; `nil` when its status changed meanwhile.
+    /// Moves a run that is not executing from its status to `status` (compare-and-set; the
+    /// store's trigger removes its queue row) and logs the event; `nil` when its status changed
+    /// meanwhile.
     private func settle(_ run: RunRecord, to status: RunStatus) async throws -> RunRecord? {
         guard try await runtime.store.transitionStatus(runId: run.runId, from: [run.status], to: status) else { return nil }
         guard let settled = try runtime.store.run(run.runId) else { throw SchedulerError.runNotFound(run.runId) }
         let event: RunEvent = status == .paused ? .runPaused : .runFinished(status: status, reason: "\(status.rawValue) by request")
         try await runtime.engine.events.update(settled, event)
-        try await runtime.store.dequeue(runId: run.runId)
         metrics.record(settled)
         return settled
     }
@@ -135,7 +135,7 @@ extension RunScheduler {
                     return (try await self.markQueued(run), queued)
                 case .alreadyQueued where response == nil:
                     return (try await self.markQueued(run), nil)
-                case .alreadyQueued, .keyTaken:
+                case .alreadyQueued:
                     throw SchedulerError.invalidTransition(runId: runId, status: run.status, action: action)
                 case .statusChanged(let current):
                     throw SchedulerError.invalidTransition(runId: runId, status: current ?? run.status, action: action)

@@ -102,8 +102,9 @@ public final class RunScheduler: Service, Sendable {
         lifecycle.withLock { $0 = .stopped }
     }
 
-    /// Accepts `request`: checks the graph and params, then stores the run (`pending`) and its
-    /// queue row, and returns once both are committed. A repeated idempotency key with the same
+    /// Accepts `request`: checks the graph and params, then stores the run and its queue row in
+    /// one transaction, and returns once it is committed. The run is stored `running` when a
+    /// worker slot is free for it at once (it starts without another commit), else `pending`. A repeated idempotency key with the same
     /// graph and params returns the first run (`created: false`).
     /// - Throws: ``SchedulerError/unknownGraph(_:)``, ``SchedulerError/invalidParams(_:)``,
     ///   ``SchedulerError/idempotencyConflict(key:runId:)``, ``SchedulerError/shuttingDown``.
@@ -122,21 +123,34 @@ public final class RunScheduler: Service, Sendable {
         return try await storeCall("accepting a run of \(request.graphId)") {
             try await self.register()
             while true {
-                if let key, let earlier = try await self.earlierSubmission(for: key) { return earlier }
+                if let key, let earlier = try self.earlierSubmission(for: key) { return earlier }
                 let runId = RunIdentifiers.newRunId()
-                let outcome = try await self.runtime.store.enqueueNewRun(
-                    runId: runId, graphId: graph.id, params: request.params, idempotency: key,
-                    claimedBy: self.process.id)
-                guard case .queued(let queued) = outcome else { continue }
-                let run: RunRecord
+                let processId = self.process.id
+                // With a worker free, the run is stored `running` and starts without a second commit.
+                let startsNow = await self.dispatcher.reserve(graph.id, runId: runId)
+                let created: (run: RunRecord, alongside: QueuedRun)
                 do {
-                    run = try await self.runtime.engine.createRun(graph, inputs: inputs, runId: runId)
+                    // The run and its queue row are one transaction: an accepted run is queued.
+                    created = try await self.runtime.engine.createRun(
+                        graph, inputs: inputs, runId: runId, running: startsNow
+                    ) { db in
+                        try RunStore.enqueueNewRun(
+                            db, runId: runId, graphId: graph.id, params: request.params, idempotency: key,
+                            claimedBy: processId)
+                    }
                 } catch {
-                    try? await self.runtime.store.discardQueued(runId: runId)
+                    if startsNow { await self.dispatcher.cancelReservation(runId) }
+                    if case StoreError.idempotencyKeyTaken = error { continue }
                     throw error
                 }
-                await self.dispatcher.add(queued)
-                return Submission(run: run, created: true)
+                if startsNow {
+                    var queued = created.alongside
+                    queued.acceptedRunning = created.run
+                    await self.dispatcher.start(reserved: queued)
+                } else {
+                    await self.dispatcher.add(created.alongside)
+                }
+                return Submission(run: created.run, created: true)
             }
         }
     }
@@ -168,20 +182,15 @@ public final class RunScheduler: Service, Sendable {
         }
     }
 
-    /// The run an earlier request with `key` created, or `nil` when the key is new.
-    ///
-    /// A concurrent request may have taken the key and not yet written its run: that takes a
-    /// moment, so this waits for the run to appear.
-    private func earlierSubmission(for key: IdempotencyEntry.Key) async throws -> Submission? {
-        for _ in 0..<200 {
-            guard let earlier = try runtime.store.idempotencyEntry(key: key.key) else { return nil }
-            guard earlier.requestHash == key.requestHash else {
-                throw SchedulerError.idempotencyConflict(key: key.key, runId: earlier.runId)
-            }
-            if let run = try runtime.store.run(earlier.runId) { return Submission(run: run, created: false) }
-            try await Task.sleep(for: .milliseconds(10))
+    /// The run an earlier request with `key` created, or `nil` when the key is new. (A key is
+    /// committed in the transaction that inserts its run, so a visible key has a visible run.)
+    private func earlierSubmission(for key: IdempotencyEntry.Key) throws -> Submission? {
+        guard let earlier = try runtime.store.idempotencyEntry(key: key.key) else { return nil }
+        guard earlier.requestHash == key.requestHash else {
+            throw SchedulerError.idempotencyConflict(key: key.key, runId: earlier.runId)
         }
-        throw SchedulerError.shuttingDown
+        guard let run = try runtime.store.run(earlier.runId) else { throw SchedulerError.runNotFound(earlier.runId) }
+        return Submission(run: run, created: false)
     }
 
     /// Records this process as a live scheduler before its first claim.

@@ -10,12 +10,18 @@ struct RunWorker: Sendable {
     let metrics: SchedulerMetrics
     let logger: Logger
 
-    /// Executes `queued` until it is done, failed, cancelled, paused or awaiting input.
+    /// Executes `queued` until it is done, failed, cancelled, paused or awaiting input. The
+    /// commit that stops the run also removes its queue row (store migration 005).
     ///
     /// When the task is cancelled (graceful shutdown) the engine stops at the next checkpoint
     /// boundary leaving the run `running`; its queue row stays, so the next start resumes it.
     func drive(_ queued: QueuedRun) async {
         do {
+            if let accepted = queued.acceptedRunning {
+                let stopped = try await engine.execute(accepted)
+                if stopped.status != .running { metrics.record(stopped) }
+                return
+            }
             guard let run = try store.run(queued.runId) else {
                 try await store.discardQueued(runId: queued.runId)
                 return
@@ -24,9 +30,7 @@ struct RunWorker: Sendable {
                 try await store.dequeue(runId: run.runId)
                 return
             }
-            if stopped.status == .running { return }
-            try await store.dequeue(runId: run.runId)
-            metrics.record(stopped)
+            if stopped.status != .running { metrics.record(stopped) }
         } catch {
             await giveUp(queued, error)
         }
@@ -36,18 +40,18 @@ struct RunWorker: Sendable {
     private func continueRun(_ run: RunRecord, response: JSONValue?) async throws -> RunRecord? {
         switch run.status {
         case .pending where run.startedAt == nil:
-            return try await engine.execute(runId: run.runId)
+            return try await engine.execute(run)
         case .paused:
             // Paused with a queue row means "resume requested" — unless a pause from another
             // process removed the row after this one was queued.
             guard try store.isQueued(runId: run.runId) else { return nil }
-            return try await engine.resume(runId: run.runId, currentGraph: current(run))
+            return try await engine.resume(run, currentGraph: current(run))
         case .pending, .running:
-            return try await engine.resume(runId: run.runId, currentGraph: current(run))
+            return try await engine.resume(run, currentGraph: current(run))
         case .awaitingInput:
             // Without a response, only a timed-out interrupt continues (its on_timeout applies).
             guard response != nil || run.interruptExpired else { return nil }
-            return try await engine.resume(runId: run.runId, response: response, currentGraph: current(run))
+            return try await engine.resume(run, response: response, currentGraph: current(run))
         case .done, .failed, .cancelled:
             return nil
         }
@@ -69,10 +73,11 @@ struct RunWorker: Sendable {
                 try await store.dequeue(runId: queued.runId)
                 return
             }
-            _ = try await store.transitionStatus(
+            let failed = try await store.transitionStatus(
                 runId: queued.runId, from: [.pending, .running, .paused, .awaitingInput], to: .failed,
                 errorClass: "SchedulerError", errorCause: "\(error)")
-            try await store.dequeue(runId: queued.runId)
+            // Failing the run removed its queue row; a run that had ended already may still have one.
+            if !failed { try await store.dequeue(runId: queued.runId) }
             if let run = try store.run(queued.runId) { metrics.record(run) }
         } catch {
             logger.error("scheduler could not fail run", metadata: ["run_id": "\(queued.runId)", "error": "\(error)"])

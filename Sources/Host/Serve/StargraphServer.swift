@@ -26,6 +26,8 @@ public final class StargraphServer: Sendable {
         options: ServeOptions, logger: Logger = Logger(label: "stargraph.serve"),
         onListening: @escaping @Sendable (_ host: String, _ port: Int) -> Void = { _, _ in }
     ) throws {
+        // Bootstraps swift-metrics before the store, engine and scheduler create their instruments.
+        let metrics = ServeMetrics.registry
         let manifestPath = options.resolvedManifestPath
         let manifest = try manifestPath.map { path throws(GraphLoadErrors) in try Manifest.load(path: path) }
         let keys = try (options.apiKeysPath ?? manifest?.apiKeys).map { path throws(APIKeyFileError) in try APIKeyStore.load(path: path) }
@@ -60,7 +62,7 @@ public final class StargraphServer: Sendable {
             store: runtime.store, scheduler: scheduler, plugins: Self.pluginHealth(runtime.plugins),
             broker: brokerService.map { HealthReport.Component(status: .ok, detail: "\($0.policy.sourceFile): \($0.policy.sources.count) source(s)") }
                 ?? HealthReport.Component(status: .unconfigured, detail: "no nautilus config at \(broker.searchedPath)"),
-            metrics: ServeMetrics.registry,
+            metrics: metrics,
             openAPI: CanonicalJSON.bytes(OpenAPIDocument.document(version: StargraphServer.version)))
         let router = ServeRouter(
             store: runtime.store, engine: runtime.engine, graphs: graphs, scheduler: scheduler, profile: options.profile, keys: keys,

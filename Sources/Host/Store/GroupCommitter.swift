@@ -1,4 +1,5 @@
 import GRDB
+import Metrics
 import Synchronization
 
 /// The single writer of a ``RunStore``: commits queued writes in groups (DESIGN §7).
@@ -40,6 +41,10 @@ final class GroupCommitter: Sendable {
     private let pool: DatabasePool
     private let path: String
     private let state = Mutex(State())
+    /// `stargraph_store_commits_total` and `stargraph_store_writes_total`: their ratio is the
+    /// mean group size, i.e. how well concurrent writes share a commit.
+    private let commitCounter = Counter(label: "stargraph_store_commits_total")
+    private let writeCounter = Counter(label: "stargraph_store_writes_total")
 
     /// Transactions attempted so far (groups plus one-by-one retries); tests compare it to the
     /// number of writes to witness group commit.
@@ -59,6 +64,7 @@ final class GroupCommitter: Sendable {
         let (leads, othersInFlight) = try state.withLock { state throws(StoreError) -> (Bool, Bool) in
             guard !state.isClosed else { throw .closed(path: path) }
             state.writes += 1
+            writeCounter.increment()
             state.inFlight += 1
             guard !state.isDraining else { return (false, true) }
             state.isDraining = true
@@ -126,6 +132,7 @@ final class GroupCommitter: Sendable {
         }
         while !group.isEmpty {
             state.withLock { $0.transactions += 1 }
+            commitCounter.increment()
             let writes = group
             do {
                 let outcomes: [Result<@Sendable () -> Void, any Error>]
@@ -187,6 +194,7 @@ final class GroupCommitter: Sendable {
 
     private func commitAlone(_ write: QueuedWrite) {
         state.withLock { $0.transactions += 1 }
+        commitCounter.increment()
         do {
             let resume = try pool.writeWithoutTransaction { db in
                 try Self.inImmediateTransaction(db, write.apply)
@@ -197,18 +205,24 @@ final class GroupCommitter: Sendable {
         }
     }
 
+    /// Applies `write` in its own savepoint, so a write that throws is undone alone. The savepoint
+    /// statements are prepared once per connection (GRDB's `inSavepoint` prepares them per call).
     private static func applyInSavepoint(
         _ write: QueuedWrite, _ db: Database
     ) -> Result<@Sendable () -> Void, any Error> {
         do {
             // Without a transaction, the savepoint would auto-commit this write on its own.
             guard db.isInsideTransaction else { throw TransactionLost() }
-            var resume: (@Sendable () -> Void)?
-            try db.inSavepoint {
+            try db.cachedStatement(sql: "SAVEPOINT group_write").execute()
+            let resume: @Sendable () -> Void
+            do {
                 resume = try write.apply(db)
-                return .commit
+            } catch {
+                try db.cachedStatement(sql: "ROLLBACK TO SAVEPOINT group_write").execute()
+                try db.cachedStatement(sql: "RELEASE SAVEPOINT group_write").execute()
+                throw error
             }
-            guard let resume else { throw TransactionLost() }
+            try db.cachedStatement(sql: "RELEASE SAVEPOINT group_write").execute()
             return .success(resume)
         } catch {
             return .failure(error)

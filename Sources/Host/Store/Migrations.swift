@@ -7,7 +7,9 @@ import Logging
 /// Never edit a registered migration: add a new one with the next number.
 enum StoreMigrations {
     /// Identifiers of every migration, in application order.
-    static let identifiers = ["001_runs_checkpoints", "002_runs_history_pending_runs", "003_artifacts", "004_scheduler"]
+    static let identifiers = [
+        "001_runs_checkpoints", "002_runs_history_pending_runs", "003_artifacts", "004_scheduler", "005_status_triggers",
+    ]
 
     /// The migrator holding every migration of the store.
     static var migrator: DatabaseMigrator {
@@ -16,6 +18,7 @@ enum StoreMigrations {
         migrator.registerMigration(identifiers[1], migrate: createHistoryAndPendingRuns)
         migrator.registerMigration(identifiers[2], migrate: createArtifacts)
         migrator.registerMigration(identifiers[3], migrate: createSchedulerTables)
+        migrator.registerMigration(identifiers[4], migrate: createStatusTriggers)
         return migrator
     }
 
@@ -143,5 +146,27 @@ enum StoreMigrations {
         }
         try db.create(index: "pending_runs_on_graph_id", on: "pending_runs", columns: ["graph_id"])
         try db.create(index: "pending_runs_on_available_at", on: "pending_runs", columns: ["available_at"])
+    }
+
+    /// 005: what a status change implies, kept by SQLite in the writing transaction itself:
+    /// - every status a run takes (on insert, and on each change) is appended to `runs_history`;
+    /// - a run that stops — done, failed, cancelled, paused or awaiting input — leaves the
+    ///   scheduler's queue (`pending_runs`): nothing is owed to it until a resume or a response
+    ///   queues it again. A row queued while the run is stopped (resume, respond) stays.
+    private static func createStatusTriggers(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TRIGGER runs_history_on_insert AFTER INSERT ON runs BEGIN
+                INSERT INTO runs_history (run_id, status, ts) VALUES (NEW.run_id, NEW.status, NEW.updated_at);
+            END;
+            CREATE TRIGGER runs_history_on_status_change AFTER UPDATE OF status ON runs
+            WHEN NEW.status IS NOT OLD.status BEGIN
+                INSERT INTO runs_history (run_id, status, ts) VALUES (NEW.run_id, NEW.status, NEW.updated_at);
+            END;
+            CREATE TRIGGER pending_runs_on_run_stop AFTER UPDATE OF status ON runs
+            WHEN NEW.status IS NOT OLD.status
+                AND NEW.status IN ('done', 'failed', 'cancelled', 'paused', 'awaiting_input') BEGIN
+                DELETE FROM pending_runs WHERE run_id = NEW.run_id;
+            END;
+            """)
     }
 }

@@ -13,6 +13,9 @@ struct QueuedRun: Sendable, Hashable {
     var graphId: String
     /// The answer to deliver to a run awaiting input, when this row was queued by `respond`.
     var response: JSONValue?
+    /// The run as accepted, when it was stored already `running` because a worker slot was
+    /// reserved for it: that worker executes it without reading it back.
+    var acceptedRunning: RunRecord?
 }
 
 /// An accepted idempotency key: the hash of the request it came with and the run it created.
@@ -24,8 +27,6 @@ struct IdempotencyEntry: Sendable, Hashable {
 /// What happened to a request to put a run into the queue.
 enum EnqueueOutcome: Sendable {
     case queued(QueuedRun)
-    /// The idempotency key is already taken (by an earlier or a concurrent request).
-    case keyTaken
     /// The run is already queued (a resume or response for it is pending).
     case alreadyQueued
     /// The run's status is no longer the one the caller expected; nothing was queued.
@@ -34,30 +35,27 @@ enum EnqueueOutcome: Sendable {
 
 /// The scheduler's queue in `pending_runs` and its idempotency keys (migrations 002 and 004).
 extension RunStore {
-    /// Queues the run `runId` that is about to be created, claimed by `processId`; records
-    /// `idempotency` (key and request hash) in the same transaction.
-    ///
-    /// The run row does not exist yet: the caller creates it next, and deletes this row with
-    /// ``discardQueued(runId:)`` if that fails. A row whose run never appeared is removed by
-    /// recovery once its process is gone.
-    func enqueueNewRun(
-        runId: String, graphId: String, params: JSONValue, idempotency: IdempotencyEntry.Key?, claimedBy processId: String
-    ) async throws -> EnqueueOutcome {
-        try await schedulerWrite("queueing run \(runId)") { db in
-            let now = ColumnCoding.timestamp(Date())
-            if let idempotency {
-                do {
-                    try db.cachedStatement(sql: """
-                        INSERT INTO idempotency_keys (key, request_hash, run_id, created_at) VALUES (?, ?, ?, ?)
-                        """).execute(arguments: [idempotency.key, idempotency.requestHash, runId, now])
-                } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
-                    return .keyTaken
-                }
+    /// Inside the transaction that inserts the new run `runId`: records `idempotency` (key and
+    /// request hash) and queues the run, claimed by `processId`.
+    /// - Throws: ``StoreError/idempotencyKeyTaken(key:)`` when an earlier or concurrent request
+    ///   holds the key; the caller's transaction then writes nothing.
+    static func enqueueNewRun(
+        _ db: Database, runId: String, graphId: String, params: JSONValue, idempotency: IdempotencyEntry.Key?,
+        claimedBy processId: String
+    ) throws -> QueuedRun {
+        let now = ColumnCoding.timestamp(Date())
+        if let idempotency {
+            do {
+                try db.cachedStatement(sql: """
+                    INSERT INTO idempotency_keys (key, request_hash, run_id, created_at) VALUES (?, ?, ?, ?)
+                    """).execute(arguments: [idempotency.key, idempotency.requestHash, runId, now])
+            } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
+                throw StoreError.idempotencyKeyTaken(key: idempotency.key)
             }
-            return .queued(try Self.insertQueueRow(
-                db, runId: runId, graphId: graphId, params: params, response: nil,
-                idempotency: idempotency, claimedBy: processId, now: now))
         }
+        return try insertQueueRow(
+            db, runId: runId, graphId: graphId, params: params, response: nil,
+            idempotency: idempotency, claimedBy: processId, now: now)
     }
 
     /// Queues the existing run `runId` again (resume, respond) when its status is still `status`,
@@ -85,8 +83,8 @@ extension RunStore {
         }
     }
 
-    /// Removes the queue row and idempotency key of a run whose creation failed, so the request
-    /// can be sent again.
+    /// Removes the queue row and idempotency key of a run that cannot be driven (its run row is
+    /// gone), so the request can be sent again.
     func discardQueued(runId: String) async throws {
         try await schedulerWrite("discarding queued run \(runId)") { db in
             try Self.discard(db, runIds: [runId])

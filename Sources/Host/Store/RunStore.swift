@@ -61,6 +61,10 @@ public final class RunStore: Sendable {
         configuration.label = "stargraph.store"
         configuration.prepareDatabase { db in
             try db.execute(sql: durability.synchronousPragma)
+            // Each write of a commit group runs in a savepoint, whose sub-journal (the pages'
+            // prior content) would otherwise go to a temporary file: thousands of pwrite calls
+            // per second for data that never needs to survive the transaction.
+            try db.execute(sql: "PRAGMA temp_store = MEMORY")
         }
         pool = try Self.openPool(path: path, configuration: configuration, durability: durability)
         try StoreMigrations.migrate(pool, path: path, logger: logger)
@@ -101,27 +105,38 @@ public final class RunStore: Sendable {
 
     // MARK: - Writes (group-committed)
 
-    /// Inserts a new run row, its `events` (seq assigned from 1) and a `runs_history` row.
+    /// Inserts a new run row and its `events` (seq assigned from 1); the migration-005 trigger
+    /// records its first `runs_history` row.
     ///
     /// Events are stored under `run.runId`; their own `runId` and `seq` are ignored.
     /// - Throws: ``StoreError/runAlreadyExists(_:)`` when the run id is taken.
     public func insertRun(_ run: RunRecord, events: [EventRecord]) async throws {
+        _ = try await insertRun(run, events: events, alongside: { _ in })
+    }
+
+    /// ``insertRun(_:events:)`` with `alongside` applied first in the same transaction (the
+    /// scheduler's queue row): both are committed, or — when either throws — neither.
+    func insertRun<T: Sendable>(
+        _ run: RunRecord, events: [EventRecord], alongside: @escaping @Sendable (Database) throws -> T
+    ) async throws -> T {
         // Encoded before the write, so the shared transaction holds its lock for SQL only.
         let values = StatementArguments(run.databaseValues)
         let events = events.map(EncodedEvent.init)
-        try await write("inserting run") { db in
+        return try await write("inserting run") { db in
+            let extra = try alongside(db)
             do {
                 try db.cachedStatement(sql: RunRecord.insertSQL).execute(arguments: values)
             } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
                 throw StoreError.runAlreadyExists(run.runId)
             }
-            try Self.appendHistory(db, runId: run.runId, status: run.status, ts: run.updatedAt)
             try Self.appendEvents(db, runId: run.runId, events: events)
+            return extra
         }
     }
 
-    /// Commits one step: inserts `checkpoint`, replaces the run row with `run`, appends `events`
-    /// (seq assigned) and a `runs_history` row when the status changed — all or nothing.
+    /// Commits one step: inserts `checkpoint`, replaces the run row with `run` and appends
+    /// `events` (seq assigned) — all or nothing. The migration-005 triggers record a status change
+    /// in `runs_history` and remove the queue row of a run that stopped.
     ///
     /// Returns only after the transaction holding the step has committed.
     /// - Throws: ``StoreError/stepAlreadyCommitted(runId:step:)`` when (run, step, branch) exists
@@ -135,33 +150,31 @@ public final class RunStore: Sendable {
         let update = RunUpdate(run)
         let events = events.map(EncodedEvent.init)
         try await write("committing a step") { db in
-            let previousStatus = try Self.currentStatus(db, runId: run.runId)
+            try Self.replaceRun(db, update, events: events)
             do {
                 try db.cachedStatement(sql: CheckpointRecord.insertSQL).execute(arguments: values)
             } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
                 throw StoreError.stepAlreadyCommitted(runId: checkpoint.runId, step: checkpoint.step)
             }
-            try Self.replaceRun(db, update, previousStatus: previousStatus, events: events)
         }
     }
 
     /// Replaces the run row with `run` (a status change without a step: failed, awaiting_input,
-    /// cancelled…), appends `events` and a `runs_history` row when the status changed.
+    /// cancelled…) and appends `events`; the triggers apply as for ``commitStep(_:run:events:)``.
     /// - Throws: ``StoreError/runNotFound(_:)``.
     public func updateRun(_ run: RunRecord, events: [EventRecord]) async throws {
         let update = RunUpdate(run)
         let events = events.map(EncodedEvent.init)
         try await write("updating run \(run.runId)") { db in
-            let previousStatus = try Self.currentStatus(db, runId: run.runId)
-            try Self.replaceRun(db, update, previousStatus: previousStatus, events: events)
+            try Self.replaceRun(db, update, events: events)
         }
     }
 
     /// Atomically moves a run whose status is one of `from` to `to` (compare-and-set).
     ///
     /// On success it sets `updated_at`, `started_at` (when moving to `running` for the first time),
-    /// `finished_at` (when `to` is terminal), the error fields when given (non-nil values replace,
-    /// nil keeps), and appends a `runs_history` row.
+    /// `finished_at` (when `to` is terminal) and the error fields when given (non-nil values
+    /// replace, nil keeps); the triggers apply as for ``commitStep(_:run:events:)``.
     /// - Returns: `false`, changing nothing, when the current status is not in `from`.
     /// - Throws: ``StoreError/runNotFound(_:)``.
     public func transitionStatus(
@@ -179,9 +192,6 @@ public final class RunStore: Sendable {
                     WHERE run_id = ?
                     """,
                 arguments: [to.rawValue, now, errorClass, errorCause, to == .running, now, to.isTerminal, now, runId])
-            try db.execute(
-                sql: "INSERT INTO runs_history (run_id, status, ts) VALUES (?, ?, ?)",
-                arguments: [runId, to.rawValue, now])
             return true
         }
     }
@@ -209,27 +219,21 @@ public final class RunStore: Sendable {
         return status
     }
 
-    private static func replaceRun(_ db: Database, _ run: RunUpdate, previousStatus: RunStatus, events: [EncodedEvent]) throws {
+    /// Updates the run's mutable columns and appends `events`.
+    private static func replaceRun(_ db: Database, _ run: RunUpdate, events: [EncodedEvent]) throws {
         try db.cachedStatement(sql: RunRecord.updateMutableSQL).execute(arguments: run.arguments)
-        if run.status != previousStatus {
-            try appendHistory(db, runId: run.runId, status: run.status, ts: run.updatedAt)
-        }
+        guard db.changesCount > 0 else { throw StoreError.runNotFound(run.runId) }
         try appendEvents(db, runId: run.runId, events: events)
     }
 
-    private static func appendHistory(_ db: Database, runId: String, status: RunStatus, ts: Date) throws {
-        try db.cachedStatement(sql: "INSERT INTO runs_history (run_id, status, ts) VALUES (?, ?, ?)")
-            .execute(arguments: [runId, status.rawValue, ColumnCoding.timestamp(ts)])
-    }
-
+    /// Appends `events` to the run's log, numbering them after its last `seq`.
     private static func appendEvents(_ db: Database, runId: String, events: [EncodedEvent]) throws {
-        guard !events.isEmpty else { return }
-        let lastSeq = try Int.fetchOne(
-            db.cachedStatement(sql: "SELECT COALESCE(MAX(seq), 0) FROM events WHERE run_id = ?"), arguments: [runId]) ?? 0
-        let statement = try db.cachedStatement(
-            sql: "INSERT INTO events (run_id, seq, step, type, ts, payload) VALUES (?, ?, ?, ?, ?, ?)")
-        for (offset, event) in events.enumerated() {
-            try statement.execute(arguments: [runId, lastSeq + offset + 1, event.step, event.type, event.ts, event.payload])
+        let insert = try db.cachedStatement(sql: """
+            INSERT INTO events (run_id, seq, step, type, ts, payload)
+            SELECT ?1, COALESCE(MAX(seq), 0) + 1, ?2, ?3, ?4, ?5 FROM events WHERE run_id = ?1
+            """)
+        for event in events {
+            try insert.execute(arguments: [runId, event.step, event.type, event.ts, event.payload])
         }
     }
 }
@@ -237,15 +241,11 @@ public final class RunStore: Sendable {
 /// A run row's changes, encoded before the write so the shared transaction only runs SQL.
 private struct RunUpdate: Sendable {
     let runId: String
-    let status: RunStatus
-    let updatedAt: Date
     /// The mutable columns' values, then the run id (for `WHERE run_id = ?`).
     let arguments: StatementArguments
 
     init(_ run: RunRecord) {
         runId = run.runId
-        status = run.status
-        updatedAt = run.updatedAt
         var arguments = StatementArguments(run.mutableDatabaseValues)
         arguments += [run.runId]
         self.arguments = arguments

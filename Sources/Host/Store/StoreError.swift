@@ -18,6 +18,8 @@ public enum StoreError: Error, CustomStringConvertible {
     case runAlreadyExists(String)
     /// A `commitStep` checkpoint belongs to another run than the run row it is committed with.
     case mismatchedRunIds(checkpointRunId: String, runId: String)
+    /// A new run's idempotency key is already held by an earlier (or concurrent) request.
+    case idempotencyKeyTaken(key: String)
     /// A stored column could not be decoded (bad JSON, bad date, unknown status).
     case corruptColumn(runId: String, column: String, detail: String)
     /// The store was closed with ``RunStore/close()``; no more writes are accepted.
@@ -49,6 +51,8 @@ public enum StoreError: Error, CustomStringConvertible {
         case .mismatchedRunIds(let checkpointRunId, let runId):
             return "checkpoint of run \(checkpointRunId) committed together with run row \(runId); "
                 + "commit a checkpoint with its own run's row"
+        case .idempotencyKeyTaken(let key):
+            return "idempotency key \(key) is already used by another run; send a new key for a new run"
         case .corruptColumn(let runId, let column, let detail):
             return "stored column \(column) of run \(runId) is corrupt (\(detail)); "
                 + "the database was edited outside stargraph — restore it from a backup or delete that run"
