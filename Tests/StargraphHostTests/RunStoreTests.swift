@@ -73,10 +73,40 @@ struct RunStoreTests {
         let indexes = try await store.pool.read { db in
             try String.fetchSet(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'")
         }
-        #expect(indexes.isSuperset(of: [
-            "runs_on_status", "runs_on_graph_id", "runs_on_parent_run_id", "runs_on_created_at",
-            "pending_runs_on_graph_id", "pending_runs_on_available_at",
-        ]))
+        #expect(indexes.isSuperset(of: ["runs_on_status", "runs_on_graph_id", "runs_on_parent_run_id", "runs_on_created_at"]))
+        // The queue is indexed by run id only (its UNIQUE constraint); 005 dropped the rest.
+        #expect(!indexes.contains { $0.hasPrefix("pending_runs_") })
+        let triggers = try await store.pool.read { db in
+            try String.fetchSet(db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        }
+        #expect(triggers == ["runs_history_on_insert", "runs_history_on_status_change", "pending_runs_on_run_stop"])
+        try await store.close()
+    }
+
+    @Test("migration 005 keeps the queue rows of a database written before it")
+    func migrationKeepsQueueRows() async throws {
+        let folder = Self.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = Self.databasePath(in: folder)
+        try FileManager.default.createDirectory(
+            at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
+        let old = try DatabaseQueue(path: path)
+        try StoreMigrations.migrator.migrate(old, upTo: "004_scheduler")
+        try await old.write { db in
+            try db.execute(sql: """
+                INSERT INTO pending_runs (run_id, graph_id, params, idempotency_key, request_hash, enqueued_at,
+                    available_at, claimed_by, claimed_at, attempts, response)
+                VALUES ('run-old', 'g', '{}', 'key-1', 'sha256:x', 't0', 't0', 'host/1/a', 't1', 2, '{"ok":true}')
+                """)
+        }
+        try old.close()
+        let store = try RunStore(path: path)
+        let row = try await store.pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM pending_runs") }
+        #expect(row?["run_id"] == "run-old")
+        #expect(row?["idempotency_key"] == "key-1")
+        #expect(row?["attempts"] == 2)
+        #expect(row?["response"] == #"{"ok":true}"#)
+        #expect(try store.queuedRunCount() == 1)
         try await store.close()
     }
 

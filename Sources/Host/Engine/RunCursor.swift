@@ -51,24 +51,23 @@ public enum RunIdentifiers {
         "cf-" + UUID().uuidString.lowercased()
     }
 
+    /// An RFC 9562 UUID version 7 in lowercase 8-4-4-4-12 form: 48 bits of Unix milliseconds,
+    /// then version, variant and 74 random bits.
     static func uuidV7(now: Date = Date()) -> String {
-        let millis = UInt64(now.timeIntervalSince1970 * 1000)
-        var bytes = (0..<16).map { _ in UInt8.random(in: 0...255) }
-        for index in 0..<6 {
-            bytes[index] = UInt8(truncatingIfNeeded: millis >> (8 * (5 - UInt64(index))))
+        var generator = SystemRandomNumberGenerator()
+        let millis = UInt64(max(0, now.timeIntervalSince1970 * 1000))
+        let high = millis << 16 | 0x7000 | (generator.next() & 0x0FFF)
+        let low = (generator.next() as UInt64) & 0x3FFF_FFFF_FFFF_FFFF | 0x8000_0000_0000_0000
+        let digits = Array("0123456789abcdef".utf8)
+        var text = [UInt8](repeating: UInt8(ascii: "-"), count: 36)
+        var position = 0
+        for (word, dashes) in [(high, [8, 13]), (low, [18, 23])] {
+            for shift in stride(from: 60, through: 0, by: -4) {
+                if dashes.contains(position) { position += 1 }
+                text[position] = digits[Int(truncatingIfNeeded: word >> UInt64(shift)) & 0xF]
+                position += 1
+            }
         }
-        bytes[6] = (bytes[6] & 0x0F) | 0x70
-        bytes[8] = (bytes[8] & 0x3F) | 0x80
-        let hex = bytes.map { String($0, radix: 16).leftPadded(to: 2) }.joined()
-        let parts = [0..<8, 8..<12, 12..<16, 16..<20, 20..<32].map { range in
-            String(hex.dropFirst(range.lowerBound).prefix(range.count))
-        }
-        return parts.joined(separator: "-")
-    }
-}
-
-extension String {
-    fileprivate func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
+        return String(decoding: text, as: UTF8.self)
     }
 }

@@ -144,7 +144,8 @@ public final class RunEngine: Sendable {
     /// Compiles the graph a run was started with (under the rule pack its mutation selects),
     /// refusing it when it no longer hashes the same.
     public func compiledGraph(for run: RunRecord) throws -> CompiledGraph {
-        let graph = try compiledGraphs.graph(source: run.graphSource, origin: run.graphOrigin, compiler: compiler)
+        let graph = try compiledGraphs.graph(
+            source: run.graphSource, origin: run.graphOrigin, graphHash: run.graphHash, compiler: compiler)
         guard graph.hash == run.graphHash else {
             throw EngineError.graphChanged(run.runId, stored: run.graphHash, current: graph.hash)
         }

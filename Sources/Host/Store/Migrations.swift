@@ -148,13 +148,40 @@ enum StoreMigrations {
         try db.create(index: "pending_runs_on_available_at", on: "pending_runs", columns: ["available_at"])
     }
 
-    /// 005: what a status change implies, kept by SQLite in the writing transaction itself:
-    /// - every status a run takes (on insert, and on each change) is appended to `runs_history`;
-    /// - a run that stops — done, failed, cancelled, paused or awaiting input — leaves the
+    /// 005: what a status change implies, kept by SQLite in the writing transaction itself, and
+    /// a leaner write path for the queue.
+    /// - Every status a run takes (on insert, and on each change) is appended to `runs_history`.
+    /// - A run that stops — done, failed, cancelled, paused or awaiting input — leaves the
     ///   scheduler's queue (`pending_runs`): nothing is owed to it until a resume or a response
     ///   queues it again. A row queued while the run is stopped (resume, respond) stays.
+    /// - `pending_runs` keeps only its `run_id` index: it holds just the runs in flight, so the
+    ///   other indexes (and the idempotency-key uniqueness, which `idempotency_keys` enforces
+    ///   since 004) cost every accepted run writes that no query needed.
+    /// - `runs_on_parent_run_id` indexes forks only; runs that are not forks have no entry.
     private static func createStatusTriggers(_ db: Database) throws {
         try db.execute(sql: """
+            CREATE TABLE pending_runs_lean (
+                id INTEGER PRIMARY KEY,
+                run_id TEXT NOT NULL UNIQUE,
+                graph_id TEXT NOT NULL,
+                params TEXT NOT NULL,
+                idempotency_key TEXT,
+                request_hash TEXT,
+                enqueued_at TEXT NOT NULL,
+                available_at TEXT NOT NULL,
+                claimed_by TEXT,
+                claimed_at TEXT,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                response TEXT
+            );
+            INSERT INTO pending_runs_lean
+                SELECT id, run_id, graph_id, params, idempotency_key, request_hash, enqueued_at, available_at,
+                    claimed_by, claimed_at, attempts, response
+                FROM pending_runs;
+            DROP TABLE pending_runs;
+            ALTER TABLE pending_runs_lean RENAME TO pending_runs;
+            DROP INDEX runs_on_parent_run_id;
+            CREATE INDEX runs_on_parent_run_id ON runs (parent_run_id) WHERE parent_run_id IS NOT NULL;
             CREATE TRIGGER runs_history_on_insert AFTER INSERT ON runs BEGIN
                 INSERT INTO runs_history (run_id, status, ts) VALUES (NEW.run_id, NEW.status, NEW.updated_at);
             END;

@@ -68,8 +68,14 @@ extension RunRecord {
 
     /// The values of ``mutableColumns``, in order.
     var mutableDatabaseValues: [(any DatabaseValueConvertible)?] {
+        mutableDatabaseValues(encodedState: ColumnCoding.json(state), encodedFacts: ColumnCoding.json(facts))
+    }
+
+    /// ``mutableDatabaseValues`` with `state` and `facts` already encoded (a step's checkpoint
+    /// carries the same values, so they are encoded once).
+    func mutableDatabaseValues(encodedState: String, encodedFacts: String) -> [(any DatabaseValueConvertible)?] {
         [
-            status.rawValue, ColumnCoding.json(state), ColumnCoding.json(facts), stepCount,
+            status.rawValue, encodedState, encodedFacts, stepCount,
             ColumnCoding.json(nextAction), maxSteps, errorClass, errorCause, startedAt.map(ColumnCoding.timestamp),
             finishedAt.map(ColumnCoding.timestamp), ColumnCoding.timestamp(updatedAt),
         ]
@@ -116,8 +122,13 @@ extension CheckpointRecord {
 
     /// The row's values, in the order of ``columns``.
     var databaseValues: [(any DatabaseValueConvertible)?] {
+        databaseValues(encodedState: ColumnCoding.json(state), encodedFacts: ColumnCoding.json(facts))
+    }
+
+    /// ``databaseValues`` with `state` and `facts` already encoded.
+    func databaseValues(encodedState: String, encodedFacts: String) -> [(any DatabaseValueConvertible)?] {
         [
-            runId, step, branchId, node, ColumnCoding.json(state), ColumnCoding.json(facts),
+            runId, step, branchId, node, encodedState, encodedFacts,
             ColumnCoding.json(nextAction), ColumnCoding.json(output), inputHash, outputHash, graphHash,
             ColumnCoding.json(.array(rulesFired.map(JSONValue.string))), ColumnCoding.json(effects),
             ColumnCoding.timestamp(ts),
