@@ -23,13 +23,17 @@ let steps = graph.ir.nodes.count
 for _ in 0..<20 {  // warm-up
     _ = try await runtime.engine.start(graph, inputs: ["message": "warm"])
 }
-let serialRuns = Int(ProcessInfo.processInfo.environment["SERIAL_RUNS"] ?? "300")!
+/// A run count, overridable from the environment (longer runs for profiling with perf).
+func runCount(_ variable: String, default value: Int) -> Int {
+    ProcessInfo.processInfo.environment[variable].flatMap { Int($0) } ?? value
+}
+let serialRuns = runCount("SERIAL_RUNS", default: 300)
 let serialTime = try await seconds {
     for index in 0..<serialRuns {
         _ = try await runtime.engine.start(graph, inputs: ["message": .string("m\(index)")])
     }
 }
-let concurrentRuns = Int(ProcessInfo.processInfo.environment["CONCURRENT_RUNS"] ?? "2000")!
+let concurrentRuns = runCount("CONCURRENT_RUNS", default: 2000)
 let concurrentTime = try await seconds {
     try await withThrowingTaskGroup(of: Void.self) { group in
         for index in 0..<concurrentRuns {

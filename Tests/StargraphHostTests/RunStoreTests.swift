@@ -101,7 +101,7 @@ struct RunStoreTests {
         }
         try old.close()
         let store = try RunStore(path: path)
-        let row = try await store.pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM pending_runs") }
+        let row = try store.pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM pending_runs") }
         #expect(row?["run_id"] == "run-old")
         #expect(row?["idempotency_key"] == "key-1")
         #expect(row?["attempts"] == 2)
@@ -240,19 +240,9 @@ struct RunStoreTests {
         let transactionsBefore = store.committer.transactionCount
         let writesBefore = store.committer.writeCount
 
-        // Another connection (as another process would) holds the write lock for a while, so
-        // the runs' first steps queue behind the blocked leader and share its next transaction,
+        // The runs' first steps queue behind the blocked leader and share its next transaction,
         // however the test's tasks are scheduled.
-        let holder = try DatabaseQueue(path: Self.databasePath(in: folder))
-        let locked = DispatchSemaphore(value: 0)
-        DispatchQueue.global().async {
-            try? holder.inTransaction(.immediate) { _ in
-                locked.signal()
-                Thread.sleep(forTimeInterval: 1.5)
-                return .commit
-            }
-        }
-        locked.wait()
+        try Self.holdWriteLock(path: Self.databasePath(in: folder), seconds: 1.5)
         try await withThrowingTaskGroup(of: Void.self) { group in
             for runId in runIds {
                 group.addTask {
@@ -274,6 +264,21 @@ struct RunStoreTests {
         try await store.close()
     }
 
+    /// Holds the write lock of the database at `path` from another connection (as another process
+    /// would) for `seconds`, so writes submitted meanwhile queue up and share a transaction.
+    private static func holdWriteLock(path: String, seconds: Double) throws {
+        let holder = try DatabaseQueue(path: path)
+        let locked = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            try? holder.inTransaction(.immediate) { _ in
+                locked.signal()
+                Thread.sleep(forTimeInterval: seconds)
+                return .commit
+            }
+        }
+        locked.wait()
+    }
+
     @Test("one failing write in a group does not fail the others")
     func failingWriteFailsAlone() async throws {
         let folder = Self.temporaryFolder()
@@ -283,6 +288,10 @@ struct RunStoreTests {
         try await store.insertRun(first, events: [])
         try await Self.commit(store, &first, step: 0)
         let committedFirst = first
+        // The writes below queue up and meet in one group, which the duplicate step then fails:
+        // the group is retried one write per transaction.
+        try Self.holdWriteLock(path: Self.databasePath(in: folder), seconds: 0.5)
+        let transactionsBefore = store.committer.transactionCount
 
         let results = try await withThrowingTaskGroup(of: Bool.self) { group in
             for index in 0..<10 {
@@ -302,6 +311,11 @@ struct RunStoreTests {
         }
         #expect(results.filter { !$0 }.count == 1)
         #expect(try store.listRuns().total == 10)
+        for index in 0..<10 where index != 5 {
+            #expect(try store.checkpoints(runId: "run-b\(index)").map(\.step) == [0])
+        }
+        #expect(try store.checkpoints(runId: "run-a").count == 1)
+        #expect(store.committer.transactionCount - transactionsBefore > 1, "the failed group was retried write by write")
         try await store.close()
     }
 

@@ -61,9 +61,8 @@ public final class RunStore: Sendable {
         configuration.label = "stargraph.store"
         configuration.prepareDatabase { db in
             try db.execute(sql: durability.synchronousPragma)
-            // Each write of a commit group runs in a savepoint, whose sub-journal (the pages'
-            // prior content) would otherwise go to a temporary file: thousands of pwrite calls
-            // per second for data that never needs to survive the transaction.
+            // Statement journals and temporary tables stay in memory: they never need to survive
+            // a transaction, and as temporary files they cost a pwrite per page touched.
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
             // Checkpoint the WAL into the database every 8000 pages (32 MB) rather than SQLite's
             // 1000: each checkpoint syncs the file, and the hot pages a busy server rewrites many
