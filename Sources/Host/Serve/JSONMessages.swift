@@ -51,6 +51,7 @@ enum JSONMessages {
     /// `application/json`, or any `application/…+json`, with or without parameters.
     static func isJSON(_ contentType: String?) -> Bool {
         guard let contentType else { return false }
+        if contentType == mediaType { return true }  // the usual header, without parsing
         let essence = contentType.split(separator: ";", maxSplits: 1).first.map {
             $0.trimmingCharacters(in: .whitespaces).lowercased()
         } ?? ""
