@@ -18,9 +18,14 @@ struct ValidateCommand: ParsableCommand {
     }
 
     func run() throws {
-        let plugins = try manifest.load()
+        // The host's own kinds too (write_artifact, broker), checked as serve and run check them.
+        var registry = NodeKindRegistry.builtins()
+        for kind in HostNodeKinds.checkingOnly(broker: try HostNodeKinds.brokerConfiguration(manifestPath: manifest.path)) {
+            try registry.register(kind)
+        }
+        let plugins = try manifest.load(registry: registry)
         defer { plugins?.close() }
-        let compiler = plugins?.compiler ?? GraphCompiler(registry: .builtins())
+        let compiler = plugins?.compiler ?? GraphCompiler(registry: registry)
         var failed = false
         for path in graphs {
             do {

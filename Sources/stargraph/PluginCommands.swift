@@ -18,9 +18,22 @@ struct ManifestOptions: ParsableArguments {
 
     /// Loads the manifest and its plugins; `nil` without a manifest. A bad manifest or plugin
     /// throws ``PluginLoadError`` (exit 2) naming file, plugin and reason.
-    func load() throws -> PluginSet? {
+    func load(registry: NodeKindRegistry = .builtins()) throws -> PluginSet? {
         guard let path else { return nil }
-        return try PluginSet.load(manifestPath: path)
+        return try PluginSet.load(manifestPath: path, registry: registry)
+    }
+
+    /// The runtime of a command that runs graphs on `database`: the manifest's plugins plus the
+    /// host's own kinds (`write_artifact`, `broker`), as `stargraph serve` has them.
+    func runtime(_ options: StargraphRuntime.Options) throws -> StargraphRuntime {
+        var options = options
+        options.manifestPath = path
+        let store = try RunStore(
+            path: options.databasePath, durability: options.durability, createIfMissing: options.createDatabase)
+        let hostKinds = try HostNodeKinds(
+            store: store, brokerConfiguration: try HostNodeKinds.brokerConfiguration(manifestPath: path))
+        options.nodeKinds = hostKinds.kinds
+        return try StargraphRuntime(options: options, store: store)
     }
 }
 

@@ -44,8 +44,7 @@ struct RunCommand: AsyncParsableCommand {
         options.databasePath = checkpoint
         options.durability = durability
         options.auditLogPath = logFile
-        options.manifestPath = manifest.path
-        let runtime = try StargraphRuntime(options: options)
+        let runtime = try manifest.runtime(options)
         defer { runtime.close() }
         let progress = isatty(STDERR_FILENO) != 0 ? ProgressPrinter() : nil
         let run = try await runtime.run(graphPath: graph, inputs: inputs, maxSteps: maxSteps, observer: progress)

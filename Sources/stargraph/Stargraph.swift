@@ -105,8 +105,7 @@ struct DatabaseOptions: ParsableArguments {
         options.databasePath = database
         options.createDatabase = false
         options.auditLogPath = auditLog
-        options.manifestPath = manifest.path
-        return try StargraphRuntime(options: options)
+        return try manifest.runtime(options)
     }
 }
 

@@ -39,4 +39,38 @@ expect_eq "$("$sg" inspect "$hitl" --json | jq -r '.state.reply')" "blue" "reply
 expect_eq "$rc" 2 "inspect on missing db"
 [ -e nowhere.sqlite ] && fail "inspect created a database"
 "$sg" run --bogus-flag >/dev/null 2>&1; expect_eq "$?" 2 "usage error exit code"
+
+# The host's own kinds (write_artifact, broker) are known to the CLI as to serve: validate checks
+# their config, and a CLI run stores its artifact beside the database (where serve serves it).
+cat > artifact.yaml <<'YAML'
+ir_version: "1.0.0"
+id: "cli:artifact"
+nodes:
+  - {id: save, kind: write_artifact, config: {name: note.txt, content_field: body, output_field: note}}
+state_schema: {body: str, note: str}
+rules:
+  - {id: stop, when: {node: save}, then: [{kind: halt, reason: saved}]}
+YAML
+cat > broker.yaml <<'YAML'
+ir_version: "1.0.0"
+id: "cli:broker"
+nodes:
+  - {id: ask, kind: broker, config: {agent_id_field: agent, intent_field: intent, purpose: triage, output_field: data}}
+state_schema: {agent: str, intent: str, data: dict}
+rules: []
+YAML
+"$sg" validate artifact.yaml broker.yaml >ok.txt 2>err.txt; rc=$?
+expect_eq "$rc" 0 "validate host kinds exit code ($(cat err.txt))"
+expect_eq "$(wc -l < ok.txt | tr -d ' ')" 2 "validate host kinds ok lines"
+sed 's/content_field: body, //' artifact.yaml > artifact-bad.yaml
+"$sg" validate artifact-bad.yaml 2>err.txt; rc=$?
+expect_eq "$rc" 2 "validate bad write_artifact config"
+grep -q "content_field" err.txt || fail "write_artifact config error: $(cat err.txt)"
+out=$("$sg" run artifact.yaml --inputs body=from-the-cli --no-summary); rc=$?
+expect_eq "$rc" 0 "write_artifact run exit code"
+note=$("$sg" inspect "$(echo "$out" | run_id_of)" --json | jq -r '.state.note')
+expect_eq "$(cat ".stargraph/artifacts/${note#sha256:}")" "from-the-cli" "artifact content beside the database"
+out=$("$sg" run broker.yaml --inputs agent=a1 --inputs intent=x --no-summary 2>&1); rc=$?
+expect_eq "$rc" 1 "broker run without a nautilus config fails"
+expect_eq "$("$sg" inspect "$(echo "$out" | run_id_of)" --json | jq -r '.error_class')" "BrokerUnconfigured" "broker soft-fail class"
 exit 0

@@ -8,10 +8,11 @@ import Foundation
 /// `output_field` (optional `str` field that receives the id `sha256:<hex>`). Side-effecting,
 /// so replays serve its recorded output instead of writing again.
 public struct WriteArtifactKind: NodeKind {
-    private let artifacts: ArtifactStore
+    private let artifacts: ArtifactStore?
 
-    /// A kind writing into `artifacts`.
-    public init(artifacts: ArtifactStore) {
+    /// A kind writing into `artifacts`; with `nil`, one that only checks graphs (its nodes fail
+    /// if run, see ``HostNodeKinds/checkingOnly(broker:)``).
+    public init(artifacts: ArtifactStore?) {
         self.artifacts = artifacts
     }
 
@@ -51,7 +52,7 @@ public struct WriteArtifactKind: NodeKind {
 
 /// One configured `write_artifact` node.
 struct WriteArtifactNode: NodeInstance {
-    let artifacts: ArtifactStore
+    let artifacts: ArtifactStore?
     let artifactName: String
     let contentField: String
     let contentType: String
@@ -63,6 +64,11 @@ struct WriteArtifactNode: NodeInstance {
                 errorClass: "ArtifactError",
                 message: "node \(context.nodeId): state field '\(contentField)' is \(state[contentField]?.typeName ?? "unset"); "
                     + "write_artifact needs a string there — set it before this node runs")
+        }
+        guard let artifacts else {
+            throw NodeFailure(
+                errorClass: "ArtifactError",
+                message: "node \(context.nodeId): this host was opened to check graphs only and has no artifact store")
         }
         let record: ArtifactRecord
         do {

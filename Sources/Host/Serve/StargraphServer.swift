@@ -36,18 +36,18 @@ public final class StargraphServer: Sendable {
             plugins: manifest?.plugins.map { ServeProfile.PluginEntry(name: $0.name, sha256: $0.sha256) } ?? [])
         let broker = try BrokerConfiguration.detect(
             flagPath: options.brokerConfigPath, manifestPath: manifest?.nautilusConfig, logger: logger)
-        let brokerService = try broker.policy.map { try Broker(policy: $0, logger: logger) }
 
-        // The artifact kind must exist before the runtime compiles any graph, and it records
-        // rows through the store the runtime then uses too (one writer per database).
+        // The host's kinds must exist before the runtime compiles any graph, and the artifact
+        // kind records rows through the store the runtime then uses too (one writer per database).
         let store = try RunStore(path: options.databasePath, durability: options.durability)
-        let artifacts = try ArtifactStore(
-            directory: ArtifactStore.defaultDirectory(forDatabase: options.databasePath), store: store)
+        let hostKinds = try HostNodeKinds(store: store, brokerConfiguration: broker, logger: logger)
+        let artifacts = hostKinds.artifacts
+        let brokerService = hostKinds.broker
         let hub = RunEventHub()
         var runtimeOptions = StargraphRuntime.Options()
         runtimeOptions.auditLogPath = options.auditLogPath
         runtimeOptions.eventSink = hub
-        runtimeOptions.nodeKinds = [WriteArtifactKind(artifacts: artifacts), BrokerNodeKind(configuration: broker, broker: brokerService)]
+        runtimeOptions.nodeKinds = hostKinds.kinds
         runtimeOptions.manifestPath = manifestPath
         runtime = try StargraphRuntime(options: runtimeOptions, store: store, logger: logger)
         let graphs = try Self.registry(
