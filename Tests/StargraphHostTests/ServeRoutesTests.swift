@@ -85,7 +85,12 @@ struct ServeRoutesTests {
             let metrics = try await server.request("GET", "/metrics")
             #expect(metrics.status == 200)
             #expect(metrics.headers["content-type"]?.hasPrefix("text/plain") == true)
-            #expect(String(decoding: metrics.body, as: UTF8.self).contains("stargraph_runs_total"))
+            let text = String(decoding: metrics.body, as: UTF8.self)
+            // The engine's and the store's instruments exist before metrics are bootstrapped
+            // unless serve bootstraps first: they would then stay no-ops.
+            for name in ["stargraph_runs_total", "stargraph_step_duration_seconds", "stargraph_store_commits_total", "stargraph_store_writes_total"] {
+                #expect(text.contains(name), "\(name) missing from /metrics")
+            }
         }
     }
 
