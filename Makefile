@@ -47,9 +47,10 @@ bench: deps
 
 .PHONY: bench-serve fuzz
 
-# Server benchmark (release build): runs/s over 8 keep-alive connections, POST latency, RSS.
+# Server benchmark (release build): runs/s over 8 keep-alive connections, POST latency, CPU
+# per run, RSS. STATIC=1 measures a build with the Swift runtime linked in (.build-static).
 bench-serve: deps
-	bash scripts/bench-serve.sh
+	STATIC=$(STATIC) bash scripts/bench-serve.sh
 
 # Schemathesis against the live server's /openapi.json (not part of `make test`).
 fuzz: deps
