@@ -64,10 +64,6 @@ public final class RunStore: Sendable {
             // Statement journals and temporary tables stay in memory: they never need to survive
             // a transaction, and as temporary files they cost a pwrite per page touched.
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
-            // Checkpoint the WAL into the database every 8000 pages (32 MB) rather than SQLite's
-            // 1000: each checkpoint syncs the file, and the hot pages a busy server rewrites many
-            // times (the ends of the step and event tables) are copied once per checkpoint.
-            try db.execute(sql: "PRAGMA wal_autocheckpoint = 8000")
         }
         pool = try Self.openPool(path: path, configuration: configuration, durability: durability)
         try StoreMigrations.migrate(pool, path: path, logger: logger)
