@@ -68,6 +68,9 @@ done
 finished=$(date +%s.%N)
 cpu_after=$(cpu_ticks)
 peak_rss=$(rss VmHWM)
+metric() { curl -sf "$base/metrics" | awk -v m="$1" '$1 == m {print $2}'; }
+commits=$(metric stargraph_store_commits_total)
+writes=$(metric stargraph_store_writes_total)
 kill -TERM "$pid"; wait "$pid" || true
 
 awk -v a="$accepted" -v d="$done_count" -v s="$start" -v p="$posted_at" -v f="$finished" \
@@ -79,5 +82,8 @@ awk -v a="$accepted" -v d="$done_count" -v s="$start" -v p="$posted_at" -v f="$f
 }'
 sed -n 's/^p50_ms=\([0-9.]*\) p99_ms=\([0-9.]*\)$/POST \/v1\/runs latency: p50 \1 ms, p99 \2 ms/p' wrk.out
 echo "non-2xx responses:    $non2xx"
+awk -v w="$writes" -v c="$commits" -v d="$done_count" 'BEGIN {
+  if (c > 0 && d > 0) printf "group commit:         %.1f writes per SQLite commit (%.2f writes, %.2f commits per run)\n", w / c, w / d, c / d
+}'
 echo "server RSS idle:      $idle_rss"
 echo "server RSS peak:      $peak_rss"
