@@ -177,4 +177,38 @@ struct SchedulerControlTests {
         guard case .invalidTransition(_, .running, "cancel") = refused else { Issue.record("got \(String(describing: refused))"); return }
         #expect(refused?.description.contains("another process") == true)
     }
+
+    /// Runs accepted straight into a reserved worker slot and cancelled at once: each ends
+    /// cancelled (or done, when it finished first) and is never moved on from a final status.
+    @Test func cancellingRunsJustAcceptedIntoAWorkerNeverLosesTheCancel() async throws {
+        let harness = try SchedulerHarness(graphs: [(SchedulerHarness.delayGraph(id: "quick", delayMs: 2), nil)])
+        let scheduler = try harness.scheduler(workers: 4)
+        let task = SchedulerHarness.start(scheduler)
+        defer { task.cancel() }
+        let store = scheduler.runtime.store
+        let warmUp = try await scheduler.submit(RunRequest(graphId: "quick", params: [:]))
+        _ = try await SchedulerHarness.waitFor(warmUp.run.runId, in: store)
+
+        let outcomes = try await withThrowingTaskGroup(of: (String, RunStatus, RunStatus).self) { group in
+            for _ in 0..<24 {
+                group.addTask {
+                    let accepted = try await scheduler.submit(RunRequest(graphId: "quick", params: [:])).run
+                    let answered = try await scheduler.cancel(accepted.runId)
+                    return (accepted.runId, accepted.status, answered.status)
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(outcomes.contains { $0.1 == .running }, "some runs should have been accepted into a free slot")
+        try await Task.sleep(for: .milliseconds(100))
+        for (runId, _, answered) in outcomes {
+            #expect([.cancelled, .done].contains(answered))
+            let history = try store.history(runId: runId).map(\.status)
+            #expect(history.last == answered, "run \(runId) went \(history) after cancel answered \(answered)")
+            #expect(history.filter(\.isTerminal).count == 1, "run \(runId): \(history)")
+        }
+        #expect(outcomes.contains { $0.2 == .cancelled })
+        #expect(try SchedulerHarness.queueRows(store) == 0)
+    }
 }
+
