@@ -9,6 +9,7 @@ enum StoreMigrations {
     /// Identifiers of every migration, in application order.
     static let identifiers = [
         "001_runs_checkpoints", "002_runs_history_pending_runs", "003_artifacts", "004_scheduler", "005_status_triggers",
+        "006_graph_sources",
     ]
 
     /// The migrator holding every migration of the store.
@@ -19,6 +20,7 @@ enum StoreMigrations {
         migrator.registerMigration(identifiers[2], migrate: createArtifacts)
         migrator.registerMigration(identifiers[3], migrate: createSchedulerTables)
         migrator.registerMigration(identifiers[4], migrate: createStatusTriggers)
+        migrator.registerMigration(identifiers[5], migrate: createGraphSources)
         return migrator
     }
 
@@ -194,6 +196,17 @@ enum StoreMigrations {
                 AND NEW.status IN ('done', 'failed', 'cancelled', 'paused', 'awaiting_input') BEGIN
                 DELETE FROM pending_runs WHERE run_id = NEW.run_id;
             END;
+            """)
+    }
+
+    /// 006: a graph's YAML text is stored once in `graph_sources`, keyed by its SHA-256, instead
+    /// of in every run row. A run row then stays small however long its graph's text is (a step
+    /// rewrites the whole row; a 10 KB graph made every step write overflow pages). Runs stored
+    /// earlier keep their text in `runs.graph_source`, and reads take it from there.
+    private static func createGraphSources(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE graph_sources (source_hash TEXT PRIMARY KEY, source TEXT NOT NULL);
+            ALTER TABLE runs ADD COLUMN graph_source_hash TEXT;
             """)
     }
 }

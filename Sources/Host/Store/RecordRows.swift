@@ -35,20 +35,31 @@ enum ColumnCoding {
 }
 
 extension RunRecord {
-    /// Column names of `runs`, in the order of ``databaseValues``.
+    /// Column names of `runs`, in the order of ``databaseValues(sourceHash:)``. The graph's text lives once in
+    /// `graph_sources` (migration 006); the run keeps its `graph_source_hash` and an empty
+    /// `graph_source` (runs stored before 006 keep their text there).
     static let columns = [
-        "run_id", "graph_id", "graph_hash", "graph_source", "graph_origin", "status", "inputs", "state",
-        "facts", "step_count", "next_action", "max_steps", "error_class", "error_cause", "parent_run_id",
+        "run_id", "graph_id", "graph_hash", "graph_source", "graph_source_hash", "graph_origin", "status", "inputs",
+        "state", "facts", "step_count", "next_action", "max_steps", "error_class", "error_cause", "parent_run_id",
         "from_step", "mutation", "created_at", "started_at", "finished_at", "updated_at",
     ]
 
     /// The `INSERT` of a whole row.
     static let insertSQL = StargraphHost.insertSQL(table: "runs", columns: columns)
 
-    /// The row's values, in the order of ``columns``.
-    var databaseValues: [(any DatabaseValueConvertible)?] {
+    /// `SELECT` of whole runs with their graph text, as `graph_source_text`; append a `WHERE`.
+    static let selectSQL = """
+        SELECT runs.*, COALESCE(graph_sources.source, runs.graph_source) AS graph_source_text
+        FROM runs LEFT JOIN graph_sources ON graph_sources.source_hash = runs.graph_source_hash
+        """
+
+    /// The `sha256:<hex>` key of `graphSource` in `graph_sources`.
+    var graphSourceHash: String { "sha256:" + ContentHash.sha256Hex(Array(graphSource.utf8)) }
+
+    /// The row's values, in the order of ``columns``; `sourceHash` is ``graphSourceHash``.
+    func databaseValues(sourceHash: String) -> [(any DatabaseValueConvertible)?] {
         [
-            runId, graphId, graphHash, graphSource, graphOrigin, status.rawValue, ColumnCoding.json(inputs),
+            runId, graphId, graphHash, "", sourceHash, graphOrigin, status.rawValue, ColumnCoding.json(inputs),
             ColumnCoding.json(state), ColumnCoding.json(facts), stepCount, ColumnCoding.json(nextAction), maxSteps,
             errorClass, errorCause, parentRunId, fromStep, mutation.map(ColumnCoding.json),
             ColumnCoding.timestamp(createdAt), startedAt.map(ColumnCoding.timestamp),
@@ -81,7 +92,7 @@ extension RunRecord {
         ]
     }
 
-    /// Decodes a `runs` row.
+    /// Decodes a row of ``selectSQL``.
     init(row: Row) throws(StoreError) {
         let runId: String = row["run_id"]
         func json(_ column: String) throws(StoreError) -> JSONValue {
@@ -96,7 +107,7 @@ extension RunRecord {
         }
         let mutationText: String? = row["mutation"]
         self.init(
-            runId: runId, graphId: row["graph_id"], graphHash: row["graph_hash"], graphSource: row["graph_source"],
+            runId: runId, graphId: row["graph_id"], graphHash: row["graph_hash"], graphSource: row["graph_source_text"],
             graphOrigin: row["graph_origin"], status: status, inputs: try json("inputs"), state: try json("state"),
             facts: try json("facts"), stepCount: row["step_count"], nextAction: try json("next_action"),
             maxSteps: row["max_steps"], errorClass: row["error_class"], errorCause: row["error_cause"],

@@ -7,7 +7,7 @@ extension RunStore {
     /// - Throws: ``StoreError/corruptColumn(runId:column:detail:)`` when a column cannot be decoded.
     public func run(_ runId: String) throws -> RunRecord? {
         try read("reading run \(runId)") { db in
-            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM runs WHERE run_id = ?"), arguments: [runId])
+            try Row.fetchOne(db.cachedStatement(sql: RunRecord.selectSQL + " WHERE runs.run_id = ?"), arguments: [runId])
                 .map { row throws(StoreError) in try RunRecord(row: row) }
         }
     }
@@ -66,7 +66,7 @@ extension RunStore {
         let result: ([RunRecord], Int) = try read("listing runs") { db in
             let total = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM runs \(filter)"), arguments: filterArguments) ?? 0
             let runs = try Row.fetchAll(
-                db, sql: "SELECT * FROM runs \(filter) ORDER BY created_at DESC, run_id DESC LIMIT ? OFFSET ?",
+                db, sql: RunRecord.selectSQL + " \(filter) ORDER BY runs.created_at DESC, runs.run_id DESC LIMIT ? OFFSET ?",
                 arguments: filterArguments + page
             ).map { row throws(StoreError) in try RunRecord(row: row) }
             return (runs, total)

@@ -119,10 +119,15 @@ public final class RunStore: Sendable {
         _ run: RunRecord, events: [EventRecord], alongside: @escaping @Sendable (Database) throws -> T
     ) async throws -> T {
         // Encoded before the write, so the shared transaction holds its lock for SQL only.
-        let values = StatementArguments(run.databaseValues)
+        let sourceHash = run.graphSourceHash
+        let values = StatementArguments(run.databaseValues(sourceHash: sourceHash))
+        let source = run.graphSource
         let events = events.map(EncodedEvent.init)
         return try await write("inserting run") { db in
             let extra = try alongside(db)
+            // The graph's text is stored once, however many runs it has.
+            try db.cachedStatement(sql: "INSERT OR IGNORE INTO graph_sources (source_hash, source) VALUES (?, ?)")
+                .execute(arguments: [sourceHash, source])
             do {
                 try db.cachedStatement(sql: RunRecord.insertSQL).execute(arguments: values)
             } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
