@@ -5,8 +5,8 @@ import Synchronization
 
 /// The durable run scheduler of `stargraph serve` (DESIGN §8), run as a ServiceLifecycle service.
 ///
-/// - Accepting: ``submit(_:)`` checks the request, writes the run and its `pending_runs` row, and
-///   returns only once both are committed, so an accepted run is never lost.
+/// - Accepting: ``submit(_:)`` checks the request, writes the run and its `pending_runs` row in
+///   one transaction, and returns only once it is committed, so an accepted run is never lost.
 /// - Executing: at most `workers` runs at once, at most a graph's `max_concurrency` of one graph,
 ///   oldest first within a graph. Work starts as soon as it is accepted (no polling); a 1 s
 ///   sweep takes over rows released by other processes or left by killed ones.
@@ -104,8 +104,9 @@ public final class RunScheduler: Service, Sendable {
 
     /// Accepts `request`: checks the graph and params, then stores the run and its queue row in
     /// one transaction, and returns once it is committed. The run is stored `running` when a
-    /// worker slot is free for it at once (it starts without another commit), else `pending`. A repeated idempotency key with the same
-    /// graph and params returns the first run (`created: false`).
+    /// worker slot is free for it at once (it starts without another commit), else `pending`.
+    /// A repeated idempotency key with the same graph and params returns the first run
+    /// (`created: false`).
     /// - Throws: ``SchedulerError/unknownGraph(_:)``, ``SchedulerError/invalidParams(_:)``,
     ///   ``SchedulerError/idempotencyConflict(key:runId:)``, ``SchedulerError/shuttingDown``.
     public func submit(_ request: RunRequest) async throws(SchedulerError) -> Submission {

@@ -90,8 +90,22 @@ enum OpenAPIDocument {
             body: ["required": true, "content": ["application/json": ["schema": [
                 "type": "object", "additionalProperties": false,
                 "properties": [
-                    "from_step": ["type": "integer", "minimum": 0],
-                    "mutation": ["type": "object", "description": "CounterfactualMutation: state_overrides, facts_assert, facts_retract, rule_pack_version, node_output_overrides, respond_payloads."],
+                    "from_step": ["type": ["integer", "null"], "minimum": 0, "description": "The step to fork at (default, or null: 0)."],
+                    "mutation": [
+                        "type": "object", "additionalProperties": false,
+                        "description": "CounterfactualMutation (DESIGN §7); every field is optional and checked against the graph.",
+                        "properties": [
+                            "state_overrides": ["type": ["object", "null"], "description": "State field → value, applied at the fork step."],
+                            "facts_assert": ["type": ["array", "null"], "description": "Facts to assert (CLIPS text or {template, slots})."],
+                            "facts_retract": ["type": ["array", "null"], "description": "Fact patterns to retract."],
+                            "rule_pack_version": ["type": ["string", "null"], "description": "One of the graph's rule_packs."],
+                            "node_output_overrides": [
+                                "type": ["object", "null"], "additionalProperties": ["type": "object"],
+                                "description": "Node id → the patch that replaces its output.",
+                            ],
+                            "respond_payloads": ["type": ["array", "null"], "items": ["type": "object"], "description": "Answers to the fork's interrupts, in order."],
+                        ],
+                    ],
                 ],
             ]]]],
             responses: [

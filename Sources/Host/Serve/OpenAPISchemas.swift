@@ -111,13 +111,16 @@ enum OpenAPISchemas {
         "BrokerRequest": object(
             required: ["agent_id", "intent", "context"],
             [
-                "agent_id": ["type": "string", "minLength": 1, "maxLength": .number(Double(BrokerRequest.maxAgentIdLength))],
-                "intent": ["type": "string", "minLength": 1, "maxLength": .number(Double(BrokerRequest.maxIntentLength))],
+                "agent_id": plainText(maxLength: BrokerRequest.maxAgentIdLength),
+                "intent": plainText(maxLength: BrokerRequest.maxIntentLength),
                 "context": object(
                     required: ["purpose"],
                     [
-                        "purpose": ["type": "string", "minLength": 1, "maxLength": .number(Double(BrokerRequest.maxPurposeLength))],
-                        "data_types": ["type": ["array", "null"], "maxItems": .number(Double(BrokerRequest.maxDataTypes)), "items": string],
+                        "purpose": plainText(maxLength: BrokerRequest.maxPurposeLength),
+                        "data_types": [
+                            "type": ["array", "null"], "maxItems": .number(Double(BrokerRequest.maxDataTypes)),
+                            "items": plainText(maxLength: BrokerRequest.maxDataTypeLength),
+                        ],
                     ], closed: false),
             ], examples: [["agent_id": "analyst-1", "intent": "summarise open incidents", "context": ["purpose": "support"]]]),
         "BrokerResponse": object(
@@ -161,6 +164,12 @@ enum OpenAPISchemas {
     private static let component: JSONValue = object(
         required: ["status", "detail"],
         ["status": ["type": "string", "enum": ["ok", "unconfigured", "error"]], "detail": nullableString])
+
+    /// A broker request's text field: non-empty, at most `maxLength` characters, and no control
+    /// characters other than tab (``BrokerRequest`` refuses them).
+    private static func plainText(maxLength: Int) -> JSONValue {
+        ["type": "string", "minLength": 1, "maxLength": .number(Double(maxLength)), "pattern": "^[^\\u0000-\\u0008\\u000A-\\u001F]*$"]
+    }
 
     private static func object(
         required: [String], _ properties: [String: JSONValue], closed: Bool = true, examples: [JSONValue] = []
