@@ -19,11 +19,9 @@ struct ValidateCommand: ParsableCommand {
 
     func run() throws {
         // The host's own kinds too (write_artifact, broker), checked as serve and run check them.
-        var registry = NodeKindRegistry.builtins()
-        for kind in HostNodeKinds.checkingOnly(broker: try HostNodeKinds.brokerConfiguration(manifestPath: manifest.path)) {
-            try registry.register(kind)
-        }
-        let plugins = try manifest.load(registry: registry)
+        let parsed = try manifest.read()
+        let registry = try manifest.checkingRegistry(parsed)
+        let plugins = try manifest.load(parsed, registry: registry)
         defer { plugins?.close() }
         let compiler = plugins?.compiler ?? GraphCompiler(registry: registry)
         var failed = false

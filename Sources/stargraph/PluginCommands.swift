@@ -16,22 +16,44 @@ struct ManifestOptions: ParsableArguments {
         return FileManager.default.fileExists(atPath: Self.defaultPath) ? Self.defaultPath : nil
     }
 
-    /// Loads the manifest and its plugins; `nil` without a manifest. A bad manifest or plugin
+    /// Parses the manifest; `nil` without one. A bad manifest throws ``PluginLoadError`` (exit 2)
+    /// naming file, line and column.
+    func read() throws -> Manifest? {
+        try path.map { path throws(PluginLoadError) in try PluginSet.readManifest(at: path) }
+    }
+
+    /// Loads `manifest`'s plugins on top of `registry`; `nil` without a manifest. A bad plugin
     /// throws ``PluginLoadError`` (exit 2) naming file, plugin and reason.
-    func load(registry: NodeKindRegistry = .builtins()) throws -> PluginSet? {
-        guard let path else { return nil }
-        return try PluginSet.load(manifestPath: path, registry: registry)
+    func load(_ manifest: Manifest?, registry: NodeKindRegistry = .builtins()) throws -> PluginSet? {
+        try manifest.map { manifest throws(PluginLoadError) in try PluginSet.load(manifest: manifest, registry: registry) }
+    }
+
+    /// The built-in kinds plus the host's own (`write_artifact`, `broker`) in their checking-only
+    /// form, so commands that only compile graphs know every kind `run` and `serve` know.
+    func checkingRegistry(_ manifest: Manifest?) throws -> NodeKindRegistry {
+        var registry = NodeKindRegistry.builtins()
+        for kind in HostNodeKinds.checkingOnly(broker: try HostNodeKinds.brokerConfiguration(manifest: manifest)) {
+            try registry.register(kind)
+        }
+        return registry
+    }
+
+    /// Loads the manifest and its plugins, for commands that only list or compile graphs;
+    /// `nil` without a manifest.
+    func load() throws -> PluginSet? {
+        let manifest = try read()
+        return try load(manifest, registry: try checkingRegistry(manifest))
     }
 
     /// The runtime of a command that runs graphs on `database`: the manifest's plugins plus the
     /// host's own kinds (`write_artifact`, `broker`), as `stargraph serve` has them.
     func runtime(_ options: StargraphRuntime.Options) throws -> StargraphRuntime {
         var options = options
-        options.manifestPath = path
+        options.manifest = try read()
         let store = try RunStore(
             path: options.databasePath, durability: options.durability, createIfMissing: options.createDatabase)
         let hostKinds = try HostNodeKinds(
-            store: store, brokerConfiguration: try HostNodeKinds.brokerConfiguration(manifestPath: path))
+            store: store, brokerConfiguration: try HostNodeKinds.brokerConfiguration(manifest: options.manifest))
         options.nodeKinds = hostKinds.kinds
         return try StargraphRuntime(options: options, store: store)
     }

@@ -70,6 +70,7 @@ enum CLIFailure {
         case let error as MutationError: return error.description
         case let error as CounterfactualError: return error.description
         case let error as PluginLoadError: return error.description
+        case let error as BrokerConfigurationError: return error.description
         case let error as ServeError: return error.description
         default: return nil
         }

@@ -52,7 +52,7 @@ enum PluginFixtures {
     static func runtime(manifestPath: String) throws -> StargraphRuntime {
         var options = StargraphRuntime.Options()
         options.databasePath = try temporaryDirectory().appendingPathComponent("runs.sqlite").path
-        options.manifestPath = manifestPath
+        options.manifest = try PluginSet.readManifest(at: manifestPath)
         return try StargraphRuntime(options: options)
     }
 

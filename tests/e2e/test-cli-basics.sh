@@ -39,6 +39,10 @@ expect_eq "$("$sg" inspect "$hitl" --json | jq -r '.state.reply')" "blue" "reply
 expect_eq "$rc" 2 "inspect on missing db"
 [ -e nowhere.sqlite ] && fail "inspect created a database"
 "$sg" run --bogus-flag >/dev/null 2>&1; expect_eq "$?" 2 "usage error exit code"
+printf 'plugins:\n  - name: x\n' > bad-manifest.yaml
+"$sg" run "$EXAMPLES/hello.yaml" --manifest bad-manifest.yaml >/dev/null 2>err.txt; rc=$?
+expect_eq "$rc" 2 "run with a bad manifest"
+grep -q "bad-manifest.yaml:2:" err.txt || fail "bad manifest message lacks file:line: $(cat err.txt)"
 
 # The host's own kinds (write_artifact, broker) are known to the CLI as to serve: validate checks
 # their config, and a CLI run stores its artifact beside the database (where serve serves it).

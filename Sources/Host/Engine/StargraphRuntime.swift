@@ -17,10 +17,10 @@ public final class StargraphRuntime: Sendable {
         public var eventSink: (any RunEventSink)?
         /// Node kinds the host adds beside the built-ins (the server's `write_artifact`, `broker`).
         public var nodeKinds: [any NodeKind] = []
-        /// Plugin manifest to load (DESIGN §6): its plugins' kinds join the registry before
-        /// any graph is compiled, and ``StargraphRuntime/graphs`` holds their graphs plus the
-        /// manifest's `graphs:`.
-        public var manifestPath: String?
+        /// Plugin manifest to load (DESIGN §6), already parsed (``PluginSet/readManifest(at:)``):
+        /// its plugins' kinds join the registry before any graph is compiled, and
+        /// ``StargraphRuntime/graphs`` holds their graphs plus the manifest's `graphs:`.
+        public var manifest: Manifest?
 
         public init() {}
     }
@@ -30,7 +30,7 @@ public final class StargraphRuntime: Sendable {
     public let engine: RunEngine
     /// The graphs this host serves by id (from plugins and the manifest).
     public let graphs: GraphRegistry
-    /// The manifest's plugins, when ``Options/manifestPath`` was set. ``close()`` shuts them down.
+    /// The manifest's plugins, when ``Options/manifest`` was set. ``close()`` shuts them down.
     public let plugins: PluginSet?
 
     /// Opens (and migrates) the database and audit log, with the built-in node kinds plus
@@ -45,8 +45,8 @@ public final class StargraphRuntime: Sendable {
             ?? RunStore(path: options.databasePath, durability: options.durability, createIfMissing: options.createDatabase)
         var registry = registry
         for kind in options.nodeKinds { try registry.register(kind) }
-        if let manifestPath = options.manifestPath {
-            let plugins = try PluginSet.load(manifestPath: manifestPath, registry: registry, logger: logger)
+        if let manifest = options.manifest {
+            let plugins = try PluginSet.load(manifest: manifest, registry: registry, logger: logger)
             self.plugins = plugins
             compiler = plugins.compiler
             graphs = plugins.graphs

@@ -40,13 +40,11 @@ public struct HostNodeKinds: Sendable {
         [WriteArtifactKind(artifacts: nil), BrokerNodeKind(configuration: configuration, broker: nil)]
     }
 
-    /// The broker config a command without `--nautilus-config` uses, as serve finds it: the
-    /// manifest's `nautilus_config`, else ``BrokerConfiguration/defaultPath``. A missing file is
+    /// The broker config a command without `--nautilus-config` uses, as serve finds it:
+    /// `manifest`'s `nautilus_config`, else ``BrokerConfiguration/defaultPath``. A missing file is
     /// not logged (the CLI stays quiet; serve warns at boot).
-    /// - Throws: the manifest's ``GraphLoadErrors``, or ``BrokerConfigurationError`` for a config
-    ///   file that exists but is invalid.
-    public static func brokerConfiguration(manifestPath: String?) throws -> BrokerConfiguration {
-        let manifest = try manifestPath.map { path throws(GraphLoadErrors) in try Manifest.load(path: path) }
+    /// - Throws: ``BrokerConfigurationError`` for a config file that exists but is invalid.
+    public static func brokerConfiguration(manifest: Manifest?) throws -> BrokerConfiguration {
         var quiet = Logger(label: "stargraph.broker")
         quiet.logLevel = .error
         return try BrokerConfiguration.detect(flagPath: nil, manifestPath: manifest?.nautilusConfig, logger: quiet)

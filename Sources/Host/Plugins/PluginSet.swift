@@ -29,12 +29,26 @@ public final class PluginSet: Sendable {
         environment: [String: String] = ProcessInfo.processInfo.environment,
         logger: Logger = Logger(label: "stargraph.plugins")
     ) throws(PluginLoadError) -> PluginSet {
-        let manifest: Manifest
+        try load(manifest: try readManifest(at: manifestPath), registry: registry, environment: environment, logger: logger)
+    }
+
+    /// Parses the manifest at `manifestPath`, for callers that read it (its broker config path,
+    /// triggers…) before loading its plugins with ``load(manifest:registry:environment:logger:)``.
+    /// - Throws: ``PluginLoadError`` naming `file:line:column` of each problem.
+    public static func readManifest(at manifestPath: String) throws(PluginLoadError) -> Manifest {
         do {
-            manifest = try Manifest.load(path: manifestPath)
+            return try Manifest.load(path: manifestPath)
         } catch {
             throw PluginLoadError(manifest: error)
         }
+    }
+
+    /// Loads everything the parsed `manifest` names, on top of `registry`.
+    public static func load(
+        manifest: Manifest, registry: NodeKindRegistry = .builtins(),
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        logger: Logger = Logger(label: "stargraph.plugins")
+    ) throws(PluginLoadError) -> PluginSet {
         var loader = PluginBoot(manifest: manifest, registry: registry, environment: environment, logger: logger)
         do {
             try loader.loadPlugins()

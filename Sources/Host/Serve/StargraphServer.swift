@@ -48,7 +48,7 @@ public final class StargraphServer: Sendable {
         runtimeOptions.auditLogPath = options.auditLogPath
         runtimeOptions.eventSink = hub
         runtimeOptions.nodeKinds = hostKinds.kinds
-        runtimeOptions.manifestPath = manifestPath
+        runtimeOptions.manifest = manifest
         runtime = try StargraphRuntime(options: runtimeOptions, store: store, logger: logger)
         let graphs = try Self.registry(
             runtime: runtime, extraGraphs: options.graphPaths, maxConcurrency: manifest?.maxConcurrency ?? [:])
