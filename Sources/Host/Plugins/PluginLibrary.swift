@@ -147,18 +147,28 @@ final class PluginLibrary: Sendable {
         if wasLive { descriptor.pointer.pointee.shutdown?() }
     }
 
-    private static func readKinds(_ declared: sg_plugin_descriptor) throws(HandshakeFailure) -> [Kind] {
-        guard declared.kind_count > 0 else { return [] }
-        guard let table = declared.kinds, declared.kind_count <= 10_000 else {
-            throw HandshakeFailure(reason: "kind_count is \(declared.kind_count) but kinds is NULL or absurdly long; point kinds at an array of kind_count entries")
+    /// The `count` entries of a descriptor's `table` (`kinds` or `graphs`), each checked to be
+    /// non-NULL and, by its leading `struct_size`, at least as large as ABI v1's `type`.
+    private static func entries<Entry>(
+        _ pointers: UnsafePointer<UnsafePointer<Entry>?>?, count: Int, table: String, type: String
+    ) throws(HandshakeFailure) -> [UnsafePointer<Entry>] {
+        guard count > 0 else { return [] }
+        guard let pointers, count <= 10_000 else {
+            throw HandshakeFailure(reason: "\(table.dropLast())_count is \(count) but \(table) is NULL or absurdly long; point \(table) at an array of \(table.dropLast())_count entries")
         }
-        var kinds: [Kind] = []
-        for index in 0..<declared.kind_count {
-            guard let kind = table[index] else { throw HandshakeFailure(reason: "kinds[\(index)] is NULL") }
-            let size = UnsafeRawPointer(kind).load(as: UInt32.self)
-            guard size >= MemoryLayout<sg_node_kind>.size else {
-                throw HandshakeFailure(reason: "kinds[\(index)].struct_size is \(size), smaller than ABI v1's \(MemoryLayout<sg_node_kind>.size); set it to sizeof(sg_node_kind)")
+        return try (0..<count).map { index throws(HandshakeFailure) in
+            guard let entry = pointers[index] else { throw HandshakeFailure(reason: "\(table)[\(index)] is NULL") }
+            let size = UnsafeRawPointer(entry).load(as: UInt32.self)
+            guard size >= MemoryLayout<Entry>.size else {
+                throw HandshakeFailure(reason: "\(table)[\(index)].struct_size is \(size), smaller than ABI v1's \(MemoryLayout<Entry>.size); set it to sizeof(\(type))")
             }
+            return entry
+        }
+    }
+
+    private static func readKinds(_ declared: sg_plugin_descriptor) throws(HandshakeFailure) -> [Kind] {
+        var kinds: [Kind] = []
+        for (index, kind) in try entries(declared.kinds, count: declared.kind_count, table: "kinds", type: "sg_node_kind").enumerated() {
             let value = kind.pointee
             guard let name = value.name.map({ String(cString: $0) }), PluginNames.isValid(name) else {
                 throw HandshakeFailure(reason: "kinds[\(index)] has a missing or invalid name; \(PluginNames.rule)")
@@ -180,17 +190,8 @@ final class PluginLibrary: Sendable {
     }
 
     private static func readGraphs(_ declared: sg_plugin_descriptor) throws(HandshakeFailure) -> [Graph] {
-        guard declared.graph_count > 0 else { return [] }
-        guard let table = declared.graphs, declared.graph_count <= 10_000 else {
-            throw HandshakeFailure(reason: "graph_count is \(declared.graph_count) but graphs is NULL or absurdly long; point graphs at an array of graph_count entries")
-        }
         var graphs: [Graph] = []
-        for index in 0..<declared.graph_count {
-            guard let graph = table[index] else { throw HandshakeFailure(reason: "graphs[\(index)] is NULL") }
-            let size = UnsafeRawPointer(graph).load(as: UInt32.self)
-            guard size >= MemoryLayout<sg_graph>.size else {
-                throw HandshakeFailure(reason: "graphs[\(index)].struct_size is \(size), smaller than ABI v1's \(MemoryLayout<sg_graph>.size); set it to sizeof(sg_graph)")
-            }
+        for (index, graph) in try entries(declared.graphs, count: declared.graph_count, table: "graphs", type: "sg_graph").enumerated() {
             let value = graph.pointee
             guard let name = value.name.map({ String(cString: $0) }), !name.isEmpty else {
                 throw HandshakeFailure(reason: "graphs[\(index)] has no name; set name")
