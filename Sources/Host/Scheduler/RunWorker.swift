@@ -17,18 +17,19 @@ struct RunWorker: Sendable {
     /// boundary leaving the run `running`; its queue row stays, so the next start resumes it.
     func drive(_ queued: QueuedRun) async {
         do {
+            let stopped: RunRecord
             if let accepted = queued.acceptedRunning {
-                let stopped = try await engine.execute(accepted)
-                if stopped.status != .running { metrics.record(stopped) }
-                return
-            }
-            guard let run = try store.run(queued.runId) else {
-                try await store.discardQueued(runId: queued.runId)
-                return
-            }
-            guard let stopped = try await continueRun(run, response: queued.response) else {
-                try await store.dequeue(runId: run.runId)
-                return
+                stopped = try await engine.execute(accepted)
+            } else {
+                guard let run = try store.run(queued.runId) else {
+                    try await store.discardQueued(runId: queued.runId)
+                    return
+                }
+                guard let continued = try await continueRun(run, response: queued.response) else {
+                    try await store.dequeue(runId: run.runId)
+                    return
+                }
+                stopped = continued
             }
             if stopped.status != .running { metrics.record(stopped) }
         } catch {
