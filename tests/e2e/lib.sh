@@ -2,6 +2,17 @@
 fail() { echo "FAIL: $*" >&2; exit 1; }
 expect_eq() { [ "$1" == "$2" ] || fail "$3: expected '$2', got '$1'"; }
 run_id_of() { tail -1 | awk '{print $1}' | cut -d= -f2; }
+# Prints the status of run $2 on server $1 once it is final (done, failed, cancelled), or the
+# last status seen after 10 s.
+await_final_status() {
+  local status=""
+  for _ in $(seq 1 200); do
+    status=$(curl -sS "$1/v1/runs/$2" | jq -r .status)
+    case "$status" in done|failed|cancelled) break ;; esac
+    sleep 0.05
+  done
+  echo "$status"
+}
 # After `stargraph serve … 2>serve.log &` and `serve_pid=$!`: waits until serve prints its
 # address, sets base=http://HOST:PORT, and kills the server if the test exits early.
 await_serve() {

@@ -45,11 +45,7 @@ expect_eq "$(jq -r '.denial_records[0].rule' <<<"$answer")" clearance "kiosk den
 
 run_id=$(curl -sS "$base/v1/runs" -H 'Content-Type: application/json' \
   -d '{"graph_id": "graph:broker-demo", "params": {"agent_id": "support-bot", "question": "product and incident status"}}' | jq -r .run_id)
-for _ in $(seq 1 200); do
-  status=$(curl -sS "$base/v1/runs/$run_id" | jq -r .status)
-  [ "$status" == done ] && break
-  sleep 0.05
-done
+await_final_status "$base" "$run_id" >/dev/null
 summary=$(curl -sS "$base/v1/runs/$run_id")
 expect_eq "$(jq -r .status <<<"$summary")" done "broker run status"
 expect_eq "$(jq -r '.state.answer.sources_queried | join(",")' <<<"$summary")" "product-catalog,incident-db" "queried sources"

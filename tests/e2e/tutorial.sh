@@ -57,12 +57,7 @@ posted=$(curl -sS -w '\n%{http_code}' -X POST "$base/v1/runs" \
 expect_eq "$(tail -1 <<<"$posted")" 202 "POST /v1/runs status code"
 NEW_ID=$(head -1 <<<"$posted" | jq -r .run_id)
 echo "$NEW_ID" | grep -q '^run-' || fail "POST /v1/runs gave no run id: $posted"
-status=""
-for _ in $(seq 1 200); do
-  status=$(curl -sS "$base/v1/runs/$NEW_ID" | jq -r .status)
-  case "$status" in done|failed|cancelled) break ;; esac
-  sleep 0.05
-done
+status=$(await_final_status "$base" "$NEW_ID")
 expect_eq "$status" done "status of the POSTed run"
 expect_eq "$(curl -sS "$base/v1/runs/$NEW_ID" | jq -r .state.greeting)" "hello, stargraph!" "state.greeting"
 
@@ -103,11 +98,7 @@ forked=$(curl -sS -w '\n%{http_code}' -X POST "$base/v1/runs/$RUN_ID/counterfact
 expect_eq "$(tail -1 <<<"$forked")" 202 "POST counterfactual status code"
 HTTP_CF=$(head -1 <<<"$forked" | jq -r .run_id)
 echo "$HTTP_CF" | grep -q '^cf-' || fail "counterfactual gave no cf id: $forked"
-for _ in $(seq 1 200); do
-  status=$(curl -sS "$base/v1/runs/$HTTP_CF" | jq -r .status)
-  case "$status" in done|failed|cancelled) break ;; esac
-  sleep 0.05
-done
+status=$(await_final_status "$base" "$HTTP_CF")
 expect_eq "$status" done "status of the HTTP fork"
 expect_eq "$(curl -sS "$base/v1/runs/$HTTP_CF/diff" | jq -r .derived_hash)" "$(jq -r .derived_hash <<<"$mutated")" "HTTP and CLI forks derive one hash"
 bad=$(curl -sS -w '\n%{http_code}' -X POST "$base/v1/runs/$RUN_ID/counterfactual" -H "Content-Type: application/json" -d '{"from_step": 99}')
