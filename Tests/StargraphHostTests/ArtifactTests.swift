@@ -17,7 +17,7 @@ struct ArtifactTests {
             // The runtime needs the kind at init, and the kind needs the store the runtime opens:
             // open the store once for the artifact folder, then the runtime on the same file.
             let store = try RunStore(path: databasePath)
-            artifacts = try ArtifactStore(directory: ArtifactStore.defaultDirectory(forDatabase: databasePath), store: store)
+            artifacts = ArtifactStore(directory: ArtifactStore.defaultDirectory(forDatabase: databasePath), store: store)
             var options = StargraphRuntime.Options()
             options.databasePath = databasePath
             options.nodeKinds = [WriteArtifactKind(artifacts: artifacts)]

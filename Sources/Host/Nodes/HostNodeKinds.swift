@@ -17,14 +17,13 @@ public struct HostNodeKinds: Sendable {
     /// with `BrokerUnconfigured`).
     public let broker: Broker?
 
-    /// Opens the artifact folder beside `store`'s database and starts the broker
-    /// `brokerConfiguration` configures, if any.
-    /// - Throws: ``ArtifactStoreError`` when the folder cannot be created, or
-    ///   ``BrokerConfigurationError`` when the broker cannot start (its key or audit log).
+    /// Uses the artifact folder beside `store`'s database (created by the first artifact) and
+    /// starts the broker `brokerConfiguration` configures, if any.
+    /// - Throws: ``BrokerConfigurationError`` when the broker cannot start (its key or audit log).
     public init(
         store: RunStore, brokerConfiguration: BrokerConfiguration, logger: Logger = Logger(label: "stargraph.broker")
     ) throws {
-        artifacts = try ArtifactStore(directory: ArtifactStore.defaultDirectory(forDatabase: store.path), store: store)
+        artifacts = ArtifactStore(directory: ArtifactStore.defaultDirectory(forDatabase: store.path), store: store)
         self.brokerConfiguration = brokerConfiguration
         broker = try brokerConfiguration.policy.map { try Broker(policy: $0, logger: logger) }
     }

@@ -23,20 +23,16 @@ public final class ArtifactStore: Sendable {
         URL(fileURLWithPath: databasePath).deletingLastPathComponent().appendingPathComponent("artifacts").path
     }
 
-    /// Opens (creating if needed) the artifact folder `directory`, recording rows in `store`.
-    /// - Throws: ``ArtifactError/cannotCreateDirectory(_:detail:)`` when the folder cannot be created.
-    public init(directory: String, store: RunStore) throws {
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        } catch {
-            throw ArtifactError.cannotCreateDirectory(directory, detail: error.localizedDescription)
-        }
+    /// The artifact folder `directory` (created by the first write), recording rows in `store`.
+    /// Opening it touches no file, so commands that never write artifacts leave no folder behind.
+    public init(directory: String, store: RunStore) {
         self.directory = directory
         self.store = store
     }
 
     /// Stores `bytes` (the file first, then the row) and returns the recorded artifact.
-    /// - Throws: ``ArtifactError/cannotWrite(_:detail:)`` for a file failure, a ``StoreError``
+    /// - Throws: ``ArtifactError/cannotCreateDirectory(_:detail:)`` or
+    ///   ``ArtifactError/cannotWrite(_:detail:)`` for a file failure, a ``StoreError``
     ///   for the row (e.g. ``StoreError/database(operation:detail:)`` when `runId` is not a run).
     public func write(
         _ bytes: [UInt8], runId: String, step: Int, node: String, name: String, contentType: String
@@ -105,6 +101,11 @@ public final class ArtifactStore: Sendable {
     private func writeFile(_ bytes: [UInt8], id: ArtifactID) throws {
         let target = filePath(id)
         guard !FileManager.default.fileExists(atPath: target) else { return }
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw ArtifactError.cannotCreateDirectory(directory, detail: error.localizedDescription)
+        }
         let temp = directory + "/.tmp-" + id.hex + "-" + UUID().uuidString
         let descriptor = open(temp, O_WRONLY | O_CREAT | O_EXCL, 0o644)
         guard descriptor >= 0 else { throw ArtifactError.cannotWrite(temp, detail: String(cString: strerror(errno))) }
