@@ -1,7 +1,7 @@
 # Stargraph Host — the README's two commands are `make serve` and `make test`.
 SWIFT ?= swift
 BIN = .build/debug/stargraph
-RELEASE_BIN = .build/release/stargraph
+RELEASE_BIN = .build-release/release/stargraph
 
 .PHONY: deps build serve run test unit e2e bench release
 
@@ -11,8 +11,10 @@ deps:
 build: deps
 	$(SWIFT) build
 
+# The release build (docs/release.md): static Swift runtime, functions placed in the order serve
+# first uses them. Into .build-release/release; the benchmarks measure it.
 release: deps
-	$(SWIFT) build -c release
+	bash scripts/release/build.sh
 
 # The main job: serve the default manifest (manifests/default.yaml) on the default SQLite
 # database (./.stargraph/stargraph.sqlite) at http://127.0.0.1:8000.
@@ -40,17 +42,16 @@ e2e: build
 	bash tests/e2e/run-all.sh $(BIN)
 
 # Benchmarks print figures; they assert nothing about speed.
-bench: deps
-	$(SWIFT) build -c release
-	.build/release/stargraph-bench examples
+bench: release
+	.build-release/release/stargraph-bench examples
 	bash scripts/bench-cold-start.sh $(RELEASE_BIN)
 
 .PHONY: bench-serve fuzz
 
 # Server benchmark (release build): runs/s over 8 keep-alive connections, POST latency, CPU
-# per run, RSS. STATIC=1 measures a build with the Swift runtime linked in (.build-static).
+# per run, RSS. BENCH_BIN=path measures another build of `stargraph` instead.
 bench-serve: deps
-	STATIC=$(STATIC) bash scripts/bench-serve.sh
+	BENCH_BIN=$(BENCH_BIN) bash scripts/bench-serve.sh
 
 # Schemathesis against the live server's /openapi.json (not part of `make test`).
 fuzz: deps

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Median wall time of a cold `stargraph run examples/hello.yaml` (release build), 21 runs.
 set -euo pipefail
-bin="${1:-.build/release/stargraph}"
+bin="${1:-.build-release/release/stargraph}"
 work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
 times=()
 for _ in $(seq 1 21); do

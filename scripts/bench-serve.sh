@@ -6,25 +6,21 @@
 #   the server's CPU time per run (user + system, from /proc/PID/stat): steadier than runs/s
 #   on a shared machine, where other processes take cores away.
 # Figures only; nothing is asserted. Usage: scripts/bench-serve.sh [SECONDS] [WORKERS]
-# With STATIC=1 the server is built with the Swift runtime linked in (--static-swift-stdlib,
-# non-PIE, into .build-static): fewer pages mapped at start, so a lower idle RSS.
+# It measures the release build (scripts/release/build.sh), or the binary named by BENCH_BIN.
 set -euo pipefail
 seconds="${1:-10}"
 workers="${2:-64}"
 root="$(cd "$(dirname "$0")/.." && pwd)"
-if [ "${STATIC:-0}" = 1 ]; then
-  build=(--scratch-path "$root/.build-static" --static-swift-stdlib -Xlinker -no-pie)
-  bin="$root/.build-static/release/stargraph"
-else
-  build=()
-  bin="$root/.build/release/stargraph"
+bin="${BENCH_BIN:+$(cd "$(dirname "$BENCH_BIN")" && pwd)/$(basename "$BENCH_BIN")}"
+if [ -z "$bin" ]; then
+  bash "$root/scripts/release/build.sh" stargraph >/dev/null
+  bin="$root/.build-release/release/stargraph"
 fi
 
 if ! command -v wrk >/dev/null; then
   echo "installing wrk (Debian package)…" >&2
   if [ "$(id -u)" -eq 0 ]; then apt-get install -y wrk >/dev/null; else sudo apt-get install -y wrk >/dev/null; fi
 fi
-(cd "$root" && swift build -c release --product stargraph ${build[@]+"${build[@]}"} >/dev/null)
 
 work="$(mktemp -d)"
 trap 'kill -9 ${pid:-} 2>/dev/null || true; rm -rf "$work"' EXIT
