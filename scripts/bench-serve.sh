@@ -13,7 +13,7 @@ workers="${2:-64}"
 root="$(cd "$(dirname "$0")/.." && pwd)"
 bin="${BENCH_BIN:+$(cd "$(dirname "$BENCH_BIN")" && pwd)/$(basename "$BENCH_BIN")}"
 if [ -z "$bin" ]; then
-  bash "$root/scripts/release/build.sh" stargraph >/dev/null
+  bash "$root/scripts/release/build.sh" >/dev/null
   bin="$root/.build-release/release/stargraph"
 fi
 
