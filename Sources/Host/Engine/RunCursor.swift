@@ -58,13 +58,12 @@ public enum RunIdentifiers {
         let millis = UInt64(max(0, now.timeIntervalSince1970 * 1000))
         let high = millis << 16 | 0x7000 | (generator.next() & 0x0FFF)
         let low = (generator.next() as UInt64) & 0x3FFF_FFFF_FFFF_FFFF | 0x8000_0000_0000_0000
-        let digits = Array("0123456789abcdef".utf8)
         var text = [UInt8](repeating: UInt8(ascii: "-"), count: 36)
         var position = 0
         for (word, dashes) in [(high, [8, 13]), (low, [18, 23])] {
             for shift in stride(from: 60, through: 0, by: -4) {
                 if dashes.contains(position) { position += 1 }
-                text[position] = digits[Int(truncatingIfNeeded: word >> UInt64(shift)) & 0xF]
+                text[position] = CanonicalJSON.lowercaseHexDigit(UInt8(truncatingIfNeeded: word >> UInt64(shift)) & 0xF)
                 position += 1
             }
         }
