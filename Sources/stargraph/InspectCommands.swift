@@ -18,12 +18,8 @@ struct ValidateCommand: ParsableCommand {
     }
 
     func run() throws {
-        // The host's own kinds too (write_artifact, broker), checked as serve and run check them.
-        let parsed = try manifest.read()
-        let registry = try manifest.checkingRegistry(parsed)
-        let plugins = try manifest.load(parsed, registry: registry)
+        let (plugins, compiler) = try manifest.loadForChecking()
         defer { plugins?.close() }
-        let compiler = plugins?.compiler ?? GraphCompiler(registry: registry)
         var failed = false
         for path in graphs {
             do {
@@ -59,7 +55,7 @@ struct InspectCommand: ParsableCommand {
     var diff: String?
 
     func run() throws {
-        let runtime = try database.runtime()
+        let runtime = try database.runtime(executing: false)
         defer { runtime.close() }
         guard let run = try runtime.store.run(runId) else { throw EngineError.runNotFound(runId) }
         if let other = diff {

@@ -22,39 +22,32 @@ struct ManifestOptions: ParsableArguments {
         try path.map { path throws(PluginLoadError) in try PluginSet.readManifest(at: path) }
     }
 
-    /// Loads `manifest`'s plugins on top of `registry`; `nil` without a manifest. A bad plugin
-    /// throws ``PluginLoadError`` (exit 2) naming file, plugin and reason.
-    func load(_ manifest: Manifest?, registry: NodeKindRegistry = .builtins()) throws -> PluginSet? {
-        try manifest.map { manifest throws(PluginLoadError) in try PluginSet.load(manifest: manifest, registry: registry) }
-    }
-
-    /// The built-in kinds plus the host's own (`write_artifact`, `broker`) in their checking-only
-    /// form, so commands that only compile graphs know every kind `run` and `serve` know.
-    func checkingRegistry(_ manifest: Manifest?) throws -> NodeKindRegistry {
+    /// For commands that only list or compile graphs: the manifest's plugins (`nil` without a
+    /// manifest), and a compiler that knows every kind `run` and `serve` know — the built-ins, the
+    /// host's own (`write_artifact`, `broker`) in their checking-only form, and the plugins' kinds.
+    /// A bad plugin throws ``PluginLoadError`` (exit 2) naming file, plugin and reason.
+    func loadForChecking() throws -> (plugins: PluginSet?, compiler: GraphCompiler) {
+        let manifest = try read()
         var registry = NodeKindRegistry.builtins()
         for kind in HostNodeKinds.checkingOnly(broker: try HostNodeKinds.brokerConfiguration(manifest: manifest)) {
             try registry.register(kind)
         }
-        return registry
+        let plugins = try manifest.map { manifest throws(PluginLoadError) in try PluginSet.load(manifest: manifest, registry: registry) }
+        return (plugins, plugins?.compiler ?? GraphCompiler(registry: registry))
     }
 
-    /// Loads the manifest and its plugins, for commands that only list or compile graphs;
-    /// `nil` without a manifest.
-    func load() throws -> PluginSet? {
-        let manifest = try read()
-        return try load(manifest, registry: try checkingRegistry(manifest))
-    }
-
-    /// The runtime of a command that runs graphs on `database`: the manifest's plugins plus the
-    /// host's own kinds (`write_artifact`, `broker`), as `stargraph serve` has them.
-    func runtime(_ options: StargraphRuntime.Options) throws -> StargraphRuntime {
+    /// The runtime of a command on `options`' database: the manifest's plugins plus the host's
+    /// own kinds (`write_artifact`, `broker`), as `stargraph serve` has them. With `executing`
+    /// false (a command that only reads runs), the host's kinds are the checking-only ones, so
+    /// no broker starts and no key or audit file is created.
+    func runtime(_ options: StargraphRuntime.Options, executing: Bool = true) throws -> StargraphRuntime {
         var options = options
         options.manifest = try read()
         let store = try RunStore(
             path: options.databasePath, durability: options.durability, createIfMissing: options.createDatabase)
-        let hostKinds = try HostNodeKinds(
-            store: store, brokerConfiguration: try HostNodeKinds.brokerConfiguration(manifest: options.manifest))
-        options.nodeKinds = hostKinds.kinds
+        let broker = try HostNodeKinds.brokerConfiguration(manifest: options.manifest)
+        options.nodeKinds = executing
+            ? try HostNodeKinds(store: store, brokerConfiguration: broker).kinds : HostNodeKinds.checkingOnly(broker: broker)
         return try StargraphRuntime(options: options, store: store)
     }
 }
@@ -71,7 +64,7 @@ struct PluginsCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        guard let plugins = try manifest.load() else {
+        guard let plugins = try manifest.loadForChecking().plugins else {
             printError("no manifest: pass --manifest M (or run where \(ManifestOptions.defaultPath) exists); only built-in node kinds are available")
             return
         }
@@ -106,7 +99,7 @@ struct GraphsCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        guard let plugins = try manifest.load() else {
+        guard let plugins = try manifest.loadForChecking().plugins else {
             printError("no manifest: pass --manifest M (or run where \(ManifestOptions.defaultPath) exists); no graphs are registered")
             return
         }

@@ -116,12 +116,13 @@ struct DatabaseOptions: ParsableArguments {
 
     @OptionGroup var manifest: ManifestOptions
 
-    func runtime(auditLog: String? = nil) throws -> StargraphRuntime {
+    /// The runtime on the existing database; `executing` as in ``ManifestOptions/runtime(_:executing:)``.
+    func runtime(auditLog: String? = nil, executing: Bool = true) throws -> StargraphRuntime {
         var options = StargraphRuntime.Options()
         options.databasePath = database
         options.createDatabase = false
         options.auditLogPath = auditLog
-        return try manifest.runtime(options)
+        return try manifest.runtime(options, executing: executing)
     }
 }
 

@@ -77,4 +77,10 @@ expect_eq "$(cat ".stargraph/artifacts/${note#sha256:}")" "from-the-cli" "artifa
 out=$("$sg" run broker.yaml --inputs agent=a1 --inputs intent=x --no-summary 2>&1); rc=$?
 expect_eq "$rc" 1 "broker run without a nautilus config fails"
 expect_eq "$("$sg" inspect "$(echo "$out" | run_id_of)" --json | jq -r '.error_class')" "BrokerUnconfigured" "broker soft-fail class"
+
+# A command that only reads runs starts no broker: with a nautilus config found, inspect creates
+# neither the broker's signing key nor its audit log.
+mkdir -p config && cp "$EXAMPLES/broker/nautilus.yaml" config/
+"$sg" inspect "$run_id" >/dev/null 2>err.txt || fail "inspect with a nautilus config: $(cat err.txt)"
+if [ -e config/keys ] || [ -e config/audit ]; then fail "inspect started the broker: $(ls config)"; fi
 exit 0

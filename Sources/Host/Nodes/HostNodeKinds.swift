@@ -4,10 +4,10 @@ import Logging
 /// `write_artifact` (content-addressed files beside the database, rows in it) and `broker` (the
 /// policy broker, when a nautilus config is found).
 ///
-/// `stargraph serve` and the CLI's `run`, `resume`, `replay` and `inspect` register the same
-/// ones, so a graph runs, resumes and replays alike under both, and artifacts a CLI run writes
-/// are served by `GET /v1/artifacts/{id}` from the same database. `stargraph validate` checks
-/// graphs against ``checkingOnly(broker:)``, which writes nothing.
+/// `stargraph serve` and the CLI's `run`, `resume` and `replay` register the same ones, so a
+/// graph runs, resumes and replays alike under both, and artifacts a CLI run writes are served by
+/// `GET /v1/artifacts/{id}` from the same database. Commands that only compile graphs
+/// (`validate`, `inspect`, `plugins`, `graphs`) use ``checkingOnly(broker:)``, which writes nothing.
 public struct HostNodeKinds: Sendable {
     /// The artifact store beside the database (the server's artifact routes read it too).
     public let artifacts: ArtifactStore
