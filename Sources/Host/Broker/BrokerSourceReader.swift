@@ -37,8 +37,10 @@ enum BrokerSourceReader {
             race.arm(Task {
                 try? await Task.sleep(for: .milliseconds(Int((seconds * 1000).rounded(.up))))
                 guard !Task.isCancelled else { return }
-                worker.cancel()
+                // The timeout is the answer: settle the race before cancelling, so the worker's
+                // reaction to the cancellation cannot win it.
                 race.finish(.failure(Failure.timedOut(after: seconds)))
+                worker.cancel()
             })
         }
     }
