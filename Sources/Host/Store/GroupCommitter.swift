@@ -4,11 +4,11 @@ import Synchronization
 
 /// The single writer of a ``RunStore``: commits queued writes in groups (DESIGN §7).
 ///
-/// The first caller that finds no commit under way becomes the *leader*: it takes every queued
-/// write (its own first), applies them all inside ONE immediate transaction, commits, resumes
-/// every follower with its own result, and repeats while writes queued up meanwhile. Callers
-/// that arrive during a commit are *followers*: they queue and suspend until a leader has
-/// committed their write.
+/// Writes queue, and GRDB's writer thread drains the queue: it takes every queued write, applies
+/// them all inside ONE immediate transaction, commits, resumes each caller with its own result,
+/// and repeats at once with whatever queued meanwhile, until the queue is empty. No task hop sits
+/// between two commits, so the writer never idles while writes wait, and a group is simply what
+/// arrived during the previous commit.
 ///
 /// Groups are optimistic: writes share the transaction without savepoints (a savepoint per write
 /// cost about a tenth of the server's CPU, copying every page it touched). If any write throws,
@@ -17,10 +17,9 @@ import Synchronization
 /// may therefore run twice; writes only touch the database, and report nothing until their
 /// transaction commits.
 ///
-/// A leader with no other writer in flight commits on its own thread without suspending (a WAL
-/// commit with `synchronous=NORMAL` takes tens of microseconds), so an uncontended step costs
-/// one SQLite commit and no thread hops. With other writers in flight it awaits GRDB's
-/// asynchronous writer instead, freeing its thread while the others queue behind the commit.
+/// A caller with no other writer in flight commits on its own thread without suspending (a WAL
+/// commit with `synchronous=NORMAL` takes tens of microseconds), so an uncontended step costs one
+/// SQLite commit and no thread hops.
 final class GroupCommitter: Sendable {
     /// One queued write: applies itself inside the open transaction and returns how to report its
     /// success once that transaction has committed.
@@ -66,28 +65,27 @@ final class GroupCommitter: Sendable {
     /// group's transaction has committed. Throws the error `work` threw, or the commit error, or
     /// ``StoreError/closed(path:)``.
     func submit<T: Sendable>(_ work: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        let (leads, othersInFlight) = try state.withLock { state throws(StoreError) -> (Bool, Bool) in
+        let alone = try state.withLock { state throws(StoreError) -> Bool in
             guard !state.isClosed else { throw .closed(path: path) }
             state.writes += 1
             writeCounter.increment()
             state.inFlight += 1
-            guard !state.isDraining else { return (false, true) }
+            guard !state.isDraining, state.inFlight == 1 else { return false }
             state.isDraining = true
-            return (true, state.inFlight > 1)
+            return true
         }
         defer { state.withLock { $0.inFlight -= 1 } }
-        if leads {
+        if alone {
+            // No other writer about: commit at once on this thread (no suspension, no hop).
             let outcome = Mutex<Result<T, any Error>?>(nil)
-            // Alone, commit at once on this thread. With other writers about, wait for the
-            // commit instead, so they queue behind it and share the next one.
-            await drain(
-                first: QueuedWrite(
-                    apply: { db in
-                        let value = try work(db)
-                        return { outcome.withLock { $0 = .success(value) } }
-                    },
-                    fail: { error in outcome.withLock { $0 = .failure(error) } }),
-                suspending: othersInFlight)
+            let write = QueuedWrite(
+                apply: { db in
+                    let value = try work(db)
+                    return { outcome.withLock { $0 = .success(value) } }
+                },
+                fail: { error in outcome.withLock { $0 = .failure(error) } })
+            commitNow(write)
+            finishOrContinueDraining()
             guard let result = outcome.withLock({ $0 }) else { throw TransactionLost() }
             return try result.get()
         }
@@ -98,16 +96,13 @@ final class GroupCommitter: Sendable {
                     return { continuation.resume(returning: value) }
                 },
                 fail: { error in continuation.resume(throwing: error) })
-            // The leader may have finished since: then this caller leads instead.
-            let leadsNow = state.withLock { state -> Bool in
-                guard state.isDraining else {
-                    state.isDraining = true
-                    return true
-                }
+            let starts = state.withLock { state -> Bool in
                 state.queue.append(write)
-                return false
+                guard !state.isDraining else { return false }
+                state.isDraining = true
+                return true
             }
-            if leadsNow { Task { await self.drain(first: write, suspending: true) } }
+            if starts { drainOnWriter() }
         }
     }
 
@@ -127,73 +122,59 @@ final class GroupCommitter: Sendable {
         }
     }
 
-    /// Commits `first` and everything queued, group after group, until the queue is empty:
-    /// `suspending`, through GRDB's asynchronous writer (callers queue meanwhile), otherwise
-    /// blocking this thread for the commit (no suspension, no thread hop).
-    private func drain(first: QueuedWrite, suspending: Bool) async {
-        var group = [first] + state.withLock { state in
+    /// Commits the queue on GRDB's writer queue, group after group, until it is empty: each group
+    /// is everything queued when the previous commit ended. Callers are resumed from the writer
+    /// thread; no task hop sits between two commits.
+    private func drainOnWriter() {
+        pool.asyncWriteWithoutTransaction { db in
+            while let group = self.nextGroup() { self.commit(group, db) }
+        }
+    }
+
+    /// Commits `write` on this thread (GRDB's synchronous writer).
+    private func commitNow(_ write: QueuedWrite) {
+        pool.writeWithoutTransaction { db in commit([write], db) }
+    }
+
+    /// After a lone commit: hands writes queued meanwhile to the writer queue, or ends draining.
+    private func finishOrContinueDraining() {
+        let more = state.withLock { state -> Bool in
+            guard state.queue.isEmpty else { return true }
+            endDraining(&state)
+            return false
+        }
+        if more { drainOnWriter() }
+    }
+
+    /// Takes every queued write; `nil` (and draining ends) when there is none.
+    private func nextGroup() -> [QueuedWrite]? {
+        state.withLock { state in
+            guard !state.queue.isEmpty else {
+                endDraining(&state)
+                return nil
+            }
             defer { state.queue.removeAll(keepingCapacity: true) }
             return state.queue
         }
-        while !group.isEmpty {
-            state.withLock { $0.transactions += 1 }
-            commitCounter.increment()
-            let writes = group
-            do {
-                let reports: [@Sendable () -> Void]
-                if suspending {
-                    reports = try await pool.writeWithoutTransaction { db in try Self.transact(writes, db) }
-                } else {
-                    reports = try commitNow(writes)
-                }
-                reports.forEach { $0() }
-            } catch {
-                retryAlone(group, after: error)
-            }
-            group = state.withLock { state in
-                let next = state.queue
-                state.queue.removeAll(keepingCapacity: true)
-                if next.isEmpty {
-                    state.isDraining = false
-                    state.idleWaiters.forEach { $0.resume() }
-                    state.idleWaiters.removeAll()
-                }
-                return next
-            }
-        }
     }
 
-    /// Applies a group inside one immediate transaction; the first write that throws rolls it
-    /// all back (the caller then retries the writes one by one).
-    private static func transact(_ group: [QueuedWrite], _ db: Database) throws -> [@Sendable () -> Void] {
-        try inImmediateTransaction(db) { db in try group.map { try $0.apply(db) } }
+    private func endDraining(_ state: inout State) {
+        state.isDraining = false
+        state.idleWaiters.forEach { $0.resume() }
+        state.idleWaiters.removeAll()
     }
 
-    /// Commits `group` on this thread (GRDB's synchronous writer).
-    private func commitNow(_ group: [QueuedWrite]) throws -> [@Sendable () -> Void] {
-        try pool.writeWithoutTransaction { db in try Self.transact(group, db) }
-    }
-
-    /// A write of the group threw, or its transaction could not commit: retry its writes one
-    /// transaction each, so one bad write never fails the others.
-    private func retryAlone(_ group: [QueuedWrite], after error: any Error) {
-        guard group.count > 1 else {
-            group[0].fail(error)
-            return
-        }
-        group.forEach(commitAlone)
-    }
-
-    private func commitAlone(_ write: QueuedWrite) {
+    /// Applies `group` inside one immediate transaction and reports each write's result once it
+    /// committed. When a write throws, or the transaction cannot commit, the group is rolled back
+    /// and its writes are retried one transaction each, so one bad write never fails the others.
+    private func commit(_ group: [QueuedWrite], _ db: Database) {
         state.withLock { $0.transactions += 1 }
         commitCounter.increment()
         do {
-            let resume = try pool.writeWithoutTransaction { db in
-                try Self.inImmediateTransaction(db, write.apply)
-            }
-            resume()
+            try Self.inImmediateTransaction(db) { db in try group.map { try $0.apply(db) } }.forEach { $0() }
         } catch {
-            write.fail(error)
+            guard group.count > 1 else { return group[0].fail(error) }
+            for write in group { commit([write], db) }
         }
     }
 
