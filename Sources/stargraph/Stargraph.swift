@@ -33,8 +33,8 @@ struct Stargraph: AsyncParsableCommand {
     /// errors and bad input, 1 for other failures.
     static func runFromCommandLine() async {
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
             let level = ProcessInfo.processInfo.environment["STARGRAPH_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:))
+            var handler = LazyMetadataLogHandler(StreamLogHandler.standardError(label: label))
             handler.logLevel = level ?? .warning
             return handler
         }
