@@ -39,7 +39,8 @@ public final class StargraphServer: Sendable {
 
         // The host's kinds must exist before the runtime compiles any graph, and the artifact
         // kind records rows through the store the runtime then uses too (one writer per database).
-        let store = try RunStore(path: options.databasePath, durability: options.durability)
+        let store = try RunStore(
+            path: options.databasePath, durability: options.durability, checkpointsInBackground: true)
         let hostKinds = try HostNodeKinds(store: store, brokerConfiguration: broker, logger: logger)
         let artifacts = hostKinds.artifacts
         let brokerService = hostKinds.broker

@@ -32,6 +32,8 @@ public final class RunStore: Sendable {
     public let path: String
     let pool: DatabasePool
     let committer: GroupCommitter
+    /// Checkpoints the WAL off the writer (`stargraph serve`); `nil`: SQLite's own, in the writer.
+    let checkpointer: WALCheckpointer?
 
     /// Opens the database at `path` (WAL, 30 s busy timeout, foreign keys on) and applies pending
     /// migrations.
@@ -39,9 +41,15 @@ public final class RunStore: Sendable {
     /// With `createIfMissing` (the default) a missing file and its parent folders are created.
     /// With `createIfMissing: false` a missing file throws ``StoreError/databaseNotFound(_:)`` and
     /// nothing is created (use it for `replay` and `inspect`).
+    ///
+    /// With `checkpointsInBackground`, a thread of the store copies the WAL into the database file
+    /// (``WALCheckpointer``), so commits do not wait behind checkpoints: for long-lived, busy
+    /// processes such as `stargraph serve`. It costs a thread and a connection.
     /// - Throws: ``StoreError/cannotOpen(path:detail:)``, ``StoreError/migrationFailed(path:detail:)``
     ///   or ``StoreError/schemaTooNew(path:unknownMigrations:)``.
-    public init(path: String, durability: Durability = .normal, createIfMissing: Bool = true) throws {
+    public init(
+        path: String, durability: Durability = .normal, createIfMissing: Bool = true, checkpointsInBackground: Bool = false
+    ) throws {
         let logger = Logger(label: "stargraph.store")
         self.path = path
         let fileURL = URL(fileURLWithPath: path)
@@ -68,6 +76,17 @@ public final class RunStore: Sendable {
         pool = try Self.openPool(path: path, configuration: configuration, durability: durability)
         try StoreMigrations.migrate(pool, path: path, logger: logger)
         committer = GroupCommitter(pool: pool, path: path)
+        if checkpointsInBackground {
+            let checkpointer = try WALCheckpointer(path: path, synchronousPragma: durability.synchronousPragma)
+            pool.writeWithoutTransaction { db in checkpointer.install(on: db) }
+            self.checkpointer = checkpointer
+        } else {
+            checkpointer = nil
+        }
+    }
+
+    deinit {
+        checkpointer?.stop()
     }
 
     /// Opens the pool (switching a fresh file to WAL). Several processes opening one fresh file at
@@ -95,6 +114,10 @@ public final class RunStore: Sendable {
     /// ``StoreError/closed(path:)`` (writes) or a database error (reads).
     public func close() async throws {
         await committer.close()
+        if let checkpointer {
+            try? await pool.writeWithoutTransaction { db in checkpointer.uninstall(from: db) }
+            checkpointer.stop()
+        }
         do {
             try pool.close()
         } catch {
