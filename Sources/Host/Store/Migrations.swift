@@ -9,7 +9,7 @@ enum StoreMigrations {
     /// Identifiers of every migration, in application order.
     static let identifiers = [
         "001_runs_checkpoints", "002_runs_history_pending_runs", "003_artifacts", "004_scheduler", "005_status_triggers",
-        "006_graph_sources",
+        "006_graph_sources", "007_runs_history_without_autoincrement",
     ]
 
     /// The migrator holding every migration of the store.
@@ -21,6 +21,7 @@ enum StoreMigrations {
         migrator.registerMigration(identifiers[3], migrate: createSchedulerTables)
         migrator.registerMigration(identifiers[4], migrate: createStatusTriggers)
         migrator.registerMigration(identifiers[5], migrate: createGraphSources)
+        migrator.registerMigration(identifiers[6], migrate: dropRunsHistoryAutoincrement)
         return migrator
     }
 
@@ -207,6 +208,38 @@ enum StoreMigrations {
         try db.execute(sql: """
             CREATE TABLE graph_sources (source_hash TEXT PRIMARY KEY, source TEXT NOT NULL);
             ALTER TABLE runs ADD COLUMN graph_source_hash TEXT;
+            """)
+    }
+
+    /// 007: `runs_history.id` is a plain `INTEGER PRIMARY KEY`, no longer `AUTOINCREMENT`.
+    ///
+    /// `AUTOINCREMENT` made every status change also rewrite the `sqlite_sequence` row, one more
+    /// page in each commit that moves a run, only to keep ids of deleted rows from coming back;
+    /// history rows are deleted only with their run. Ids still grow with each row, so a run's
+    /// history keeps its order. The triggers that write the history are dropped and created
+    /// again around the table's rebuild, since they name it.
+    private static func dropRunsHistoryAutoincrement(_ db: Database) throws {
+        try db.execute(sql: """
+            DROP TRIGGER runs_history_on_insert;
+            DROP TRIGGER runs_history_on_status_change;
+            CREATE TABLE runs_history_plain (
+                id INTEGER PRIMARY KEY,
+                run_id TEXT NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
+                status TEXT NOT NULL,
+                ts TEXT NOT NULL
+            );
+            INSERT INTO runs_history_plain (id, run_id, status, ts) SELECT id, run_id, status, ts FROM runs_history;
+            DROP TABLE runs_history;
+            ALTER TABLE runs_history_plain RENAME TO runs_history;
+            CREATE INDEX runs_history_on_run_id ON runs_history (run_id);
+            DELETE FROM sqlite_sequence WHERE name = 'runs_history';
+            CREATE TRIGGER runs_history_on_insert AFTER INSERT ON runs BEGIN
+                INSERT INTO runs_history (run_id, status, ts) VALUES (NEW.run_id, NEW.status, NEW.updated_at);
+            END;
+            CREATE TRIGGER runs_history_on_status_change AFTER UPDATE OF status ON runs
+            WHEN NEW.status IS NOT OLD.status BEGIN
+                INSERT INTO runs_history (run_id, status, ts) VALUES (NEW.run_id, NEW.status, NEW.updated_at);
+            END;
             """)
     }
 }
