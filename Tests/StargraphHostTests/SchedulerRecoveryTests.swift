@@ -59,6 +59,57 @@ struct SchedulerRecoveryTests {
         #expect(try store.idempotencyEntry(key: "orphan-key") == nil)
     }
 
+    /// A run accepted straight into a worker has no queue row, only its claim in
+    /// `runs.claimed_by`: when its process was killed mid-run, the next scheduler takes it over
+    /// and finishes it from its last checkpoint. A `running` run of `stargraph run` (no claim) is
+    /// left alone.
+    @Test func runsClaimedByAKilledProcessAreTakenOver() async throws {
+        let harness = try SchedulerHarness(graphs: [(SchedulerHarness.delayGraph(id: "quick", delayMs: 1), nil)])
+        let (runtime, graphs) = try harness.openRuntime()
+        let graph = try #require(graphs.entry("quick")?.graph)
+        let host = SchedulerProcess.current().host
+        let dead = SchedulerProcess(id: "\(host)/999999999/dead", host: host, pid: 999_999_999, startTicks: nil)
+        try await runtime.store.recordSchedulerHeartbeat(dead)
+        let claimed = try await runtime.engine.createRun(
+            graph, inputs: [:], runId: RunIdentifiers.newRunId(), running: true, claimedBy: dead.id) { _ in }
+        let unclaimed = try await runtime.engine.createRun(
+            graph, inputs: [:], runId: RunIdentifiers.newRunId(), running: true) { _ in }
+        #expect(try SchedulerHarness.queueRows(runtime.store) == 0)
+
+        let survivor = try harness.scheduler()
+        let task = SchedulerHarness.start(survivor)
+        defer { task.cancel() }
+        let store = survivor.runtime.store
+        #expect(try await SchedulerHarness.waitFor(claimed.run.runId, in: store).status == .done)
+        #expect(try SchedulerHarness.stepLedger(claimed.run.runId, in: store).steps == [0, 1, 2])
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(try SchedulerHarness.queueRows(store) == 0)
+        let untouched = try #require(try store.run(unclaimed.run.runId))
+        #expect(untouched.status == .running && untouched.stepCount == 0)
+    }
+
+    /// A graceful stop releases the claims of runs that started at once as queue rows, so the
+    /// next start resumes them even though they never had a row.
+    @Test func aGracefulStopReleasesClaimedRunsAsQueueRows() async throws {
+        let harness = try SchedulerHarness(graphs: [(SchedulerHarness.delayGraph(id: "slow", delayMs: 150, steps: 4), nil)])
+        let first = try harness.scheduler(workers: 2)
+        let task = SchedulerHarness.start(first)
+        while !first.isRunning { try await Task.sleep(for: .milliseconds(5)) }
+        let runId = try await first.submit(RunRequest(graphId: "slow", params: [:])).run.runId
+        #expect(try SchedulerHarness.queueRows(first.runtime.store) == 0, "it started at once, with a claim and no row")
+        _ = try await SchedulerHarness.waitFor(runId, in: first.runtime.store) { $0.stepCount >= 1 }
+        task.cancel()
+        try await task.value
+        #expect(try first.runtime.store.run(runId)?.status == .running)
+        #expect(try SchedulerHarness.queueRows(first.runtime.store) == 1)
+
+        let second = try harness.scheduler()
+        let restarted = SchedulerHarness.start(second)
+        defer { restarted.cancel() }
+        #expect(try await SchedulerHarness.waitFor(runId, in: second.runtime.store).status == .done)
+        #expect(try SchedulerHarness.stepLedger(runId, in: second.runtime.store).steps == [0, 1, 2, 3])
+    }
+
     /// A run waiting for input survives a restart and is answered afterwards.
     @Test func awaitingInputSurvivesARestart() async throws {
         let harness = try SchedulerHarness(graphs: [(SchedulerHarness.hitlGraph, nil)])

@@ -46,16 +46,18 @@ public final class RunEngine: Sendable {
     }
 
     /// ``createRun(_:inputs:maxSteps:runId:)`` with `alongside` written in the same transaction
-    /// (the scheduler's queue row): the run and `alongside`'s rows are stored together or not at
-    /// all. With `running`, the run is stored already started (a worker is reserved for it), so
-    /// ``execute(_:observer:live:)`` needs no second commit to start it.
+    /// (the scheduler's queue row or idempotency key): the run and `alongside`'s rows are stored
+    /// together or not at all. With `running`, the run is stored already started (a worker is
+    /// reserved for it), so ``execute(_:observer:live:)`` needs no second commit to start it, and
+    /// claimed by the scheduler process `claimedBy`.
     func createRun<T: Sendable>(
         _ graph: CompiledGraph, inputs: [String: JSONValue], maxSteps: Int? = nil, runId: String, running: Bool = false,
-        alongside: @escaping @Sendable (Database) throws -> T
+        claimedBy: String? = nil, alongside: @escaping @Sendable (Database) throws -> T
     ) async throws -> (run: RunRecord, alongside: T) {
         let run = newRun(graph, inputs: inputs, maxSteps: maxSteps, runId: runId, status: running ? .running : .pending)
         let created = RunEvent.runCreated(graphHash: graph.hash, inputs: .object(inputs))
-        let extra = try await events.insert(run, running ? [created, .runStarted] : [created], alongside: alongside)
+        let extra = try await events.insert(
+            run, running ? [created, .runStarted] : [created], claimedBy: claimedBy, alongside: alongside)
         return (run, extra)
     }
 

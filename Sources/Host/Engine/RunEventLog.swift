@@ -78,13 +78,14 @@ struct RunEventLog: Sendable {
         _ = try await insert(run, events, alongside: { _ in })
     }
 
-    /// ``insert(_:_:)`` with `alongside` written in the same transaction (see
-    /// ``RunStore/insertRun(_:events:alongside:)``).
+    /// ``insert(_:_:)`` with `alongside` written in the same transaction, and the run claimed by
+    /// the scheduler process `claimedBy` (see ``RunStore/insertRun(_:events:claimedBy:alongside:)``).
     func insert<T: Sendable>(
-        _ run: RunRecord, _ events: [RunEvent], alongside: @escaping @Sendable (Database) throws -> T
+        _ run: RunRecord, _ events: [RunEvent], claimedBy: String? = nil,
+        alongside: @escaping @Sendable (Database) throws -> T
     ) async throws -> T {
         let records = events.map { record(run, $0, step: nil) }
-        let extra = try await store.insertRun(run, events: records, alongside: alongside)
+        let extra = try await store.insertRun(run, events: records, claimedBy: claimedBy, alongside: alongside)
         try published(run, records)
         return extra
     }

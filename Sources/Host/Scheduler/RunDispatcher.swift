@@ -75,7 +75,7 @@ actor RunDispatcher {
     /// Starts `run` in the slot ``reserve(_:runId:)`` promised it — unless a control operation
     /// settled it meanwhile (it is not started), or is deciding about it now (it waits in the
     /// queue like any run, and its worker reads it back). While stopping it is left to the next
-    /// start, as its queue row says.
+    /// start: the scheduler releases it with its other claims.
     func start(reserved run: QueuedRun) {
         guard reservations.removeValue(forKey: run.runId) != nil else { return }
         let settled = droppedReservations.remove(run.runId) != nil

@@ -5,20 +5,22 @@ import Synchronization
 
 /// The durable run scheduler of `stargraph serve` (DESIGN §8), run as a ServiceLifecycle service.
 ///
-/// - Accepting: ``submit(_:)`` checks the request, writes the run and its `pending_runs` row in
-///   one transaction, and returns only once it is committed, so an accepted run is never lost.
+/// - Accepting: ``submit(_:)`` checks the request, writes the run and its `pending_runs` row (or,
+///   for a run that starts at once, this process's claim in `runs.claimed_by`) in one
+///   transaction, and returns only once it is committed, so an accepted run is never lost.
 /// - Executing: at most `workers` runs at once, at most a graph's `max_concurrency` of one graph,
 ///   oldest first within a graph. Work starts as soon as it is accepted (no polling); a 1 s
 ///   sweep takes over rows released by other processes or left by killed ones.
-/// - Recovery: ``run()`` first takes over the queue rows of processes that are gone. A run that
-///   was `running` resumes after its last committed step; a `pending` one starts. Runs awaiting
-///   input stay waiting and can be answered with ``respond(_:response:)`` after a restart.
+/// - Recovery: ``run()`` first takes over the queue rows and claimed runs of processes that are
+///   gone. A run that was `running` resumes after its last committed step; a `pending` one
+///   starts. Runs awaiting input stay waiting and can be answered with ``respond(_:response:)``
+///   after a restart.
 /// - Shutdown: on graceful shutdown (or cancellation of ``run()``) it stops starting runs,
 ///   cancels the executing ones — each returns at its next checkpoint boundary, still `running`
 ///   — releases its queue claims so the next start resumes them, and returns.
 ///
 /// Only runs this scheduler accepted are driven by it: runs of `stargraph run` on the same
-/// database have no queue row and are left to their process.
+/// database have neither a queue row nor a claim, and are left to their process.
 public final class RunScheduler: Service, Sendable {
     enum Lifecycle: Sendable { case idle, running, stopping, stopped }
 
@@ -102,9 +104,10 @@ public final class RunScheduler: Service, Sendable {
         lifecycle.withLock { $0 = .stopped }
     }
 
-    /// Accepts `request`: checks the graph and params, then stores the run and its queue row in
-    /// one transaction, and returns once it is committed. The run is stored `running` when a
-    /// worker slot is free for it at once (it starts without another commit), else `pending`.
+    /// Accepts `request`: checks the graph and params, then stores the run in one transaction with
+    /// what makes it owed — its queue row, or, when a worker slot is free for it at once, this
+    /// process's claim in the run row — and returns once it is committed. The run is stored
+    /// `running` when it starts at once (no other commit), else `pending`.
     /// A repeated idempotency key with the same graph and params returns the first run
     /// (`created: false`).
     /// - Throws: ``SchedulerError/unknownGraph(_:)``, ``SchedulerError/invalidParams(_:)``,
@@ -131,13 +134,18 @@ public final class RunScheduler: Service, Sendable {
                 let startsNow = await self.dispatcher.reserve(graph.id, runId: runId)
                 let created: (run: RunRecord, alongside: QueuedRun)
                 do {
-                    // The run and its queue row are one transaction: an accepted run is queued.
+                    // One transaction: the run, and its queue row — or, when it starts now, its
+                    // claim by this process in the run row (migration 008). An accepted run is owed.
                     created = try await self.runtime.engine.createRun(
-                        graph, inputs: inputs, runId: runId, running: startsNow
+                        graph, inputs: inputs, runId: runId, running: startsNow, claimedBy: startsNow ? processId : nil
                     ) { db in
-                        try RunStore.enqueueNewRun(
-                            db, runId: runId, graphId: graph.id, params: request.params, idempotency: key,
-                            claimedBy: processId)
+                        guard startsNow else {
+                            return try RunStore.enqueueNewRun(
+                                db, runId: runId, graphId: graph.id, params: request.params, idempotency: key,
+                                claimedBy: processId)
+                        }
+                        try RunStore.recordIdempotency(db, key, runId: runId)
+                        return QueuedRun(order: QueuedRun.unqueued, runId: runId, graphId: graph.id, response: nil)
                     }
                 } catch {
                     if startsNow { await self.dispatcher.cancelReservation(runId) }

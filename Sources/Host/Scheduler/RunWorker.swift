@@ -14,7 +14,8 @@ struct RunWorker: Sendable {
     /// commit that stops the run also removes its queue row (store migration 005).
     ///
     /// When the task is cancelled (graceful shutdown) the engine stops at the next checkpoint
-    /// boundary leaving the run `running`; its queue row stays, so the next start resumes it.
+    /// boundary leaving the run `running`; its queue row (or claim, which the scheduler releases as
+    /// a row) stays, so the next start resumes it.
     func drive(_ queued: QueuedRun) async {
         do {
             let stopped: RunRecord

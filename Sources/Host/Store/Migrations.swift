@@ -9,7 +9,7 @@ enum StoreMigrations {
     /// Identifiers of every migration, in application order.
     static let identifiers = [
         "001_runs_checkpoints", "002_runs_history_pending_runs", "003_artifacts", "004_scheduler", "005_status_triggers",
-        "006_graph_sources", "007_runs_history_without_autoincrement",
+        "006_graph_sources", "007_runs_history_without_autoincrement", "008_runs_claimed_by",
     ]
 
     /// The migrator holding every migration of the store.
@@ -22,6 +22,7 @@ enum StoreMigrations {
         migrator.registerMigration(identifiers[4], migrate: createStatusTriggers)
         migrator.registerMigration(identifiers[5], migrate: createGraphSources)
         migrator.registerMigration(identifiers[6], migrate: dropRunsHistoryAutoincrement)
+        migrator.registerMigration(identifiers[7], migrate: addRunsClaimedBy)
         return migrator
     }
 
@@ -241,5 +242,17 @@ enum StoreMigrations {
                 INSERT INTO runs_history (run_id, status, ts) VALUES (NEW.run_id, NEW.status, NEW.updated_at);
             END;
             """)
+    }
+
+    /// 008: `runs.claimed_by`, the scheduler process that owes a run work when the run was
+    /// accepted straight into a worker.
+    ///
+    /// Such a run used to get a `pending_runs` row too, inserted at acceptance and deleted by
+    /// trigger when it stopped: four index writes on two more trees in the commits of nearly
+    /// every run, only so that a restart could find it. Recovery now also finds runs that are
+    /// `running` with a `claimed_by` of a process that is gone, and queues them then. Runs of
+    /// `stargraph run` have no `claimed_by`, and no scheduler ever takes them.
+    private static func addRunsClaimedBy(_ db: Database) throws {
+        try db.execute(sql: "ALTER TABLE runs ADD COLUMN claimed_by TEXT")
     }
 }

@@ -3,11 +3,13 @@ import GRDB
 
 /// A row of the scheduler's durable queue (`pending_runs`): a run the scheduler must drive.
 ///
-/// A run has a queue row exactly while the scheduler owes it work — from acceptance until it is
-/// done, failed, cancelled, paused or waiting for input — so a restart finds every run it must
-/// continue, and never touches runs driven by `stargraph run`.
+/// A run has a queue row while the scheduler owes it work — from acceptance until it is done,
+/// failed, cancelled, paused or waiting for input — except a run accepted straight into a worker:
+/// its claim is `runs.claimed_by` (migration 008). So a restart finds every run it must continue,
+/// and never touches runs driven by `stargraph run`, which have neither.
 struct QueuedRun: Sendable, Hashable {
-    /// The row id: queue order (FIFO within a graph).
+    /// The row id: queue order (FIFO within a graph). ``unqueued`` for a run accepted straight
+    /// into a worker, which has no row (its claim is in `runs.claimed_by`).
     var order: Int64
     var runId: String
     var graphId: String
@@ -16,6 +18,9 @@ struct QueuedRun: Sendable, Hashable {
     /// The run as accepted, when it was stored already `running` because a worker slot was
     /// reserved for it: that worker executes it without reading it back.
     var acceptedRunning: RunRecord?
+
+    /// The ``order`` of a run without a queue row: after every queued run.
+    static let unqueued = Int64.max
 }
 
 /// An accepted idempotency key: the hash of the request it came with and the run it created.
@@ -43,19 +48,25 @@ extension RunStore {
         _ db: Database, runId: String, graphId: String, params: JSONValue, idempotency: IdempotencyEntry.Key?,
         claimedBy processId: String
     ) throws -> QueuedRun {
-        let now = ColumnCoding.timestamp(Date())
-        if let idempotency {
-            do {
-                try db.cachedStatement(sql: """
-                    INSERT INTO idempotency_keys (key, request_hash, run_id, created_at) VALUES (?, ?, ?, ?)
-                    """).execute(arguments: [idempotency.key, idempotency.requestHash, runId, now])
-            } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
-                throw StoreError.idempotencyKeyTaken(key: idempotency.key)
-            }
-        }
+        try recordIdempotency(db, idempotency, runId: runId)
         return try insertQueueRow(
             db, runId: runId, graphId: graphId, params: params, response: nil,
-            idempotency: idempotency, claimedBy: processId, now: now)
+            idempotency: idempotency, claimedBy: processId, now: ColumnCoding.timestamp(Date()))
+    }
+
+    /// Inside the transaction that inserts the new run `runId`: records `idempotency` (key and
+    /// request hash), when there is one.
+    /// - Throws: ``StoreError/idempotencyKeyTaken(key:)`` when an earlier or concurrent request
+    ///   holds the key; the caller's transaction then writes nothing.
+    static func recordIdempotency(_ db: Database, _ idempotency: IdempotencyEntry.Key?, runId: String) throws {
+        guard let idempotency else { return }
+        do {
+            try db.cachedStatement(sql: """
+                INSERT INTO idempotency_keys (key, request_hash, run_id, created_at) VALUES (?, ?, ?, ?)
+                """).execute(arguments: [idempotency.key, idempotency.requestHash, runId, ColumnCoding.timestamp(Date())])
+        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
+            throw StoreError.idempotencyKeyTaken(key: idempotency.key)
+        }
     }
 
     /// Queues the existing run `runId` again (resume, respond) when its status is still `status`,
@@ -101,15 +112,19 @@ extension RunStore {
 
     /// Takes over the queue rows no live scheduler owns — released ones and those claimed by
     /// processes that are gone — for `process`, oldest first. Rows whose run was never created
-    /// (the process died while accepting it) are deleted with their idempotency key.
+    /// (the process died while accepting it) are deleted with their idempotency key. Runs left
+    /// `running` by a process that is gone, with their claim in `runs.claimed_by` and no row,
+    /// get a row under that claim first, and are taken over like the others.
     func claimAbandonedRuns(for process: SchedulerProcess) async throws -> [QueuedRun] {
         let candidates = try schedulerRead("looking for abandoned queued runs") { db in
             try Bool.fetchOne(db, sql: """
                 SELECT EXISTS (SELECT 1 FROM pending_runs WHERE claimed_by IS NULL OR claimed_by != ?)
-                """, arguments: [process.id]) ?? false
+                    OR EXISTS (\(Self.claimedRunningSQL) AND r.claimed_by != ?)
+                """, arguments: [process.id, process.id]) ?? false
         }
         guard candidates else { return [] }
         return try await schedulerWrite("claiming abandoned queued runs") { db in
+            try Self.queueOrphanedRunningRuns(db, for: process)
             let rows = try Row.fetchAll(db, sql: """
                 SELECT q.id, q.run_id, q.graph_id, q.response, q.claimed_by, r.run_id IS NOT NULL AS has_run
                 FROM pending_runs q LEFT JOIN runs r ON r.run_id = q.run_id
@@ -138,9 +153,16 @@ extension RunStore {
     }
 
     /// Releases every claim of `processId` (graceful shutdown), so the next scheduler on this
-    /// database takes those runs over at once.
+    /// database takes those runs over at once: its runs left `running` without a row get a
+    /// released one.
     func releaseClaims(of processId: String) async throws {
         try await schedulerWrite("releasing queued runs") { db in
+            try db.execute(sql: """
+                INSERT INTO pending_runs (run_id, graph_id, params, enqueued_at, available_at)
+                SELECT r.run_id, r.graph_id, '{}', ?, ? FROM runs r
+                WHERE r.status = 'running' AND r.claimed_by = ?
+                    AND NOT EXISTS (SELECT 1 FROM pending_runs q WHERE q.run_id = r.run_id)
+                """, arguments: [ColumnCoding.timestamp(Date()), ColumnCoding.timestamp(Date()), processId])
             try db.execute(
                 sql: "UPDATE pending_runs SET claimed_by = NULL, claimed_at = NULL WHERE claimed_by = ?",
                 arguments: [processId])
@@ -163,6 +185,28 @@ extension RunStore {
     }
 
     // MARK: - Helpers
+
+    /// Runs `running` under a claim in `runs.claimed_by` and without a queue row, as `r`; append
+    /// conditions with `AND`.
+    private static let claimedRunningSQL = """
+        SELECT r.run_id, r.graph_id, r.claimed_by FROM runs r
+        WHERE r.status = 'running' AND r.claimed_by IS NOT NULL
+            AND NOT EXISTS (SELECT 1 FROM pending_runs q WHERE q.run_id = r.run_id)
+        """
+
+    /// Gives the runs `running` under the claim of a process that is gone a queue row claimed by
+    /// `process`, which the caller then takes over with the other rows.
+    private static func queueOrphanedRunningRuns(_ db: Database, for process: SchedulerProcess) throws {
+        let rows = try Row.fetchAll(db, sql: claimedRunningSQL + " AND r.claimed_by != ?", arguments: [process.id])
+        guard !rows.isEmpty else { return }
+        let dead = try deadOwners(db, among: Set(rows.map { $0["claimed_by"] as String }), seenBy: process)
+        let now = ColumnCoding.timestamp(Date())
+        for row in rows where dead.contains(row["claimed_by"] as String) {
+            _ = try insertQueueRow(
+                db, runId: row["run_id"], graphId: row["graph_id"], params: .object([:]), response: nil,
+                idempotency: nil, claimedBy: row["claimed_by"], now: now)
+        }
+    }
 
     /// Submits a scheduler write to the group committer, turning failures into ``StoreError``s.
     func schedulerWrite<T: Sendable>(_ operation: String, _ work: @escaping @Sendable (Database) throws -> T) async throws -> T {

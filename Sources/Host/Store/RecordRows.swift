@@ -35,13 +35,13 @@ enum ColumnCoding {
 }
 
 extension RunRecord {
-    /// Column names of `runs`, in the order of ``databaseValues(sourceHash:)``. The graph's text lives once in
-    /// `graph_sources` (migration 006); the run keeps its `graph_source_hash` and an empty
-    /// `graph_source` (runs stored before 006 keep their text there).
+    /// Column names of `runs`, in the order of ``databaseValues(sourceHash:claimedBy:)``. The graph's text
+    /// lives once in `graph_sources` (migration 006); the run keeps its `graph_source_hash` and an
+    /// empty `graph_source` (runs stored before 006 keep their text there).
     static let columns = [
         "run_id", "graph_id", "graph_hash", "graph_source", "graph_source_hash", "graph_origin", "status", "inputs",
         "state", "facts", "step_count", "next_action", "max_steps", "error_class", "error_cause", "parent_run_id",
-        "from_step", "mutation", "created_at", "started_at", "finished_at", "updated_at",
+        "from_step", "mutation", "created_at", "started_at", "finished_at", "updated_at", "claimed_by",
     ]
 
     /// The `INSERT` of a whole row.
@@ -56,14 +56,15 @@ extension RunRecord {
     /// The `sha256:<hex>` key of `graphSource` in `graph_sources`.
     var graphSourceHash: String { "sha256:" + ContentHash.sha256Hex(Array(graphSource.utf8)) }
 
-    /// The row's values, in the order of ``columns``; `sourceHash` is ``graphSourceHash``.
-    func databaseValues(sourceHash: String) -> [(any DatabaseValueConvertible)?] {
+    /// The row's values, in the order of ``columns``; `sourceHash` is ``graphSourceHash``, and
+    /// `claimedBy` the scheduler process that owes the run work (migration 008), if any.
+    func databaseValues(sourceHash: String, claimedBy: String?) -> [(any DatabaseValueConvertible)?] {
         [
             runId, graphId, graphHash, "", sourceHash, graphOrigin, status.rawValue, ColumnCoding.json(inputs),
             ColumnCoding.json(state), ColumnCoding.json(facts), stepCount, ColumnCoding.json(nextAction), maxSteps,
             errorClass, errorCause, parentRunId, fromStep, mutation.map(ColumnCoding.json),
             ColumnCoding.timestamp(createdAt), startedAt.map(ColumnCoding.timestamp),
-            finishedAt.map(ColumnCoding.timestamp), ColumnCoding.timestamp(updatedAt),
+            finishedAt.map(ColumnCoding.timestamp), ColumnCoding.timestamp(updatedAt), claimedBy,
         ]
     }
 

@@ -137,13 +137,15 @@ public final class RunStore: Sendable {
     }
 
     /// ``insertRun(_:events:)`` with `alongside` applied first in the same transaction (the
-    /// scheduler's queue row): both are committed, or — when either throws — neither.
+    /// scheduler's queue row or idempotency key): both are committed, or — when either throws —
+    /// neither. `claimedBy` marks the run as owed work by that scheduler process (migration 008).
     func insertRun<T: Sendable>(
-        _ run: RunRecord, events: [EventRecord], alongside: @escaping @Sendable (Database) throws -> T
+        _ run: RunRecord, events: [EventRecord], claimedBy: String? = nil,
+        alongside: @escaping @Sendable (Database) throws -> T
     ) async throws -> T {
         // Encoded before the write, so the shared transaction holds its lock for SQL only.
         let sourceHash = run.graphSourceHash
-        let values = StatementArguments(run.databaseValues(sourceHash: sourceHash))
+        let values = StatementArguments(run.databaseValues(sourceHash: sourceHash, claimedBy: claimedBy))
         let source = run.graphSource
         let events = events.map(EncodedEvent.init)
         return try await write("inserting run") { db in
