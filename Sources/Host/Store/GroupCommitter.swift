@@ -28,7 +28,7 @@ final class GroupCommitter: Sendable {
         let fail: @Sendable (any Error) -> Void
     }
 
-    /// Thrown inside a group when SQLite has rolled the whole transaction back under us.
+    /// Thrown when a lone write was neither committed nor failed (never expected).
     private struct TransactionLost: Error {}
 
     private struct State {
@@ -180,13 +180,17 @@ final class GroupCommitter: Sendable {
 
     /// Runs `body` in `BEGIN IMMEDIATE … COMMIT`: the write lock is taken up front, so the busy
     /// timeout applies instead of a `SQLITE_BUSY` when another process wrote since our last read.
+    /// Both statements are prepared once per connection (GRDB's `inTransaction` compiles them again
+    /// for every transaction); when `body` or the commit throws, the transaction is rolled back.
     static func inImmediateTransaction<T>(_ db: Database, _ body: (Database) throws -> T) throws -> T {
-        var result: T?
-        try db.inTransaction(.immediate) {
-            result = try body(db)
-            return .commit
+        try db.cachedStatement(sql: "BEGIN IMMEDIATE TRANSACTION").execute()
+        do {
+            let result = try body(db)
+            try db.cachedStatement(sql: "COMMIT TRANSACTION").execute()
+            return result
+        } catch {
+            try? db.rollback()
+            throw error
         }
-        guard let result else { throw TransactionLost() }
-        return result
     }
 }
