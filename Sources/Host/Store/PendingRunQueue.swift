@@ -157,12 +157,13 @@ extension RunStore {
     /// released one.
     func releaseClaims(of processId: String) async throws {
         try await schedulerWrite("releasing queued runs") { db in
+            let now = ColumnCoding.timestamp(Date())
             try db.execute(sql: """
                 INSERT INTO pending_runs (run_id, graph_id, params, enqueued_at, available_at)
                 SELECT r.run_id, r.graph_id, '{}', ?, ? FROM runs r
                 WHERE r.status = 'running' AND r.claimed_by = ?
                     AND NOT EXISTS (SELECT 1 FROM pending_runs q WHERE q.run_id = r.run_id)
-                """, arguments: [ColumnCoding.timestamp(Date()), ColumnCoding.timestamp(Date()), processId])
+                """, arguments: [now, now, processId])
             try db.execute(
                 sql: "UPDATE pending_runs SET claimed_by = NULL, claimed_at = NULL WHERE claimed_by = ?",
                 arguments: [processId])
@@ -194,8 +195,8 @@ extension RunStore {
             AND NOT EXISTS (SELECT 1 FROM pending_runs q WHERE q.run_id = r.run_id)
         """
 
-    /// Gives the runs `running` under the claim of a process that is gone a queue row claimed by
-    /// `process`, which the caller then takes over with the other rows.
+    /// Gives the runs `running` under the claim of a process that is gone a queue row under that
+    /// same claim, which the caller then takes over for `process` with the other rows.
     private static func queueOrphanedRunningRuns(_ db: Database, for process: SchedulerProcess) throws {
         let rows = try Row.fetchAll(db, sql: claimedRunningSQL + " AND r.claimed_by != ?", arguments: [process.id])
         guard !rows.isEmpty else { return }

@@ -25,6 +25,8 @@ final class WALCheckpointer: Sendable {
 
     private struct State {
         var isStopped = false
+        /// The writer's WAL hook holds a reference to this checkpointer while installed.
+        var isInstalled = false
         /// WAL size when the background was last woken.
         var wokenAt: Int32 = 0
         var checkpoints = 0
@@ -64,19 +66,27 @@ final class WALCheckpointer: Sendable {
     }
 
     /// Makes the writer connection `db` wake this checkpointer as its WAL grows, instead of
-    /// checkpointing at 1000 frames itself. Call ``uninstall(from:)`` before ``stop()``.
+    /// checkpointing at 1000 frames itself. The hook keeps this checkpointer alive until
+    /// ``uninstall(from:)``, so a commit after ``stop()`` finds it (stopped) rather than freed.
     func install(on db: Database) {
+        state.withLock { $0.isInstalled = true }
         sqlite3_wal_hook(db.sqliteConnection, { context, connection, schema, frames in
             guard let context else { return SQLITE_OK }
             Unmanaged<WALCheckpointer>.fromOpaque(context).takeUnretainedValue()
                 .walGrew(to: frames, connection: connection, schema: schema)
             return SQLITE_OK
-        }, Unmanaged.passUnretained(self).toOpaque())
+        }, Unmanaged.passRetained(self).toOpaque())
     }
 
-    /// Gives `db` back SQLite's own automatic checkpoint.
+    /// Gives `db` back SQLite's own automatic checkpoint, and releases the hook's reference.
     func uninstall(from db: Database) {
+        let wasInstalled = state.withLock { state -> Bool in
+            defer { state.isInstalled = false }
+            return state.isInstalled
+        }
+        guard wasInstalled else { return }
         sqlite3_wal_autocheckpoint(db.sqliteConnection, 1000)
+        Unmanaged.passUnretained(self).release()
     }
 
     /// Stops the thread after its current checkpoint and closes its connection.
