@@ -33,22 +33,9 @@ struct GraphSourceStorageTests {
     }
 
     @Test func runsStoredBeforeMigration006KeepTheirInlineText() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("graph-sources-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: folder) }
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let path = folder.appendingPathComponent("old.sqlite").path
-        let old = try DatabaseQueue(path: path)
-        try StoreMigrations.migrator.migrate(old, upTo: "005_status_triggers")
-        try await old.write { db in
-            try db.execute(sql: """
-                INSERT INTO runs (run_id, graph_id, graph_hash, graph_source, graph_origin, status, inputs, state,
-                    facts, step_count, next_action, max_steps, created_at, updated_at)
-                VALUES ('run-old', 'g', 'sha256:abc', 'id: g # inline', 'g.yaml', 'done', '{}', '{}', '[]', 0,
-                    'null', 10, '2026-11-26T10:00:00.000Z', '2026-11-26T10:00:00.000Z')
-                """)
-        }
-        try old.close()
-        let store = try RunStore(path: path)
+        let old = try await OlderDatabase(upTo: "005_status_triggers", graphSource: "id: g # inline")
+        defer { try? FileManager.default.removeItem(at: old.folder) }
+        let store = try RunStore(path: old.path)
         #expect(try store.run("run-old")?.graphSource == "id: g # inline")
         try await store.close()
     }
