@@ -38,6 +38,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Runs executing at once, over all graphs.")
     var workers = ServeOptions().workers
 
+    @Option(name: .customLong("io-threads"), help: "Event loop threads of the HTTP listener (default: half the cores, at least 1).")
+    var ioThreads = ServeOptions.defaultIOThreads
+
     @Option(name: .customLong("api-keys"), help: "API key file: a list of {id, key_sha256, capabilities}.")
     var apiKeys: String?
 
@@ -50,6 +53,7 @@ struct ServeCommand: AsyncParsableCommand {
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
         guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
+        guard ioThreads >= 1 else { throw ValidationError("--io-threads must be at least 1") }
         guard rateLimit >= 0 else { throw ValidationError("--rate-limit must be 0 (off) or positive") }
     }
 
@@ -65,6 +69,7 @@ struct ServeCommand: AsyncParsableCommand {
         options.graphPaths = graphs
         options.brokerConfigPath = nautilusConfig
         options.workers = workers
+        options.ioThreads = ioThreads
         options.apiKeysPath = apiKeys
         options.rateLimit = rateLimit
         let server = try StargraphServer(options: options) { host, port in

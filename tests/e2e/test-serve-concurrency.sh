@@ -26,9 +26,14 @@ max_concurrency:
   "conc:serial": 1
 EOF
 
-"$sg" serve --manifest manifest.yaml --db conc.sqlite --port 0 --workers 8 --rate-limit 0 2>serve.log &
+# One event loop for the listener: the parallel POSTs below all go through it.
+"$sg" serve --manifest manifest.yaml --db conc.sqlite --port 0 --workers 8 --io-threads 1 --rate-limit 0 2>serve.log &
 serve_pid=$!
 await_serve
+
+"$sg" serve --db other.sqlite --port 0 --io-threads 0 2>threads.log; rc=$?
+expect_eq "$rc" 2 "serve with --io-threads 0"
+grep -q "io-threads must be at least 1" threads.log || fail "--io-threads 0: $(cat threads.log)"
 
 # A second server on the same port says so and exits 2.
 "$sg" serve --db other.sqlite --port "${base##*:}" 2>second.log; rc=$?

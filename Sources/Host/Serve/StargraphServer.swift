@@ -1,4 +1,5 @@
 import NIOCore
+import NIOPosix
 import Foundation
 import Hummingbird
 import HummingbirdWebSocket
@@ -17,6 +18,8 @@ public final class StargraphServer: Sendable {
     /// Every route the router answers, as (method, path template `/v1/runs/{id}`).
     let routes: [(method: String, path: String)]
     private let group: ServiceGroup
+    /// The listener's event loops (`--io-threads`), shut down once ``run()`` is over.
+    private let eventLoops: MultiThreadedEventLoopGroup
 
     /// Boots the server. `onListening` is called with the bound host and port once the listener
     /// accepts connections (with `port: 0`, the port the system chose).
@@ -73,6 +76,8 @@ public final class StargraphServer: Sendable {
         ).router()
         routes = router.routes.map { (method: $0.method.rawValue, path: $0.path.description) }
         let host = options.host
+        let eventLoops = MultiThreadedEventLoopGroup(numberOfThreads: options.ioThreads)
+        self.eventLoops = eventLoops
         let application = Application(
             router: router,
             server: .http1WebSocketUpgrade(webSocketRouter: router),
@@ -82,6 +87,7 @@ public final class StargraphServer: Sendable {
                 logger.info("listening", metadata: ["host": "\(host)", "port": "\(port)"])
                 onListening(host, port)
             },
+            eventLoopGroupProvider: .shared(eventLoops),
             logger: logger)
         group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: [scheduler, application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
@@ -113,6 +119,7 @@ public final class StargraphServer: Sendable {
 
     private func close() async throws {
         defer { runtime.close() }
+        try? await eventLoops.shutdownGracefully()
         try await runtime.store.close()
     }
 
