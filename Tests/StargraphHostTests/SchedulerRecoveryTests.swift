@@ -67,9 +67,7 @@ struct SchedulerRecoveryTests {
         let harness = try SchedulerHarness(graphs: [(SchedulerHarness.delayGraph(id: "quick", delayMs: 1), nil)])
         let (runtime, graphs) = try harness.openRuntime()
         let graph = try #require(graphs.entry("quick")?.graph)
-        let host = SchedulerProcess.current().host
-        let dead = SchedulerProcess(id: "\(host)/999999999/dead", host: host, pid: 999_999_999, startTicks: nil)
-        try await runtime.store.recordSchedulerHeartbeat(dead)
+        let dead = try await registerKilledProcess(in: runtime.store)
         let claimed = try await runtime.engine.createRun(
             graph, inputs: [:], runId: RunIdentifiers.newRunId(), running: true, claimedBy: dead.id) { _ in }
         let unclaimed = try await runtime.engine.createRun(
@@ -150,9 +148,7 @@ struct SchedulerRecoveryTests {
     /// Rewrites the claims on `runIds` to a registered process whose pid does not exist, and adds
     /// a queue row (with an idempotency key) whose run was never written.
     private func killProcess(owning runIds: [String], in store: RunStore, orphan: String) async throws {
-        let host = SchedulerProcess.current().host
-        let dead = SchedulerProcess(id: "\(host)/999999999/dead", host: host, pid: 999_999_999, startTicks: nil)
-        try await store.recordSchedulerHeartbeat(dead)
+        let dead = try await registerKilledProcess(in: store)
         try await store.schedulerWrite("simulating a killed process") { db in
             for runId in runIds {
                 try db.execute(sql: "UPDATE pending_runs SET claimed_by = ? WHERE run_id = ?", arguments: [dead.id, runId])
@@ -165,5 +161,13 @@ struct SchedulerRecoveryTests {
                 db, runId: orphan, graphId: "quick", params: [:],
                 idempotency: .init(key: "orphan-key", requestHash: "sha256:x"), claimedBy: dead.id)
         }
+    }
+
+    /// A scheduler process registered in `store` whose pid does not exist, as a killed one leaves it.
+    private func registerKilledProcess(in store: RunStore) async throws -> SchedulerProcess {
+        let host = SchedulerProcess.current().host
+        let dead = SchedulerProcess(id: "\(host)/999999999/dead", host: host, pid: 999_999_999, startTicks: nil)
+        try await store.recordSchedulerHeartbeat(dead)
+        return dead
     }
 }

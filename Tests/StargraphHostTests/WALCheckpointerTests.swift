@@ -19,13 +19,18 @@ struct WALCheckpointerTests {
         }
     }
 
+    /// A fresh folder under the temporary directory; each test removes its own.
+    private static func temporaryFolder() -> URL {
+        FileManager.default.temporaryDirectory.appendingPathComponent("wal-tests-\(UUID().uuidString)")
+    }
+
     private static func walFrames(_ path: String) throws -> Int {
         let size = (try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0
         return max(0, size - 32) / (4096 + 24)
     }
 
     @Test func theBackgroundThreadCheckpointsAndTheWALStaysBounded() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("wal-tests-\(UUID().uuidString)")
+        let folder = Self.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = folder.appendingPathComponent("store.sqlite").path
         let store = try RunStore(path: path, checkpointsInBackground: true)
@@ -51,7 +56,7 @@ struct WALCheckpointerTests {
     }
 
     @Test func withoutTheOptionSQLiteCheckpointsInTheWriter() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("wal-tests-\(UUID().uuidString)")
+        let folder = Self.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = folder.appendingPathComponent("store.sqlite").path
         let store = try RunStore(path: path)

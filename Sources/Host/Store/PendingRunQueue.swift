@@ -153,17 +153,12 @@ extension RunStore {
     }
 
     /// Releases every claim of `processId` (graceful shutdown), so the next scheduler on this
-    /// database takes those runs over at once: its runs left `running` without a row get a
-    /// released one.
+    /// database takes those runs over at once: its runs left `running` without a row first get
+    /// one under its claim, released with the others.
     func releaseClaims(of processId: String) async throws {
         try await schedulerWrite("releasing queued runs") { db in
-            let now = ColumnCoding.timestamp(Date())
-            try db.execute(sql: """
-                INSERT INTO pending_runs (run_id, graph_id, params, enqueued_at, available_at)
-                SELECT r.run_id, r.graph_id, '{}', ?, ? FROM runs r
-                WHERE r.status = 'running' AND r.claimed_by = ?
-                    AND NOT EXISTS (SELECT 1 FROM pending_runs q WHERE q.run_id = r.run_id)
-                """, arguments: [now, now, processId])
+            try Self.queueUnderTheirClaims(
+                db, Row.fetchAll(db, sql: Self.claimedRunningSQL + " AND r.claimed_by = ?", arguments: [processId]))
             try db.execute(
                 sql: "UPDATE pending_runs SET claimed_by = NULL, claimed_at = NULL WHERE claimed_by = ?",
                 arguments: [processId])
@@ -201,8 +196,13 @@ extension RunStore {
         let rows = try Row.fetchAll(db, sql: claimedRunningSQL + " AND r.claimed_by != ?", arguments: [process.id])
         guard !rows.isEmpty else { return }
         let dead = try deadOwners(db, among: Set(rows.map { $0["claimed_by"] as String }), seenBy: process)
+        try queueUnderTheirClaims(db, rows.filter { dead.contains($0["claimed_by"] as String) })
+    }
+
+    /// Gives each run of `rows` (read with ``claimedRunningSQL``) a queue row under its own claim.
+    private static func queueUnderTheirClaims(_ db: Database, _ rows: [Row]) throws {
         let now = ColumnCoding.timestamp(Date())
-        for row in rows where dead.contains(row["claimed_by"] as String) {
+        for row in rows {
             _ = try insertQueueRow(
                 db, runId: row["run_id"], graphId: row["graph_id"], params: .object([:]), response: nil,
                 idempotency: nil, claimedBy: row["claimed_by"], now: now)
