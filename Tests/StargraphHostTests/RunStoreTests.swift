@@ -206,7 +206,7 @@ struct RunStoreTests {
         try await store.close()
     }
 
-    @Test("writes to unknown runs and reused run ids fail with their own errors")
+    @Test("writes to unknown runs, reused run ids and repeated steps fail with their own errors")
     func missingAndDuplicateRuns() async throws {
         let folder = Self.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -218,6 +218,15 @@ struct RunStoreTests {
             try await store.insertRun(run, events: [])
         } throws: { error in
             guard case StoreError.runAlreadyExists("run-x") = error else { return false }
+            return true
+        }
+        var stepped = run
+        try await Self.commit(store, &stepped, step: 0)
+        var again = run
+        await #expect {
+            try await Self.commit(store, &again, step: 0)
+        } throws: { error in
+            guard case StoreError.stepAlreadyCommitted(runId: "run-x", step: 0) = error else { return false }
             return true
         }
         await #expect {

@@ -58,13 +58,17 @@ extension RunRecord {
 
     /// The row's values, in the order of ``columns``; `sourceHash` is ``graphSourceHash``, and
     /// `claimedBy` the scheduler process that owes the run work (migration 008), if any.
-    func databaseValues(sourceHash: String, claimedBy: String?) -> [(any DatabaseValueConvertible)?] {
+    func databaseValues(sourceHash: String, claimedBy: String?) -> [DatabaseValue] {
         [
-            runId, graphId, graphHash, "", sourceHash, graphOrigin, status.rawValue, ColumnCoding.json(inputs),
-            ColumnCoding.json(state), ColumnCoding.json(facts), stepCount, ColumnCoding.json(nextAction), maxSteps,
-            errorClass, errorCause, parentRunId, fromStep, mutation.map(ColumnCoding.json),
-            ColumnCoding.timestamp(createdAt), startedAt.map(ColumnCoding.timestamp),
-            finishedAt.map(ColumnCoding.timestamp), ColumnCoding.timestamp(updatedAt), claimedBy,
+            runId.databaseValue, graphId.databaseValue, graphHash.databaseValue, "".databaseValue,
+            sourceHash.databaseValue, graphOrigin.databaseValue, status.rawValue.databaseValue,
+            ColumnCoding.json(inputs).databaseValue, ColumnCoding.json(state).databaseValue,
+            ColumnCoding.json(facts).databaseValue, stepCount.databaseValue, ColumnCoding.json(nextAction).databaseValue,
+            maxSteps.databaseValue, errorClass.databaseValue, errorCause.databaseValue, parentRunId.databaseValue,
+            fromStep.databaseValue, mutation.map(ColumnCoding.json).databaseValue,
+            ColumnCoding.timestamp(createdAt).databaseValue, startedAt.map(ColumnCoding.timestamp).databaseValue,
+            finishedAt.map(ColumnCoding.timestamp).databaseValue, ColumnCoding.timestamp(updatedAt).databaseValue,
+            claimedBy.databaseValue,
         ]
     }
 
@@ -79,17 +83,18 @@ extension RunRecord {
         "UPDATE runs SET \(mutableColumns.map { "\($0) = ?" }.joined(separator: ", ")) WHERE run_id = ?"
 
     /// The values of ``mutableColumns``, in order.
-    var mutableDatabaseValues: [(any DatabaseValueConvertible)?] {
+    var mutableDatabaseValues: [DatabaseValue] {
         mutableDatabaseValues(encodedState: ColumnCoding.json(state), encodedFacts: ColumnCoding.json(facts))
     }
 
     /// ``mutableDatabaseValues`` with `state` and `facts` already encoded (a step's checkpoint
     /// carries the same values, so they are encoded once).
-    func mutableDatabaseValues(encodedState: String, encodedFacts: String) -> [(any DatabaseValueConvertible)?] {
+    func mutableDatabaseValues(encodedState: String, encodedFacts: String) -> [DatabaseValue] {
         [
-            status.rawValue, encodedState, encodedFacts, stepCount,
-            ColumnCoding.json(nextAction), maxSteps, errorClass, errorCause, startedAt.map(ColumnCoding.timestamp),
-            finishedAt.map(ColumnCoding.timestamp), ColumnCoding.timestamp(updatedAt),
+            status.rawValue.databaseValue, encodedState.databaseValue, encodedFacts.databaseValue, stepCount.databaseValue,
+            ColumnCoding.json(nextAction).databaseValue, maxSteps.databaseValue, errorClass.databaseValue,
+            errorCause.databaseValue, startedAt.map(ColumnCoding.timestamp).databaseValue,
+            finishedAt.map(ColumnCoding.timestamp).databaseValue, ColumnCoding.timestamp(updatedAt).databaseValue,
         ]
     }
 
@@ -123,7 +128,7 @@ extension RunRecord {
 }
 
 extension CheckpointRecord {
-    /// Column names of `checkpoints`, in the order of ``databaseValues``.
+    /// Column names of `checkpoints`, in the order of ``databaseValues(encodedState:encodedFacts:)``.
     static let columns = [
         "run_id", "step", "branch_id", "node", "state", "facts", "next_action", "output", "input_hash",
         "output_hash", "graph_hash", "rules_fired", "effects", "ts",
@@ -132,18 +137,15 @@ extension CheckpointRecord {
     /// The `INSERT` of a whole row.
     static let insertSQL = StargraphHost.insertSQL(table: "checkpoints", columns: columns)
 
-    /// The row's values, in the order of ``columns``.
-    var databaseValues: [(any DatabaseValueConvertible)?] {
-        databaseValues(encodedState: ColumnCoding.json(state), encodedFacts: ColumnCoding.json(facts))
-    }
-
-    /// ``databaseValues`` with `state` and `facts` already encoded.
-    func databaseValues(encodedState: String, encodedFacts: String) -> [(any DatabaseValueConvertible)?] {
+    /// The row's values, in the order of ``columns``, with `state` and `facts` already encoded
+    /// (the run row takes the same text).
+    func databaseValues(encodedState: String, encodedFacts: String) -> [DatabaseValue] {
         [
-            runId, step, branchId, node, encodedState, encodedFacts,
-            ColumnCoding.json(nextAction), ColumnCoding.json(output), inputHash, outputHash, graphHash,
-            ColumnCoding.json(.array(rulesFired.map(JSONValue.string))), ColumnCoding.json(effects),
-            ColumnCoding.timestamp(ts),
+            runId.databaseValue, step.databaseValue, branchId.databaseValue, node.databaseValue,
+            encodedState.databaseValue, encodedFacts.databaseValue, ColumnCoding.json(nextAction).databaseValue,
+            ColumnCoding.json(output).databaseValue, inputHash.databaseValue, outputHash.databaseValue,
+            graphHash.databaseValue, ColumnCoding.json(.array(rulesFired.map(JSONValue.string))).databaseValue,
+            ColumnCoding.json(effects).databaseValue, ColumnCoding.timestamp(ts).databaseValue,
         ]
     }
 

@@ -145,16 +145,16 @@ public final class RunStore: Sendable {
     ) async throws -> T {
         // Encoded before the write, so the shared transaction holds its lock for SQL only.
         let sourceHash = run.graphSourceHash
-        let values = StatementArguments(run.databaseValues(sourceHash: sourceHash, claimedBy: claimedBy))
+        let values = run.databaseValues(sourceHash: sourceHash, claimedBy: claimedBy)
         let source = run.graphSource
         let events = events.map(EncodedEvent.init)
         return try await write("inserting run") { db in
             let extra = try alongside(db)
             // The graph's text is stored once, however many runs it has.
             try db.cachedStatement(sql: "INSERT OR IGNORE INTO graph_sources (source_hash, source) VALUES (?, ?)")
-                .execute(arguments: [sourceHash, source])
+                .executeDirectly([sourceHash.databaseValue, source.databaseValue])
             do {
-                try db.cachedStatement(sql: RunRecord.insertSQL).execute(arguments: values)
+                try db.cachedStatement(sql: RunRecord.insertSQL).executeDirectly(values)
             } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
                 throw StoreError.runAlreadyExists(run.runId)
             }
@@ -178,14 +178,14 @@ public final class RunStore: Sendable {
         // The run row takes the checkpoint's state and facts: encode them once.
         let state = ColumnCoding.json(checkpoint.state)
         let facts = ColumnCoding.json(checkpoint.facts)
-        let values = StatementArguments(checkpoint.databaseValues(encodedState: state, encodedFacts: facts))
+        let values = checkpoint.databaseValues(encodedState: state, encodedFacts: facts)
         let update = run.state == checkpoint.state && run.facts == checkpoint.facts
             ? RunUpdate(run, encodedState: state, encodedFacts: facts) : RunUpdate(run)
         let events = events.map(EncodedEvent.init)
         try await write("committing a step") { db in
             try Self.replaceRun(db, update, events: events)
             do {
-                try db.cachedStatement(sql: CheckpointRecord.insertSQL).execute(arguments: values)
+                try db.cachedStatement(sql: CheckpointRecord.insertSQL).executeDirectly(values)
             } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
                 throw StoreError.stepAlreadyCommitted(runId: checkpoint.runId, step: checkpoint.step)
             }
@@ -252,9 +252,10 @@ public final class RunStore: Sendable {
         return status
     }
 
-    /// Updates the run's mutable columns and appends `events`.
+    /// Updates the run's mutable columns, then its status when that changed (the status
+    /// triggers read the row's new `updated_at`), and appends `events`.
     private static func replaceRun(_ db: Database, _ run: RunUpdate, events: [EncodedEvent]) throws {
-        try db.cachedStatement(sql: RunRecord.updateMutableSQL).execute(arguments: run.arguments)
+        try db.cachedStatement(sql: RunRecord.updateMutableSQL).executeDirectly(run.values)
         guard db.changesCount > 0 else { throw StoreError.runNotFound(run.runId) }
         try appendEvents(db, runId: run.runId, events: events)
     }
@@ -266,7 +267,10 @@ public final class RunStore: Sendable {
             SELECT ?1, COALESCE(MAX(seq), 0) + 1, ?2, ?3, ?4, ?5 FROM events WHERE run_id = ?1
             """)
         for event in events {
-            try insert.execute(arguments: [runId, event.step, event.type, event.ts, event.payload])
+            try insert.executeDirectly([
+                runId.databaseValue, event.step.databaseValue, event.type.databaseValue, event.ts.databaseValue,
+                event.payload.databaseValue,
+            ])
         }
     }
 }
@@ -275,7 +279,7 @@ public final class RunStore: Sendable {
 private struct RunUpdate: Sendable {
     let runId: String
     /// The mutable columns' values, then the run id (for `WHERE run_id = ?`).
-    let arguments: StatementArguments
+    let values: [DatabaseValue]
 
     init(_ run: RunRecord) {
         self.init(run, values: run.mutableDatabaseValues)
@@ -286,11 +290,9 @@ private struct RunUpdate: Sendable {
         self.init(run, values: run.mutableDatabaseValues(encodedState: encodedState, encodedFacts: encodedFacts))
     }
 
-    private init(_ run: RunRecord, values: [(any DatabaseValueConvertible)?]) {
+    private init(_ run: RunRecord, values: [DatabaseValue]) {
         runId = run.runId
-        var arguments = StatementArguments(values)
-        arguments += [run.runId]
-        self.arguments = arguments
+        self.values = values + [run.runId.databaseValue]
     }
 }
 
