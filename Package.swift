@@ -43,10 +43,14 @@ let package = Package(
             pkgConfig: "yaml-0.1",
             providers: [.apt(["libyaml-dev"])]
         ),
+        // sqlite3_config() is variadic, which Swift cannot call: this C shim applies the host's
+        // process-wide SQLite settings.
+        .target(name: "CSQLiteTuning", path: "Sources/CSQLiteTuning", linkerSettings: [.linkedLibrary("sqlite3")]),
         .target(
             name: "StargraphHost",
             dependencies: [
                 "CYAML",
+                "CSQLiteTuning",
                 "PluginABI",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),

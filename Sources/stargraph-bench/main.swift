@@ -3,6 +3,8 @@ import Foundation
 import GRDBSQLite
 import StargraphHost
 
+// As `stargraph` does, before any thread uses SQLite.
+print(SQLiteProcessSettings.apply())
 let examples = URL(fileURLWithPath: CommandLine.arguments.count > 1 ? CommandLine.arguments[1] : "examples")
 let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("sg-bench-\(UUID().uuidString)")
 try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)

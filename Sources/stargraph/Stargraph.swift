@@ -9,10 +9,12 @@ import StargraphHost
 @main
 enum Entry {
     static func main() {
+        // Before any other thread exists: SQLite's process settings cannot be changed later.
+        let sqlite = SQLiteProcessSettings.apply()
         let finished = DispatchSemaphore(value: 0)
         // Detached: `main` is on the main actor, which this thread is about to block.
         Task.detached {
-            await Stargraph.runFromCommandLine()
+            await Stargraph.runFromCommandLine(sqlite: sqlite)
             finished.signal()
         }
         finished.wait()
@@ -30,14 +32,15 @@ struct Stargraph: AsyncParsableCommand {
         ])
 
     /// Parses, runs, and maps every failure to the documented exit codes: 2 for usage
-    /// errors and bad input, 1 for other failures.
-    static func runFromCommandLine() async {
+    /// errors and bad input, 1 for other failures. `sqlite` is logged at debug level.
+    static func runFromCommandLine(sqlite: SQLiteProcessSettings.Outcome) async {
         LoggingSystem.bootstrap { label in
             let level = ProcessInfo.processInfo.environment["STARGRAPH_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:))
             var handler = LazyMetadataLogHandler(StreamLogHandler.standardError(label: label))
             handler.logLevel = level ?? .warning
             return handler
         }
+        Logger(label: "stargraph").debug("\(sqlite)")
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? AsyncParsableCommand {

@@ -22,6 +22,9 @@ printf 'ir_version: "1.0.0"\nid: x\nnodes:\n  - id: a\n    kind: nope\n' > bad.y
 expect_eq "$rc" 2 "validate bad exit code"
 grep -q "bad.yaml:5:" err.txt || fail "validate message lacks file:line: $(cat err.txt)"
 "$sg" validate "$EXAMPLES/hello.yaml" | grep -qE '^ok run:hello sha256:[0-9a-f]{64}$' || fail "validate ok line"
+# SQLite's process settings are made at start, before any thread uses SQLite (SQLiteProcessSettings).
+STARGRAPH_LOG_LEVEL=debug "$sg" validate "$EXAMPLES/hello.yaml" >/dev/null 2>err.txt
+grep -q "SQLite runs in multi-thread mode with memory statistics off" err.txt || fail "SQLite settings: $(cat err.txt)"
 
 out=$("$sg" run "$EXAMPLES/hitl-graph.yaml" --inputs message=hello --no-summary); rc=$?
 expect_eq "$rc" 3 "hitl exit code"
