@@ -131,14 +131,14 @@ struct SchedulerTests {
         for index in 0..<12 {
             submitted.append(try await scheduler.submit(RunRequest(graphId: "serial", params: ["message": .string("\(index)")])).run.runId)
         }
-        #expect(await scheduler.queueDepth() == 12)
+        #expect(scheduler.queueDepth() == 12)
         let task = SchedulerHarness.start(scheduler)
         defer { task.cancel() }
         let store = scheduler.runtime.store
         for runId in submitted { _ = try await SchedulerHarness.waitFor(runId, in: store) }
         let started = try submitted.map { try #require(try store.run($0)?.startedAt) }
         #expect(started == started.sorted())
-        #expect(await scheduler.queueDepth() == 0)
+        #expect(scheduler.queueDepth() == 0)
     }
 
     private struct Span: Equatable { var start: Date; var end: Date }

@@ -32,7 +32,7 @@ extension RunScheduler {
         for runId in try runtime.store.expiredInterrupts(at: Date()) {
             let outcome = try await runtime.store.requeue(
                 runId: runId, whenStatus: .awaitingInput, response: nil, claimedBy: process.id)
-            if case .queued(let queued) = outcome { await dispatcher.add(queued) }
+            if case .queued(let queued) = outcome { dispatcher.add(queued) }
         }
     }
 }

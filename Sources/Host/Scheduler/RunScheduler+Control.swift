@@ -72,7 +72,7 @@ extension RunScheduler {
         do throws(SchedulerError) {
             let run = try await storeCall("\(action) of run \(runId)") { () async throws -> RunRecord in
                 while true {
-                    let presence = await self.dispatcher.hold(runId)
+                    let presence = self.dispatcher.hold(runId)
                     guard let run = try self.runtime.store.run(runId) else { throw SchedulerError.runNotFound(runId) }
                     switch decide(run.status, presence) {
                     case nil:
@@ -89,10 +89,10 @@ extension RunScheduler {
                     }
                 }
             }
-            await dispatcher.release(runId, drop: dropped)
+            dispatcher.release(runId, drop: dropped)
             return run
         } catch {
-            await dispatcher.release(runId, drop: dropped)
+            dispatcher.release(runId, drop: dropped)
             throw error
         }
     }
@@ -123,7 +123,7 @@ extension RunScheduler {
         _ runId: String, action: String, from status: RunStatus, response: JSONValue?
     ) async throws(SchedulerError) -> RunRecord {
         guard acceptsWork else { throw .shuttingDown }
-        _ = await dispatcher.hold(runId)
+        _ = dispatcher.hold(runId)
         do throws(SchedulerError) {
             let (run, queued) = try await storeCall("\(action) of run \(runId)") { () async throws -> (RunRecord, QueuedRun?) in
                 let run = try await self.stoppedRun(runId, action: action, expecting: status)
@@ -141,11 +141,11 @@ extension RunScheduler {
                     throw SchedulerError.invalidTransition(runId: runId, status: current ?? run.status, action: action)
                 }
             }
-            await dispatcher.release(runId, drop: false)
-            if let queued { await dispatcher.add(queued) }
+            dispatcher.release(runId, drop: false)
+            if let queued { dispatcher.add(queued) }
             return run
         } catch {
-            await dispatcher.release(runId, drop: false)
+            dispatcher.release(runId, drop: false)
             throw error
         }
     }
@@ -160,7 +160,7 @@ extension RunScheduler {
             guard run.status == status else {
                 throw SchedulerError.invalidTransition(runId: runId, status: run.status, action: action)
             }
-            guard let executing = await dispatcher.activeRun(runId) else { return run }
+            guard let executing = dispatcher.activeRun(runId) else { return run }
             if executing.response != nil {
                 throw SchedulerError.invalidTransition(runId: runId, status: run.status, action: action)
             }

@@ -12,7 +12,7 @@ extension RunScheduler {
         try await register()
         let outcome = try await runtime.store.requeue(
             runId: fork.runId, whenStatus: .pending, response: nil, claimedBy: process.id)
-        if case .queued(let queued) = outcome { await dispatcher.add(queued) }
+        if case .queued(let queued) = outcome { dispatcher.add(queued) }
         return fork
     }
 }

@@ -68,7 +68,7 @@ public final class RunScheduler: Service, Sendable {
     public var isRunning: Bool { lifecycle.withLock { $0 == .running } }
 
     /// Runs accepted by this process and waiting for a worker.
-    public func queueDepth() async -> Int { await dispatcher.queueDepth }
+    public func queueDepth() -> Int { dispatcher.queueDepth }
 
     /// Recovers, executes queued runs and fires cron triggers until graceful shutdown (or
     /// cancellation), then stops every run at a checkpoint boundary and returns.
@@ -82,12 +82,12 @@ public final class RunScheduler: Service, Sendable {
         }
         do {
             try await register()
-            for queued in try await runtime.store.claimAbandonedRuns(for: process) { await dispatcher.add(queued) }
+            for queued in try await runtime.store.claimAbandonedRuns(for: process) { dispatcher.add(queued) }
         } catch {
             lifecycle.withLock { $0 = .stopped }
             throw error
         }
-        await dispatcher.open()
+        dispatcher.open()
         await withDiscardingTaskGroup { group in
             group.addTask { await self.sweep() }
             group.addTask { await self.fireTriggers(schedules) }
@@ -131,7 +131,7 @@ public final class RunScheduler: Service, Sendable {
                 let runId = RunIdentifiers.newRunId()
                 let processId = self.process.id
                 // With a worker free, the run is stored `running` and starts without a second commit.
-                let startsNow = await self.dispatcher.reserve(graph.id, runId: runId)
+                let startsNow = self.dispatcher.reserve(graph.id, runId: runId)
                 let created: (run: RunRecord, alongside: QueuedRun)
                 do {
                     // One transaction: the run, and its queue row — or, when it starts now, its
@@ -148,16 +148,16 @@ public final class RunScheduler: Service, Sendable {
                         return QueuedRun(order: QueuedRun.unqueued, runId: runId, graphId: graph.id, response: nil)
                     }
                 } catch {
-                    if startsNow { await self.dispatcher.cancelReservation(runId) }
+                    if startsNow { self.dispatcher.cancelReservation(runId) }
                     if case StoreError.idempotencyKeyTaken = error { continue }
                     throw error
                 }
                 if startsNow {
                     var queued = created.alongside
                     queued.acceptedRunning = created.run
-                    await self.dispatcher.start(reserved: queued)
+                    self.dispatcher.start(reserved: queued)
                 } else {
-                    await self.dispatcher.add(created.alongside)
+                    self.dispatcher.add(created.alongside)
                 }
                 return Submission(run: created.run, created: true)
             }
@@ -220,7 +220,7 @@ public final class RunScheduler: Service, Sendable {
                     sinceHeartbeat = .zero
                     try await runtime.store.recordSchedulerHeartbeat(process)
                 }
-                for queued in try await runtime.store.claimAbandonedRuns(for: process) { await dispatcher.add(queued) }
+                for queued in try await runtime.store.claimAbandonedRuns(for: process) { dispatcher.add(queued) }
                 try await queueExpiredInterrupts()
             } catch {
                 logger.warning("scheduler sweep failed; retrying", metadata: ["error": "\(error)"])
