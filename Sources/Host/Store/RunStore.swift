@@ -252,8 +252,7 @@ public final class RunStore: Sendable {
         return status
     }
 
-    /// Updates the run's mutable columns, then its status when that changed (the status
-    /// triggers read the row's new `updated_at`), and appends `events`.
+    /// Updates the run's mutable columns and appends `events`.
     private static func replaceRun(_ db: Database, _ run: RunUpdate, events: [EncodedEvent]) throws {
         try db.cachedStatement(sql: RunRecord.updateMutableSQL).executeDirectly(run.values)
         guard db.changesCount > 0 else { throw StoreError.runNotFound(run.runId) }
