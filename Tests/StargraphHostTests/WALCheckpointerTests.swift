@@ -48,6 +48,11 @@ struct WALCheckpointerTests {
             try await Task.sleep(for: .milliseconds(10))
         }
         #expect(checkpointer.checkpointCount > 0)
+        // Operators find the thread by name (`top -H`, `perf`).
+        let threadNames = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").map {
+            try String(contentsOfFile: "/proc/self/task/\($0)/comm", encoding: .utf8)
+        }
+        #expect(threadNames.contains("sg-checkpoint\n"))
 
         try await store.close()
         let reopened = try RunStore(path: path)

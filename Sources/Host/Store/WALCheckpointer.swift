@@ -60,8 +60,11 @@ final class WALCheckpointer: Sendable {
         sqlite3_exec(handle, synchronousPragma, nil, nil, nil)
         let connection = Connection(handle: handle)
         // The thread holds this checkpointer until ``stop()`` ends it.
-        let thread = Thread { self.checkpointUntilStopped(connection) }
-        thread.name = "stargraph.checkpoint"
+        let thread = Thread {
+            // Named from inside: set before `start()`, the name never reached the kernel (`top -H`, `perf`).
+            Thread.current.name = "sg-checkpoint"
+            self.checkpointUntilStopped(connection)
+        }
         thread.start()
     }
 
