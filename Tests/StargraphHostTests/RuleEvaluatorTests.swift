@@ -46,6 +46,17 @@ struct RuleEvaluatorTests {
         #expect(again.decision == .continue)
     }
 
+    @Test func onlyTemplatesSomeConditionNamesAreMirrored() throws {
+        let evaluator = RuleEvaluator(rules: [
+            try rule("score", "(score (value 3))", []), nodeRule("at-b", node: "b", []),
+        ])
+        let mirrored = evaluator.mirroredFacts(for: input(node: "b", first: true, state: ["score": 3, "message": "hi"]))
+        #expect(Set(mirrored.map(\.template)) == ["score", "node-id"])
+        // Field facts of templates no rule names cannot change what fires.
+        #expect(evaluator.evaluate(input(node: "b", state: ["score": 3, "message": "hi"])).fired == ["score", "at-b"])
+        #expect(evaluator.evaluate(input(node: "a", state: ["score": 0])).fired.isEmpty)
+    }
+
     @Test func pipelineHopsSeeOnlyTheCurrentNode() throws {
         let evaluator = RuleEvaluator(rules: [
             try rule("r-a-to-b", "(initial-fact)", [.goto(target: "node_b")]),

@@ -31,8 +31,11 @@ struct RunCursor: Sendable {
         self.deadline = json["deadline"]?.stringValue.flatMap(Timestamps.parse)
     }
 
-    var json: JSONValue {
-        var members: [String: JSONValue] = ["decision": decision.json]
+    var json: JSONValue { json(decisionJSON: decision.json) }
+
+    /// ``json`` with the decision's JSON already built (a step stores it in its checkpoint too).
+    func json(decisionJSON: JSONValue) -> JSONValue {
+        var members: [String: JSONValue] = ["decision": decisionJSON]
         if let after { members["after"] = .string(after) }
         if let deadline { members["deadline"] = .string(Timestamps.format(deadline)) }
         return .object(members)
@@ -58,15 +61,22 @@ public enum RunIdentifiers {
         let millis = UInt64(max(0, now.timeIntervalSince1970 * 1000))
         let high = millis << 16 | 0x7000 | (generator.next() & 0x0FFF)
         let low = (generator.next() as UInt64) & 0x3FFF_FFFF_FFFF_FFFF | 0x8000_0000_0000_0000
-        var text = [UInt8](repeating: UInt8(ascii: "-"), count: 36)
-        var position = 0
-        for (word, dashes) in [(high, [8, 13]), (low, [18, 23])] {
-            for shift in stride(from: 60, through: 0, by: -4) {
-                if dashes.contains(position) { position += 1 }
-                text[position] = CanonicalJSON.lowercaseHexDigit(UInt8(truncatingIfNeeded: word >> UInt64(shift)) & 0xF)
+        // Written straight into the string's storage: one allocation per id.
+        return String(unsafeUninitializedCapacity: 36) { text in
+            var position = 0
+            func put(_ word: UInt64, nibbles: Range<Int>) {
+                for nibble in nibbles.reversed() {
+                    text[position] = CanonicalJSON.lowercaseHexDigit(UInt8(truncatingIfNeeded: word >> UInt64(nibble * 4)) & 0xF)
+                    position += 1
+                }
+            }
+            func dash() {
+                text[position] = UInt8(ascii: "-")
                 position += 1
             }
+            put(high, nibbles: 8..<16); dash(); put(high, nibbles: 4..<8); dash(); put(high, nibbles: 0..<4); dash()
+            put(low, nibbles: 12..<16); dash(); put(low, nibbles: 0..<12)
+            return position
         }
-        return String(decoding: text, as: UTF8.self)
     }
 }

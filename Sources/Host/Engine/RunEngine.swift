@@ -222,6 +222,9 @@ public final class RunEngine: Sendable {
         var state = run.state.objectValue ?? [:]
         var facts = try FactCoding.facts(from: run.facts)
         var cursor = try RunCursor(json: run.nextAction)
+        // The canonical JSON of `state` when the last commit already encoded it: the next step's
+        // input hash is taken from the same bytes.
+        var encodedState: [UInt8]?
         let executor = StepExecutor(graph: graph, runId: run.runId, replay: replay, logger: logger)
         while true {
             let move = graph.move(for: cursor.decision, after: cursor.after)
@@ -240,7 +243,8 @@ public final class RunEngine: Sendable {
                     message: "run reached max_steps \(run.maxSteps) without finishing; raise max_steps (graph or --max-steps) or fix the loop"))
             }
             let stepStarted = DispatchTime.now().uptimeNanoseconds
-            let inputHash = ContentHash.of(.object(state))
+            let inputBytes = encodedState ?? CanonicalJSON.bytes(.object(state))
+            let inputHash = ContentHash.of(canonicalBytes: inputBytes)
             let outcome: StepOutcome
             do {
                 switch move {
@@ -253,6 +257,8 @@ public final class RunEngine: Sendable {
                 return try await fail(run, error)
             }
             graph.patching.apply(outcome.patch, to: &state)
+            let stateBytes = outcome.patch.isEmpty ? inputBytes : CanonicalJSON.bytes(.object(state))
+            let outputBytes = CanonicalJSON.bytes(outcome.output)
             var fired: [String] = []
             var decision: RoutingDecision
             if case .block(let block) = move {
@@ -272,10 +278,11 @@ public final class RunEngine: Sendable {
                 }
             }
             let next = graph.move(for: decision, after: outcome.label)
+            let decisionJSON = decision.json
             let now = Date()
             var deadline: Date?
             var stepEvents: [RunEvent] = outcome.events.map { .custom(node: outcome.label, type: $0.type, payload: $0.payload) }
-            stepEvents.append(.step(node: outcome.label, decision: decision, changed: outcome.patch.keys.sorted()))
+            stepEvents.append(.step(node: outcome.label, nextAction: decisionJSON, changed: outcome.patch.keys.sorted()))
             switch (failure, next) {
             case (let failure?, _):
                 run.status = .failed
@@ -295,21 +302,24 @@ public final class RunEngine: Sendable {
             cursor = RunCursor(after: outcome.label, decision: decision, deadline: deadline)
             let checkpoint = CheckpointRecord(
                 runId: run.runId, step: step, node: outcome.label, state: .object(state),
-                facts: FactCoding.json(facts), nextAction: decision.json, output: outcome.output,
-                inputHash: inputHash, outputHash: ContentHash.of(outcome.output), graphHash: graph.hash,
+                facts: FactCoding.json(facts), nextAction: decisionJSON, output: outcome.output,
+                inputHash: inputHash, outputHash: ContentHash.of(canonicalBytes: outputBytes), graphHash: graph.hash,
                 rulesFired: fired, effects: outcome.effects, ts: now)
             run.state = checkpoint.state
             run.facts = checkpoint.facts
             run.stepCount = step + 1
-            run.nextAction = cursor.json
+            run.nextAction = cursor.json(decisionJSON: decisionJSON)
             run.updatedAt = now
             if run.status.isTerminal { run.finishedAt = now }
-            try await events.commit(checkpoint, run: run, stepEvents)
+            try await events.commit(checkpoint, run: run, stepEvents, encoded: (
+                String(decoding: stateBytes, as: UTF8.self), String(decoding: outputBytes, as: UTF8.self)))
+            encodedState = stateBytes
             stepTimer.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - stepStarted))
             observer?.stepCommitted(checkpoint, run: run)
             if run.status == .awaitingInput, let response = replay?.nextResponse() {
                 run = try await answer(run, graph: graph, response: response)
                 state = run.state.objectValue ?? [:]
+                encodedState = nil
                 facts = try FactCoding.facts(from: run.facts)
                 cursor = try RunCursor(json: run.nextAction)
                 continue

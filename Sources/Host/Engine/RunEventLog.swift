@@ -9,7 +9,8 @@ enum RunEvent: Sendable {
     case runStarted
     case runResumed
     case runPaused
-    case step(node: String, decision: RoutingDecision, changed: [String])
+    /// A committed step; `nextAction` is the JSON of its routing decision.
+    case step(node: String, nextAction: JSONValue, changed: [String])
     /// An event a node emitted through the host (`emit_event`); stored as `custom.<type>`.
     case custom(node: String, type: String, payload: JSONValue)
     case interrupt(InterruptSpec)
@@ -44,8 +45,8 @@ enum RunEvent: Sendable {
             return ["parent_run_id": .string(parent), "from_step": .number(Double(fromStep)), "mutation": mutation]
         case .runStarted, .runResumed, .runPaused, .interruptTimedOut:
             return .object([:])
-        case .step(let node, let decision, let changed):
-            return ["node": .string(node), "next_action": decision.json, "changed": .array(changed.map(JSONValue.string))]
+        case .step(let node, let nextAction, let changed):
+            return ["node": .string(node), "next_action": nextAction, "changed": .array(changed.map(JSONValue.string))]
         case .custom(let node, _, let payload):
             return ["node": .string(node), "data": payload]
         case .interrupt(let spec):
@@ -96,9 +97,13 @@ struct RunEventLog: Sendable {
         try published(run, records)
     }
 
-    func commit(_ checkpoint: CheckpointRecord, run: RunRecord, _ events: [RunEvent]) async throws {
+    /// Commits a step; `encoded` is the canonical JSON of the checkpoint's state and output when
+    /// the engine already has it.
+    func commit(
+        _ checkpoint: CheckpointRecord, run: RunRecord, _ events: [RunEvent], encoded: (state: String, output: String)? = nil
+    ) async throws {
         let records = events.map { record(run, $0, step: checkpoint.step) }
-        try await store.commitStep(checkpoint, run: run, events: records)
+        try await store.commitStep(checkpoint, run: run, events: records, encoded: encoded)
         try published(run, records)
     }
 

@@ -10,7 +10,12 @@ public enum ContentHash {
     /// `"sha256:"` followed by the hex SHA-256 of `value`'s RFC 8785 canonical JSON; equal values
     /// (whatever their key order) give equal hashes.
     public static func of(_ value: JSONValue) -> String {
-        hex(SHA256.hash(data: CanonicalJSON.bytes(value)), after: "sha256:")
+        of(canonicalBytes: CanonicalJSON.bytes(value))
+    }
+
+    /// ``of(_:)`` of the value whose canonical JSON is `canonicalBytes` (``CanonicalJSON/bytes(_:)``).
+    static func of(canonicalBytes: [UInt8]) -> String {
+        hex(SHA256.hash(data: canonicalBytes), after: "sha256:")
     }
 
     /// `prefix` followed by the lowercase hex of `digest`, written straight into the new string.

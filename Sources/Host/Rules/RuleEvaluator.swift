@@ -46,15 +46,19 @@ public struct RuleEvaluation: Sendable, Hashable {
 ///    all fired rules, or `continue`.
 public struct RuleEvaluator: Sendable {
     private let rules: [Rule]
+    /// The templates some rule's condition names. Mirrored facts of any other template can match
+    /// nothing, so they are not built (most state fields, on most graphs).
+    private let matchedTemplates: Set<String>
 
     /// An evaluator for `rules`, kept in declaration order.
     public init(rules: [Rule]) {
         self.rules = rules
+        matchedTemplates = Set(rules.flatMap { $0.when.patterns.map(\.template) })
     }
 
     /// Runs one evaluation; it never fails (a rule whose condition cannot match just does not fire).
     public func evaluate(_ input: EvaluationInput) -> RuleEvaluation {
-        let matcher = PatternMatcher(facts: input.facts + Self.mirroredFacts(for: input))
+        let matcher = PatternMatcher(facts: input.facts + mirroredFacts(for: input))
         let firedRules = rules.filter { matcher.holds($0.when) }
         var facts = input.facts
         for action in firedRules.flatMap(\.then) {
@@ -70,13 +74,16 @@ public struct RuleEvaluator: Sendable {
         return RuleEvaluation(facts: facts, fired: firedRules.map(\.id), decision: Self.decision(from: firedRules))
     }
 
-    /// The facts the engine derives from `input` for this evaluation only.
-    static func mirroredFacts(for input: EvaluationInput) -> [Fact] {
+    /// The facts the engine derives from `input` for this evaluation only, of the templates some
+    /// condition names.
+    func mirroredFacts(for input: EvaluationInput) -> [Fact] {
         var mirrored: [Fact] = []
-        if input.isFirstEvaluation { mirrored.append(Fact(template: "initial-fact")) }
-        mirrored.append(Fact(template: "node-id", slots: ["id": .string(input.currentNode)]))
-        mirrored.append(Fact(template: "state", slots: input.state))
-        for (field, value) in input.state.sorted(by: { $0.key < $1.key }) {
+        if input.isFirstEvaluation, matchedTemplates.contains("initial-fact") { mirrored.append(Fact(template: "initial-fact")) }
+        if matchedTemplates.contains("node-id") {
+            mirrored.append(Fact(template: "node-id", slots: ["id": .string(input.currentNode)]))
+        }
+        if matchedTemplates.contains("state") { mirrored.append(Fact(template: "state", slots: input.state)) }
+        for (field, value) in input.state where matchedTemplates.contains(field) {
             mirrored.append(Fact(template: field, slots: ["value": value]))
         }
         return mirrored

@@ -44,6 +44,8 @@ final class GroupCommitter: Sendable {
 
     private let pool: DatabasePool
     private let path: String
+    /// The writer connection's prepared statements: use them only inside submitted writes.
+    let statements = WriterStatements()
     private let state = Mutex(State())
     /// `stargraph_store_commits_total` and `stargraph_store_writes_total`: their ratio is the
     /// mean group size, i.e. how well concurrent writes share a commit.
@@ -112,14 +114,17 @@ final class GroupCommitter: Sendable {
             state.isClosed = true
             return state.isDraining
         }
-        guard draining else { return }
-        await withCheckedContinuation { continuation in
-            let stillDraining = state.withLock { state -> Bool in
-                if state.isDraining { state.idleWaiters.append(continuation) }
-                return state.isDraining
+        if draining {
+            await withCheckedContinuation { continuation in
+                let stillDraining = state.withLock { state -> Bool in
+                    if state.isDraining { state.idleWaiters.append(continuation) }
+                    return state.isDraining
+                }
+                if !stillDraining { continuation.resume() }
             }
-            if !stillDraining { continuation.resume() }
         }
+        // The connection cannot close while prepared statements are alive.
+        try? await pool.writeWithoutTransaction { _ in self.statements.finalizeAll() }
     }
 
     /// Commits the queue on GRDB's writer queue, group after group, until it is empty: each group
@@ -171,7 +176,7 @@ final class GroupCommitter: Sendable {
         state.withLock { $0.transactions += 1 }
         commitCounter.increment()
         do {
-            try Self.inImmediateTransaction(db) { db in try group.map { try $0.apply(db) } }.forEach { $0() }
+            try inImmediateTransaction(db) { db in try group.map { try $0.apply(db) } }.forEach { $0() }
         } catch {
             guard group.count > 1 else { return group[0].fail(error) }
             for write in group { commit([write], db) }
@@ -182,11 +187,11 @@ final class GroupCommitter: Sendable {
     /// timeout applies instead of a `SQLITE_BUSY` when another process wrote since our last read.
     /// Both statements are prepared once per connection (GRDB's `inTransaction` compiles them again
     /// for every transaction); when `body` or the commit throws, the transaction is rolled back.
-    static func inImmediateTransaction<T>(_ db: Database, _ body: (Database) throws -> T) throws -> T {
-        try db.cachedStatement(sql: "BEGIN IMMEDIATE TRANSACTION").execute()
+    private func inImmediateTransaction<T>(_ db: Database, _ body: (Database) throws -> T) throws -> T {
+        try statements.with(.beginImmediate, in: db) { try $0.execute() }
         do {
             let result = try body(db)
-            try db.cachedStatement(sql: "COMMIT TRANSACTION").execute()
+            try statements.with(.commit, in: db) { try $0.execute() }
             return result
         } catch {
             try? db.rollback()

@@ -128,7 +128,7 @@ extension RunRecord {
 }
 
 extension CheckpointRecord {
-    /// Column names of `checkpoints`, in the order of ``databaseValues(encodedState:encodedFacts:)``.
+    /// Column names of `checkpoints`, in the order of ``databaseValues(encodedState:encodedFacts:encodedOutput:)``.
     static let columns = [
         "run_id", "step", "branch_id", "node", "state", "facts", "next_action", "output", "input_hash",
         "output_hash", "graph_hash", "rules_fired", "effects", "ts",
@@ -138,12 +138,13 @@ extension CheckpointRecord {
     static let insertSQL = StargraphHost.insertSQL(table: "checkpoints", columns: columns)
 
     /// The row's values, in the order of ``columns``, with `state` and `facts` already encoded
-    /// (the run row takes the same text).
-    func databaseValues(encodedState: String, encodedFacts: String) -> [DatabaseValue] {
+    /// (the run row takes the same text), and `output` when the caller has its text (the engine
+    /// encodes it once, for its hash and for this row).
+    func databaseValues(encodedState: String, encodedFacts: String, encodedOutput: String? = nil) -> [DatabaseValue] {
         [
             runId.databaseValue, step.databaseValue, branchId.databaseValue, node.databaseValue,
             encodedState.databaseValue, encodedFacts.databaseValue, ColumnCoding.json(nextAction).databaseValue,
-            ColumnCoding.json(output).databaseValue, inputHash.databaseValue, outputHash.databaseValue,
+            (encodedOutput ?? ColumnCoding.json(output)).databaseValue, inputHash.databaseValue, outputHash.databaseValue,
             graphHash.databaseValue, ColumnCoding.json(.array(rulesFired.map(JSONValue.string))).databaseValue,
             ColumnCoding.json(effects).databaseValue, ColumnCoding.timestamp(ts).databaseValue,
         ]

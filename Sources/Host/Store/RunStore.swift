@@ -148,17 +148,17 @@ public final class RunStore: Sendable {
         let values = run.databaseValues(sourceHash: sourceHash, claimedBy: claimedBy)
         let source = run.graphSource
         let events = events.map(EncodedEvent.init)
+        let statements = committer.statements
         return try await write("inserting run") { db in
             let extra = try alongside(db)
             // The graph's text is stored once, however many runs it has.
-            try db.cachedStatement(sql: "INSERT OR IGNORE INTO graph_sources (source_hash, source) VALUES (?, ?)")
-                .executeDirectly([sourceHash.databaseValue, source.databaseValue])
+            try statements.execute(.insertGraphSource, in: db, [sourceHash.databaseValue, source.databaseValue])
             do {
-                try db.cachedStatement(sql: RunRecord.insertSQL).executeDirectly(values)
+                try statements.execute(.insertRun, in: db, values)
             } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
                 throw StoreError.runAlreadyExists(run.runId)
             }
-            try Self.appendEvents(db, runId: run.runId, events: events)
+            try Self.appendEvents(db, runId: run.runId, events: events, statements)
             return extra
         }
     }
@@ -172,20 +172,29 @@ public final class RunStore: Sendable {
     ///   (nothing is changed then), ``StoreError/runNotFound(_:)``,
     ///   ``StoreError/mismatchedRunIds(checkpointRunId:runId:)``.
     public func commitStep(_ checkpoint: CheckpointRecord, run: RunRecord, events: [EventRecord]) async throws {
+        try await commitStep(checkpoint, run: run, events: events, encoded: nil)
+    }
+
+    /// ``commitStep(_:run:events:)`` with the checkpoint's state and output already encoded as
+    /// canonical JSON (`encoded`, which must be the text of exactly those values).
+    func commitStep(
+        _ checkpoint: CheckpointRecord, run: RunRecord, events: [EventRecord], encoded: (state: String, output: String)?
+    ) async throws {
         guard checkpoint.runId == run.runId else {
             throw StoreError.mismatchedRunIds(checkpointRunId: checkpoint.runId, runId: run.runId)
         }
         // The run row takes the checkpoint's state and facts: encode them once.
-        let state = ColumnCoding.json(checkpoint.state)
+        let state = encoded?.state ?? ColumnCoding.json(checkpoint.state)
         let facts = ColumnCoding.json(checkpoint.facts)
-        let values = checkpoint.databaseValues(encodedState: state, encodedFacts: facts)
+        let values = checkpoint.databaseValues(encodedState: state, encodedFacts: facts, encodedOutput: encoded?.output)
         let update = run.state == checkpoint.state && run.facts == checkpoint.facts
             ? RunUpdate(run, encodedState: state, encodedFacts: facts) : RunUpdate(run)
         let events = events.map(EncodedEvent.init)
+        let statements = committer.statements
         try await write("committing a step") { db in
-            try Self.replaceRun(db, update, events: events)
+            try Self.replaceRun(db, update, events: events, statements)
             do {
-                try db.cachedStatement(sql: CheckpointRecord.insertSQL).executeDirectly(values)
+                try statements.execute(.insertCheckpoint, in: db, values)
             } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
                 throw StoreError.stepAlreadyCommitted(runId: checkpoint.runId, step: checkpoint.step)
             }
@@ -198,8 +207,9 @@ public final class RunStore: Sendable {
     public func updateRun(_ run: RunRecord, events: [EventRecord]) async throws {
         let update = RunUpdate(run)
         let events = events.map(EncodedEvent.init)
+        let statements = committer.statements
         try await write("updating run \(run.runId)") { db in
-            try Self.replaceRun(db, update, events: events)
+            try Self.replaceRun(db, update, events: events, statements)
         }
     }
 
@@ -253,23 +263,25 @@ public final class RunStore: Sendable {
     }
 
     /// Updates the run's mutable columns and appends `events`.
-    private static func replaceRun(_ db: Database, _ run: RunUpdate, events: [EncodedEvent]) throws {
-        try db.cachedStatement(sql: RunRecord.updateMutableSQL).executeDirectly(run.values)
+    private static func replaceRun(
+        _ db: Database, _ run: RunUpdate, events: [EncodedEvent], _ statements: WriterStatements
+    ) throws {
+        try statements.execute(.updateRun, in: db, run.values)
         guard db.changesCount > 0 else { throw StoreError.runNotFound(run.runId) }
-        try appendEvents(db, runId: run.runId, events: events)
+        try appendEvents(db, runId: run.runId, events: events, statements)
     }
 
     /// Appends `events` to the run's log, numbering them after its last `seq`.
-    private static func appendEvents(_ db: Database, runId: String, events: [EncodedEvent]) throws {
-        let insert = try db.cachedStatement(sql: """
-            INSERT INTO events (run_id, seq, step, type, ts, payload)
-            SELECT ?1, COALESCE(MAX(seq), 0) + 1, ?2, ?3, ?4, ?5 FROM events WHERE run_id = ?1
-            """)
-        for event in events {
-            try insert.executeDirectly([
-                runId.databaseValue, event.step.databaseValue, event.type.databaseValue, event.ts.databaseValue,
-                event.payload.databaseValue,
-            ])
+    private static func appendEvents(
+        _ db: Database, runId: String, events: [EncodedEvent], _ statements: WriterStatements
+    ) throws {
+        try statements.with(.appendEvent, in: db) { insert in
+            for event in events {
+                try insert.executeDirectly([
+                    runId.databaseValue, event.step.databaseValue, event.type.databaseValue, event.ts.databaseValue,
+                    event.payload.databaseValue,
+                ])
+            }
         }
     }
 }

@@ -10,26 +10,27 @@ public enum Timestamps {
         let (days, millisecondOfDay) = floorDivision(totalMilliseconds, 86_400_000)
         let (year, month, day) = civilDate(daysSinceEpoch: days)
         let second = millisecondOfDay / 1000
-        var bytes = [UInt8]()
-        bytes.reserveCapacity(24)
-        func digits(_ value: Int64, _ width: Int) {
-            var divisor: Int64 = 1
-            for _ in 1..<width { divisor *= 10 }
-            var rest = value
-            while divisor > 0 {
-                bytes.append(UInt8(ascii: "0") + UInt8((rest / divisor) % 10))
-                rest %= divisor
-                divisor /= 10
+        // Written straight into the string's storage: one allocation per timestamp.
+        return String(unsafeUninitializedCapacity: 24) { text in
+            var end = 0
+            func put(_ value: Int64, _ width: Int, then separator: UInt8) {
+                var rest = value
+                for position in stride(from: end + width - 1, through: end, by: -1) {
+                    text[position] = UInt8(ascii: "0") + UInt8(rest % 10)
+                    rest /= 10
+                }
+                text[end + width] = separator
+                end += width + 1
             }
+            put(year, 4, then: UInt8(ascii: "-"))
+            put(month, 2, then: UInt8(ascii: "-"))
+            put(day, 2, then: UInt8(ascii: "T"))
+            put(second / 3600, 2, then: UInt8(ascii: ":"))
+            put(second / 60 % 60, 2, then: UInt8(ascii: ":"))
+            put(second % 60, 2, then: UInt8(ascii: "."))
+            put(millisecondOfDay % 1000, 3, then: UInt8(ascii: "Z"))
+            return end
         }
-        digits(year, 4); bytes.append(UInt8(ascii: "-"))
-        digits(month, 2); bytes.append(UInt8(ascii: "-"))
-        digits(day, 2); bytes.append(UInt8(ascii: "T"))
-        digits(second / 3600, 2); bytes.append(UInt8(ascii: ":"))
-        digits(second / 60 % 60, 2); bytes.append(UInt8(ascii: ":"))
-        digits(second % 60, 2); bytes.append(UInt8(ascii: "."))
-        digits(millisecondOfDay % 1000, 3); bytes.append(UInt8(ascii: "Z"))
-        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Parses ``format(_:)``'s output; `nil` for anything else.
