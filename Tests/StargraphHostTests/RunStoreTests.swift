@@ -250,8 +250,9 @@ struct RunStoreTests {
         let writesBefore = store.committer.writeCount
 
         // The runs' first steps queue behind the blocked leader and share its next transaction,
-        // however the test's tasks are scheduled.
-        try Self.holdWriteLock(path: Self.databasePath(in: folder), seconds: 1.5)
+        // however the test's tasks are scheduled: the lock is held until all 20 are in flight.
+        let committer = store.committer
+        try Self.holdWriteLock(path: Self.databasePath(in: folder), seconds: 30) { committer.inFlightCount >= 20 }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for runId in runIds {
                 group.addTask {
@@ -275,16 +276,23 @@ struct RunStoreTests {
 
     /// Holds the write lock of the database at `path` from another connection (as another process
     /// would) for `seconds`, so writes submitted meanwhile queue up and share a transaction.
-    private static func holdWriteLock(path: String, seconds: Double) throws {
+    /// Takes the database's write lock from another connection and holds it on a thread of its
+    /// own for `seconds`, or until `releaseWhen` holds (checked every millisecond).
+    private static func holdWriteLock(
+        path: String, seconds: Double, releaseWhen: @escaping @Sendable () -> Bool = { false }
+    ) throws {
         let holder = try DatabaseQueue(path: path)
         let locked = DispatchSemaphore(value: 0)
-        DispatchQueue.global().async {
+        // A thread of its own: a sleeping job on Dispatch's global queue would take one of the
+        // threads Swift's tasks run on (two on a 2-core machine), starving the writers under test.
+        Thread {
             try? holder.inTransaction(.immediate) { _ in
                 locked.signal()
-                Thread.sleep(forTimeInterval: seconds)
+                let deadline = Date().addingTimeInterval(seconds)
+                while Date() < deadline, !releaseWhen() { Thread.sleep(forTimeInterval: 0.001) }
                 return .commit
             }
-        }
+        }.start()
         locked.wait()
     }
 

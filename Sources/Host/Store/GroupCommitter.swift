@@ -57,6 +57,8 @@ final class GroupCommitter: Sendable {
     var transactionCount: Int { state.withLock { $0.transactions } }
     /// Writes submitted so far.
     var writeCount: Int { state.withLock { $0.writes } }
+    /// Writes submitted and not yet finished (tests wait for writes to meet).
+    var inFlightCount: Int { state.withLock { $0.inFlight } }
 
     init(pool: DatabasePool, path: String) {
         self.pool = pool
