@@ -22,6 +22,11 @@ struct RunIdentifierTests {
         let earlier = RunIdentifiers.uuidV7(now: Date(timeIntervalSince1970: 1_795_700_000))
         let later = RunIdentifiers.uuidV7(now: Date(timeIntervalSince1970: 1_795_700_000.002))
         #expect(earlier < later)
+        // Within one millisecond too (sub-millisecond time in the 12 bits after the version).
+        let first = RunIdentifiers.uuidV7(now: Date(timeIntervalSince1970: 1_795_700_000.0001))
+        let second = RunIdentifiers.uuidV7(now: Date(timeIntervalSince1970: 1_795_700_000.0006))
+        #expect(first.prefix(13) == second.prefix(13), "same millisecond")
+        #expect(first < second)
         #expect(RunIdentifiers.newRunId().hasPrefix("run-"))
     }
 }
