@@ -92,7 +92,8 @@ struct SchedulerRecoveryTests {
         let harness = try SchedulerHarness(graphs: [(SchedulerHarness.delayGraph(id: "slow", delayMs: 150, steps: 4), nil)])
         let first = try harness.scheduler(workers: 2)
         let task = SchedulerHarness.start(first)
-        while !first.isRunning { try await Task.sleep(for: .milliseconds(5)) }
+        // `isRunning` turns true before recovery ends; a run submitted then is queued with a row.
+        while !first.dispatcher.isOpen { try await Task.sleep(for: .milliseconds(5)) }
         let runId = try await first.submit(RunRequest(graphId: "slow", params: [:])).run.runId
         #expect(try SchedulerHarness.queueRows(first.runtime.store) == 0, "it started at once, with a claim and no row")
         _ = try await SchedulerHarness.waitFor(runId, in: first.runtime.store) { $0.stepCount >= 1 }

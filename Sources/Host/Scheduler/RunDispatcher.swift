@@ -117,6 +117,9 @@ final class RunDispatcher: Sendable {
         }
     }
 
+    /// Whether ``open()`` was called: until then a run cannot start at once, so it is queued.
+    var isOpen: Bool { state.withLock { $0.isOpen } }
+
     /// Starts executing queued runs (called once recovery has queued what it found).
     func open() {
         state.withLock { state in
