@@ -275,9 +275,8 @@ struct RunStoreTests {
     }
 
     /// Holds the write lock of the database at `path` from another connection (as another process
-    /// would) for `seconds`, so writes submitted meanwhile queue up and share a transaction.
-    /// Takes the database's write lock from another connection and holds it on a thread of its
-    /// own for `seconds`, or until `releaseWhen` holds (checked every millisecond).
+    /// would), on a thread of its own, for `seconds` or until `releaseWhen` holds (checked every
+    /// millisecond), so writes submitted meanwhile queue up and share a transaction.
     private static func holdWriteLock(
         path: String, seconds: Double, releaseWhen: @escaping @Sendable () -> Bool = { false }
     ) throws {

@@ -161,8 +161,10 @@ final class WALCheckpointer: Sendable {
                     state.wokenAt = 0
                     return (true, false)
                 }
-                defer { state.restartRequested = true }
-                return (false, !state.restartRequested)
+                // Wake the background only on the first commit past the mark.
+                let firstRequest = !state.restartRequested
+                state.restartRequested = true
+                return (false, firstRequest)
             }
             if wakes { wake.signal() }
             if checkpoints { sqlite3_wal_checkpoint_v2(connection, schema, SQLITE_CHECKPOINT_PASSIVE, nil, nil) }
