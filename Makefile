@@ -3,7 +3,7 @@ SWIFT ?= swift
 BIN = .build/debug/stargraph
 RELEASE_BIN = .build-release/release/stargraph
 
-.PHONY: deps build serve run test unit e2e bench release
+.PHONY: deps build serve run test unit e2e bench release install uninstall
 
 deps:
 	@bash scripts/bootstrap.sh
@@ -15,6 +15,15 @@ build: deps
 # first uses them. Into .build-release/release; the benchmarks measure it.
 release: deps
 	bash scripts/release/build.sh
+
+# `stargraph` on PATH: the release binary into $(PREFIX)/bin, the in-tree plugins and the default
+# manifest into $(PREFIX)/lib/stargraph, where the installed binary finds them (docs/plugins.md).
+PREFIX ?= /usr/local
+install: release
+	bash scripts/install.sh "$(PREFIX)"
+
+uninstall:
+	rm -rf "$(PREFIX)/bin/stargraph" "$(PREFIX)/lib/stargraph"
 
 # The main job: serve the default manifest (manifests/default.yaml) on the default SQLite
 # database (./.stargraph/stargraph.sqlite) at http://127.0.0.1:8000.
@@ -28,15 +37,18 @@ run: build
 
 # Everything CI checks: unit and ABI tests (swift test), then end-to-end scripts on the real binary.
 # Tests run one at a time: several assert real concurrency (group commit, plugin overlap), which
-# needs the 2-core machine's worker threads free rather than busy with other suites.
+# needs the 2-core machine's worker threads free rather than busy with other suites. Every test is
+# a Swift Testing test, so XCTest's runner (which would report "Executed 0 tests") is off.
+SWIFT_TEST = $(SWIFT) test --skip-build --no-parallel --disable-xctest
+
 test: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build --no-parallel
+	$(SWIFT_TEST)
 	bash tests/e2e/run-all.sh $(BIN)
 
 unit: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build --no-parallel
+	$(SWIFT_TEST)
 
 e2e: build
 	bash tests/e2e/run-all.sh $(BIN)

@@ -16,7 +16,7 @@ struct BrokerCheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check", abstract: "Validate a nautilus config and print its sources, agents and routing.")
 
-    @Option(name: .customLong("nautilus-config"), help: "The config to check (default: \(BrokerConfiguration.defaultPath)).")
+    @Option(name: .customLong("nautilus-config"), help: "The config to check (default: \(BrokerConfiguration.defaultPath)).", completion: .file(extensions: ["yaml", "yml"]))
     var nautilusConfig: String?
 
     @Flag(help: "Print the sources as JSON instead of text.")

@@ -8,7 +8,7 @@ struct ValidateCommand: ParsableCommand {
         commandName: "validate",
         abstract: "Check graph files; print `ok <graph_id> <graph_hash>` or their errors (exit 0/2).")
 
-    @Argument(help: "Graph YAML files.")
+    @Argument(help: "Graph YAML files.", completion: .file(extensions: ["yaml", "yml"]))
     var graphs: [String]
 
     @OptionGroup var manifest: ManifestOptions
@@ -119,7 +119,7 @@ struct VerifyAuditCommand: ParsableCommand {
         commandName: "verify-audit",
         abstract: "Verify a hash-chained audit log; exit 0 when intact, 2 naming the first bad record.")
 
-    @Argument(help: "The JSONL audit log.")
+    @Argument(help: "The JSONL audit log.", completion: .file())
     var log: String
 
     func run() throws {

@@ -7,7 +7,7 @@ struct ManifestOptions: ParsableArguments {
     /// Used when `--manifest` is not given and this file exists in the working directory.
     static let defaultPath = "manifests/default.yaml"
 
-    @Option(help: "Plugin manifest (default: \(ManifestOptions.defaultPath) when it exists here, else built-in node kinds only).")
+    @Option(help: "Plugin manifest (default: \(ManifestOptions.defaultPath) when it exists here, else built-in node kinds only).", completion: .file(extensions: ["yaml", "yml"]))
     var manifest: String?
 
     /// The manifest to load: the one given, else the default one when it exists, else none.

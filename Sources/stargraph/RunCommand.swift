@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import StargraphHost
+import Synchronization
 
 /// `stargraph run GRAPH`: runs a graph to the end, one checkpoint per step.
 struct RunCommand: AsyncParsableCommand {
@@ -9,7 +10,7 @@ struct RunCommand: AsyncParsableCommand {
         abstract: "Run a graph, checkpointing every step.",
         discussion: "The last stdout line is always `run_id=<id> status=<status>`. Exit 0 done, 1 failed, 2 usage error, 3 awaiting input or paused.")
 
-    @Argument(help: "Graph YAML file, or the id of a graph the manifest registers (see `stargraph graphs`).")
+    @Argument(help: "Graph YAML file, or the id of a graph the manifest registers (see `stargraph graphs`).", completion: .file(extensions: ["yaml", "yml"]))
     var graph: String
 
     @OptionGroup var manifest: ManifestOptions
@@ -17,10 +18,10 @@ struct RunCommand: AsyncParsableCommand {
     @Option(parsing: .upToNextOption, help: "Initial state as key=value (coerced by the state_schema type).")
     var inputs: [String] = []
 
-    @Option(help: "SQLite database for the checkpoints (default: \(RunStore.defaultPath)).")
+    @Option(help: "SQLite database for the checkpoints.", completion: .file())
     var checkpoint: String = RunStore.defaultPath
 
-    @Option(name: .customLong("log-file"), help: "Append run events to this hash-chained JSONL audit log.")
+    @Option(name: .customLong("log-file"), help: "Append run events to this hash-chained JSONL audit log.", completion: .file())
     var logFile: String?
 
     @Flag(help: "Print only the final run_id line.")
@@ -47,7 +48,11 @@ struct RunCommand: AsyncParsableCommand {
         let runtime = try manifest.runtime(options)
         defer { runtime.close() }
         let progress = isatty(STDERR_FILENO) != 0 ? ProgressPrinter() : nil
-        let run = try await runtime.run(graphPath: graph, inputs: inputs, maxSteps: maxSteps, observer: progress)
+        let run: RunRecord
+        do {
+            defer { progress?.finish() }
+            run = try await runtime.run(graphPath: graph, inputs: inputs, maxSteps: maxSteps, observer: progress)
+        }
         if json {
             print(CanonicalJSON.encode(RunSummary(run).json))
         } else if !noSummary {
@@ -72,13 +77,13 @@ struct ResumeCommand: AsyncParsableCommand {
     @Option(help: "JSON object answering the run's interrupt (applied as a state patch).")
     var response: String?
 
-    @Option(name: .customLong("log-file"), help: "Append run events to this audit log.")
+    @Option(name: .customLong("log-file"), help: "Append run events to this audit log.", completion: .file())
     var logFile: String?
 
     @Flag(help: "Print only the final run_id line.")
     var noSummary = false
 
-    @Option(help: "The graph file as it is now; resuming is refused when it no longer hashes as the run's graph. Without it, the manifest's graph of the same id is checked.")
+    @Option(help: "The graph file as it is now; resuming is refused when it no longer hashes as the run's graph. Without it, the manifest's graph of the same id is checked.", completion: .file(extensions: ["yaml", "yml"]))
     var graph: String?
 
     func run() async throws {
@@ -92,17 +97,47 @@ struct ResumeCommand: AsyncParsableCommand {
         defer { runtime.close() }
         let current = try graph.map { try runtime.compiler.compile(path: $0) }
         let progress = isatty(STDERR_FILENO) != 0 ? ProgressPrinter() : nil
-        let run = try await runtime.resume(runId: runId, response: answer, currentGraph: current, observer: progress)
+        let run: RunRecord
+        do {
+            defer { progress?.finish() }
+            run = try await runtime.resume(runId: runId, response: answer, currentGraph: current, observer: progress)
+        }
         if !noSummary { try SummaryPrinter(store: runtime.store).print(run) }
         print("run_id=\(run.runId) status=\(run.status.rawValue)")
         throw ExitCode(CLIFailure.code(for: run.status))
     }
 }
 
-/// Prints one progress line per committed step (stderr, terminals only).
-struct ProgressPrinter: RunObserver {
+/// Progress on a terminal's stderr: a line when a step starts (`step 2  fetch  …`), completed in
+/// place when it is committed with its transition and elapsed time (`step 2  fetch  → goto(b)  1.2 s`).
+final class ProgressPrinter: RunObserver {
+    /// The step that started and has not been committed yet, with its start time.
+    private let pending = Mutex<(step: Int, started: ContinuousClock.Instant)?>(nil)
+
+    func stepStarted(_ step: Int, node: String, run: RunRecord) {
+        pending.withLock { $0 = (step, .now) }
+        FileHandle.standardError.write(Data("  step \(step)  \(node)  …".utf8))
+    }
+
     func stepCommitted(_ checkpoint: CheckpointRecord, run: RunRecord) {
-        printError("  step \(checkpoint.step)  \(checkpoint.node)  → \(RunTimeline.describe(checkpoint.nextAction))")
+        let started = pending.withLock { pending in
+            defer { pending = nil }
+            return pending?.step == checkpoint.step ? pending?.started : nil
+        }
+        let elapsed = started.map { "  " + Self.format(ContinuousClock.now - $0) } ?? ""
+        // Carriage return and erase-line: the committed line replaces the started one.
+        printError("\r\u{1B}[2K  step \(checkpoint.step)  \(checkpoint.node)  → \(RunTimeline.describe(checkpoint.nextAction))\(elapsed)")
+    }
+
+    /// Ends a started line that no commit completed (the step failed or the run was stopped).
+    func finish() {
+        if pending.withLock({ $0.take() }) != nil { printError("") }
+    }
+
+    private static func format(_ duration: Duration) -> String {
+        let (seconds, attoseconds) = duration.components
+        let milliseconds = Double(seconds) * 1000 + Double(attoseconds) / 1e15
+        return milliseconds < 1000 ? String(format: "%.0f ms", milliseconds) : String(format: "%.1f s", milliseconds / 1000)
     }
 }
 

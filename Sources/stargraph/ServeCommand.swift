@@ -20,28 +20,28 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Port to listen on (0: any free port, printed when listening).")
     var port = 8000
 
-    @Option(name: .customLong("db"), help: "SQLite database (default: \(RunStore.defaultPath)).")
+    @Option(name: .customLong("db"), help: "SQLite database.", completion: .file())
     var database = RunStore.defaultPath
 
-    @Option(name: .customLong("audit-log"), help: "Append run events to this hash-chained JSONL audit log.")
+    @Option(name: .customLong("audit-log"), help: "Append run events to this hash-chained JSONL audit log.", completion: .file())
     var auditLog: String?
 
-    @Option(help: "Plugin manifest (default: \(ServeOptions.defaultManifestPath) when it exists).")
+    @Option(help: "Plugin manifest (default: \(ServeOptions.defaultManifestPath) when it exists).", completion: .file(extensions: ["yaml", "yml"]))
     var manifest: String?
 
-    @Option(name: .customLong("graph"), help: "A graph YAML file to serve besides the manifest's (repeatable).")
+    @Option(name: .customLong("graph"), help: "A graph YAML file to serve besides the manifest's (repeatable).", completion: .file(extensions: ["yaml", "yml"]))
     var graphs: [String] = []
 
-    @Option(name: .customLong("nautilus-config"), help: "Broker config (default: the manifest's nautilus_config, else \(BrokerConfiguration.defaultPath)).")
+    @Option(name: .customLong("nautilus-config"), help: "Broker config (default: the manifest's nautilus_config, else \(BrokerConfiguration.defaultPath)).", completion: .file(extensions: ["yaml", "yml"]))
     var nautilusConfig: String?
 
     @Option(help: "Runs executing at once, over all graphs.")
     var workers = ServeOptions().workers
 
     @Option(name: .customLong("io-threads"), help: "Event loop threads of the HTTP listener (default: half the cores, at least 1).")
-    var ioThreads = ServeOptions.defaultIOThreads
+    var ioThreads: Int?
 
-    @Option(name: .customLong("api-keys"), help: "API key file: a list of {id, key_sha256, capabilities}.")
+    @Option(name: .customLong("api-keys"), help: "API key file: a list of {id, key_sha256, capabilities}.", completion: .file())
     var apiKeys: String?
 
     @Option(name: .customLong("rate-limit"), help: "Mutating requests per second per client (burst twice that); 0 turns it off.")
@@ -53,7 +53,7 @@ struct ServeCommand: AsyncParsableCommand {
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
         guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
-        guard ioThreads >= 1 else { throw ValidationError("--io-threads must be at least 1") }
+        guard (ioThreads ?? 1) >= 1 else { throw ValidationError("--io-threads must be at least 1") }
         guard rateLimit >= 0 else { throw ValidationError("--rate-limit must be 0 (off) or positive") }
     }
 
@@ -69,7 +69,7 @@ struct ServeCommand: AsyncParsableCommand {
         options.graphPaths = graphs
         options.brokerConfigPath = nautilusConfig
         options.workers = workers
-        options.ioThreads = ioThreads
+        options.ioThreads = ioThreads ?? ServeOptions.defaultIOThreads
         options.apiKeysPath = apiKeys
         options.rateLimit = rateLimit
         let server = try StargraphServer(options: options) { host, port in

@@ -26,6 +26,7 @@ struct Stargraph: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stargraph",
         abstract: "Run, inspect and serve stateful, rule-routed graphs.",
+        version: StargraphVersion.current,
         subcommands: [
             RunCommand.self, ResumeCommand.self, ValidateCommand.self, InspectCommand.self,
             VerifyAuditCommand.self, ReplayCommand.self, ServeCommand.self, PluginsCommand.self, GraphsCommand.self, BrokerCommand.self,
@@ -41,6 +42,10 @@ struct Stargraph: AsyncParsableCommand {
             return handler
         }
         Logger(label: "stargraph").debug("\(sqlite)")
+        if let unknown = CommandSuggestion.unknownSubcommand(in: CommandLine.arguments.dropFirst(), known: subcommandNames) {
+            printError("error: \(unknown)")
+            Foundation.exit(CLIFailure.usage)
+        }
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? AsyncParsableCommand {
@@ -51,6 +56,11 @@ struct Stargraph: AsyncParsableCommand {
         } catch {
             Foundation.exit(report(error))
         }
+    }
+
+    /// The names `stargraph` accepts as its first word.
+    static var subcommandNames: [String] {
+        configuration.subcommands.map { $0._commandName } + ["help"]
     }
 
     private static func report(_ error: Error) -> Int32 {
@@ -114,7 +124,7 @@ extension Durability: ExpressibleByArgument {}
 /// Options every command that reads existing runs shares: the database (which must exist)
 /// and the manifest whose plugins provide the node kinds those runs' graphs use.
 struct DatabaseOptions: ParsableArguments {
-    @Option(name: .customLong("db"), help: "SQLite database (default: \(RunStore.defaultPath)).")
+    @Option(name: .customLong("db"), help: "SQLite database.", completion: .file())
     var database: String = RunStore.defaultPath
 
     @OptionGroup var manifest: ManifestOptions

@@ -12,7 +12,7 @@ struct SecurityRateLimitTests {
         router.add(middleware: AuthMiddleware(profile: .ossDefault, keys: keys))
         router.add(middleware: RateLimitMiddleware(requestsPerSecond: rate, burst: burst))
         router.post("v1/runs") { _, _ in "accepted" }
-        router.post("v1/runs/:id/cancel") { _, _ -> String in throw Problem(.notFound, detail: "no such run") }
+        router.post("v1/runs/:id/cancel") { _, _ -> String in throw Problem(.runNotFound, detail: "no such run") }
         router.get("v1/runs") { _, _ in "listed" }
         return router
     }

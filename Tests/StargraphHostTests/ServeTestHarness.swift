@@ -144,16 +144,19 @@ final class ServeTestHarness: Sendable {
 
         func json() throws -> JSONValue { try JSONParser.parse(bytes: Array(body)) }
 
-        /// Checks that this is an RFC 9457 problem for `status` and returns it.
+        /// Checks that this is an RFC 9457 problem for `status` of a Stargraph problem type (the
+        /// one named `slug` when given) and returns it.
         @discardableResult
-        func problem(_ status: Int, sourceLocation: SourceLocation = #_sourceLocation) throws -> JSONValue {
+        func problem(_ status: Int, _ slug: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) throws -> JSONValue {
             #expect(self.status == status, "status", sourceLocation: sourceLocation)
             #expect(headers["content-type"] == "application/problem+json", "content type", sourceLocation: sourceLocation)
             let document = try json()
             #expect(document["status"]?.intValue == status, "problem status member", sourceLocation: sourceLocation)
             #expect(document["title"]?.stringValue?.isEmpty == false, "problem title", sourceLocation: sourceLocation)
             #expect(document["detail"]?.stringValue?.isEmpty == false, "problem detail", sourceLocation: sourceLocation)
-            #expect(document["type"]?.stringValue == "about:blank", "problem type", sourceLocation: sourceLocation)
+            let type = document["type"]?.stringValue ?? ""
+            #expect(type.hasPrefix(ProblemType.prefix), "problem type \(type)", sourceLocation: sourceLocation)
+            if let slug { #expect(type == ProblemType.prefix + slug, "problem type", sourceLocation: sourceLocation) }
             return document
         }
     }

@@ -54,9 +54,10 @@ roll=$("$sg" inspect "$run_id" --step 1 --json | jq -r '.state.roll')
 [ "$roll" -ge 1 ] && [ "$roll" -le 20 ] || fail "roll out of range: $roll"
 expect_eq "$("$sg" inspect "$run_id" --step 1 --json | jq -r '.effects[0].op')" "random" "dice randomness recorded"
 
-out=$("$sg" run --manifest plugins.yaml upper:ping --no-summary); rc=$?
+out=$("$sg" run --manifest plugins.yaml upper:ping --inputs text=stargraph --no-summary); rc=$?
 expect_eq "$rc" 0 "C plugin graph exit code"
 step=$("$sg" inspect "$(echo "$out" | run_id_of)" --step 0 --json)
 expect_eq "$(echo "$step" | jq -r '.effects[0].op')" "now" "C plugin clock recorded"
 expect_eq "$(echo "$step" | jq -r '(.effects[0].value | tostring) == .state.pong')" "true" "pong is the recorded time"
+expect_eq "$(echo "$step" | jq -r '.state.upper')" "STARGRAPH" "C plugin read text and wrote upper (stargraph_json.h)"
 exit 0

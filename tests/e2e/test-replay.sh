@@ -43,4 +43,25 @@ echo '{not json' > broken.json
 "$sg" replay "$run_id" --db missing.sqlite >/dev/null 2>&1; expect_eq "$?" 2 "missing database"
 [ -e missing.sqlite ] && fail "replay created a database"
 expect_eq "$("$sg" inspect "$run_id" --json | jq -c .)" "$runs_before" "parent unchanged"
+# A fork that fails exits 1 (as `run` does) and says why on stderr; the fork is stored failed.
+cat > gate.yaml <<YAML
+ir_version: "1.0.0"
+id: "e2e:gate"
+nodes:
+  - {id: check, kind: passthrough}
+  - {id: refuse, kind: fail, config: {error_class: GateClosed, message: "the gate is closed"}}
+  - {id: pass, kind: halt}
+state_schema: {open: bool}
+rules:
+  - {id: closed, when: {node: check, open: false}, then: [{kind: goto, target: refuse}]}
+  - {id: opened, when: {node: check, open: true}, then: [{kind: goto, target: pass}]}
+YAML
+gate_run=$("$sg" run gate.yaml --inputs open=true --no-summary | run_id_of)
+echo '{"state_overrides": {"open": false}}' > close.json
+out=$("$sg" replay "$gate_run" --mutation close.json 2>err.txt); rc=$?
+expect_eq "$rc" 1 "replay exit code of a failed fork"
+grep -q "the fork failed: GateClosed: " err.txt || fail "failed fork stderr: $(cat err.txt)"
+gate_cf=$(echo "$out" | cut -d= -f2)
+expect_eq "$("$sg" inspect "$gate_cf" --json | jq -r '.status + " " + .error_class')" "failed GateClosed" "failed fork stored"
+"$sg" replay "$gate_run" >/dev/null 2>&1; expect_eq "$?" 0 "replay of the passing run"
 exit 0

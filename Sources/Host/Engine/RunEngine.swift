@@ -3,9 +3,17 @@ import GRDB
 import Logging
 import Metrics
 
-/// Told about every committed step, in order (the CLI prints progress from it).
+/// Told when each step starts and when it is committed, in order (the CLI prints progress from it).
 public protocol RunObserver: Sendable {
+    /// Step `step` of `run` starts executing `node` (a node id, or a parallel block's `parallel:a+b`).
+    func stepStarted(_ step: Int, node: String, run: RunRecord)
+    /// Step `checkpoint.step` is committed; `run` is the run row as that commit left it.
     func stepCommitted(_ checkpoint: CheckpointRecord, run: RunRecord)
+}
+
+extension RunObserver {
+    /// Observers that only follow commits need not implement ``stepStarted(_:node:run:)``.
+    public func stepStarted(_ step: Int, node: String, run: RunRecord) {}
 }
 
 /// Executes runs step by step, committing one checkpoint per step before the next starts
@@ -246,6 +254,11 @@ public final class RunEngine: Sendable {
             let inputBytes = encodedState ?? CanonicalJSON.bytes(.object(state))
             let inputHash = ContentHash.of(canonicalBytes: inputBytes)
             let outcome: StepOutcome
+            switch move {
+            case .node(let id): observer?.stepStarted(step, node: id, run: run)
+            case .block(let block): observer?.stepStarted(step, node: block.stepLabel, run: run)
+            case .finish, .await: break
+            }
             do {
                 switch move {
                 case .node(let id): outcome = try await executor.runNode(id, step: step, state: state, inputHash: inputHash)

@@ -35,7 +35,7 @@ struct StepExecutor: Sendable {
     }
 
     func runBlock(_ block: ParallelSpec, step: Int, state: [String: JSONValue], inputHash: String) async throws(RunFailure) -> StepOutcome {
-        let label = "parallel:" + block.targets.joined(separator: "+")
+        let label = block.stepLabel
         let recording = replay?.takeRecording(label: label, inputHash: inputHash)
         let finished = try await runBranches(block, step: step, state: state, recording: recording)
         var patches: [(branch: String, patch: [String: JSONValue])] = []
@@ -157,4 +157,9 @@ struct StepExecutor: Sendable {
             throw RunFailure(errorClass: "NodeError", message: "node '\(nodeId)' at step \(step): \(error)")
         }
     }
+}
+
+extension ParallelSpec {
+    /// The node name a block's step is checkpointed under: `parallel:` and its targets joined by `+`.
+    var stepLabel: String { "parallel:" + targets.joined(separator: "+") }
 }

@@ -126,8 +126,9 @@ extension GraphDecoder {
     }
 }
 
-/// "Did you mean" hints for misspelled names.
-enum Suggestion {
+/// "Did you mean" hints for misspelled names: of node kinds and fields in graphs, of commands in
+/// the CLI.
+public enum Suggestion {
     /// `" (did you mean 'x'?)"` for the closest candidate, or `""` when none is close.
     static func didYouMean(_ word: String, among candidates: [String]) -> String {
         closest(to: word, among: candidates).map { " (did you mean '\($0)'?)" } ?? ""
@@ -136,7 +137,7 @@ enum Suggestion {
     /// The candidate closest to `word` by edit distance (case-insensitive), when it is close
     /// enough to be a plausible typo; a candidate whose last dotted component equals `word`
     /// (`fetch` → `web.fetch`) also counts.
-    static func closest(to word: String, among candidates: [String]) -> String? {
+    public static func closest(to word: String, among candidates: [String]) -> String? {
         let lowered = word.lowercased()
         if let qualified = candidates.first(where: { $0.split(separator: ".").last.map(String.init) == word && $0 != word }) {
             return qualified

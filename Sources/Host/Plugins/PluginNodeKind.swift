@@ -1,3 +1,4 @@
+import Metrics
 import PluginABI
 import Synchronization
 
@@ -12,6 +13,8 @@ struct PluginNodeKind: NodeKind {
     let kind: PluginLibrary.Kind
     /// Queues the invocations of a `serial` kind (shared by all its nodes); `nil` when thread-safe.
     let gate: SerialGate?
+    /// `stargraph_plugin_invoke_errors_total{kind}`: invokes that failed their run (from zero at load).
+    let invokeErrors: Counter
 
     init(library: PluginLibrary, kind: PluginLibrary.Kind) {
         name = "\(library.name).\(kind.name)"
@@ -20,6 +23,7 @@ struct PluginNodeKind: NodeKind {
         self.library = library
         self.kind = kind
         gate = kind.serial ? SerialGate() : nil
+        invokeErrors = Counter(label: "stargraph_plugin_invoke_errors_total", dimensions: [("kind", name)])
     }
 
     /// Checks `spec.config` against the kind's schema, then asks the plugin's `create` for an
@@ -81,6 +85,7 @@ final class PluginNode: NodeInstance {
             }
         }
         let result = if let gate = kind.gate { await gate.withGate(call) } else { await call() }
+        if case .failure = result { kind.invokeErrors.increment() }
         return try result.get()
     }
 

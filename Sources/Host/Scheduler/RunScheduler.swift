@@ -210,13 +210,15 @@ public final class RunScheduler: Service, Sendable {
     }
 
     /// Every second, takes over queue rows no live scheduler owns and queues runs whose
-    /// interrupt timed out; every few seconds, refreshes this process's heartbeat.
+    /// interrupt timed out; while this process holds claims, refreshes its heartbeat every few
+    /// seconds (at once when it holds claims again after being idle). An idle scheduler writes
+    /// nothing.
     private func sweep() async {
         var sinceHeartbeat: Duration = .zero
         while (try? await Task.sleep(for: Self.sweepInterval)) != nil {
             do {
                 sinceHeartbeat += Self.sweepInterval
-                if sinceHeartbeat >= SchedulerProcess.heartbeatInterval {
+                if sinceHeartbeat >= SchedulerProcess.heartbeatInterval, try runtime.store.holdsClaims(process) {
                     sinceHeartbeat = .zero
                     try await runtime.store.recordSchedulerHeartbeat(process)
                 }

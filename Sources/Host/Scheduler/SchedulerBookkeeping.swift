@@ -4,7 +4,7 @@ import GRDB
 /// The scheduler's own rows of migration 004: live processes and cron fires.
 extension RunStore {
     /// Records (or refreshes) `process` as a live scheduler; call before it claims queue rows,
-    /// then every ``SchedulerProcess/heartbeatInterval``.
+    /// then every ``SchedulerProcess/heartbeatInterval`` while it holds claims.
     func recordSchedulerHeartbeat(_ process: SchedulerProcess) async throws {
         try await schedulerWrite("recording scheduler heartbeat") { db in
             let now = ColumnCoding.timestamp(Date())
@@ -13,6 +13,18 @@ extension RunStore {
                 VALUES (?, ?, ?, ?, ?, ?)
                 ON CONFLICT(process_id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at
                 """).execute(arguments: [process.id, process.host, process.pid, process.startTicks, now, now])
+        }
+    }
+
+    /// Whether `process` holds a claim (a queue row, or a running run in `runs.claimed_by`):
+    /// only then do other processes need its heartbeat to tell its claims live, so an idle
+    /// scheduler does not refresh it.
+    func holdsClaims(_ process: SchedulerProcess) throws -> Bool {
+        try schedulerRead("reading the claims of this scheduler") { db in
+            try Bool.fetchOne(db, sql: """
+                SELECT EXISTS (SELECT 1 FROM pending_runs WHERE claimed_by = ?)
+                    OR EXISTS (SELECT 1 FROM runs WHERE status = 'running' AND claimed_by = ?)
+                """, arguments: [process.id, process.id]) ?? false
         }
     }
 

@@ -21,9 +21,9 @@ struct BrokerRoutes: Sendable {
                 let response = try await broker.handle(json: body, requestId: "breq-" + UUID().uuidString.lowercased(), origin: "http")
                 return JSONMessages.response(response.json)
             } catch let error as BrokerRequestError {
-                throw Problem(.unprocessableContent, detail: "the broker request does not fit: \(error.message)")
+                throw Problem(.invalidBrokerRequest, detail: "the broker request does not fit: \(error.message)")
             } catch {
-                throw Problem(.internalServerError, detail: "the broker could not write its audit log, so it withheld the response; check the audit path's disk and permissions")
+                throw Problem(.auditWriteFailed, detail: "the broker could not write its audit log, so it withheld the response; check the audit path's disk and permissions")
             }
         }
         group.get("broker/sources") { _, _ in JSONMessages.response(try configured().sourcesDocument) }
@@ -32,7 +32,7 @@ struct BrokerRoutes: Sendable {
 
     private func configured() throws(Problem) -> Broker {
         guard let broker else {
-            throw Problem(.serviceUnavailable, detail: "no broker is configured (no nautilus config at \(searchedPath)); create it or pass --nautilus-config, then restart the server")
+            throw Problem(.brokerNotConfigured, detail: "no broker is configured (no nautilus config at \(searchedPath)); create it or pass --nautilus-config, then restart the server")
         }
         return broker
     }

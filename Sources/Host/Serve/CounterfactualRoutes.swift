@@ -20,15 +20,15 @@ struct CounterfactualRoutes: Sendable {
         let parentRunId = try RunRoutes.runId(context)
         let body = try await JSONMessages.body(of: request)
         guard let members = body.objectValue else {
-            throw Problem(.unprocessableContent, detail: "the body must be an object {from_step?, mutation?}, not \(body.typeName)")
+            throw Problem(.invalidRequestBody, detail: "the body must be an object {from_step?, mutation?}, not \(body.typeName)")
         }
         let unknown = Set(members.keys).subtracting(["from_step", "mutation"]).sorted()
         guard unknown.isEmpty else {
-            throw Problem(.unprocessableContent, detail: "unknown member(s) \(unknown.joined(separator: ", ")); the body is {from_step?, mutation?}")
+            throw Problem(.invalidRequestBody, detail: "unknown member(s) \(unknown.joined(separator: ", ")); the body is {from_step?, mutation?}")
         }
         let fromStep = members["from_step"] ?? .null
         guard fromStep == .null || fromStep.intValue != nil else {
-            throw Problem(.unprocessableContent, detail: "from_step must be an integer step number")
+            throw Problem(.invalidRequestBody, detail: "from_step must be an integer step number")
         }
         let fork: RunRecord
         do {
@@ -51,7 +51,7 @@ struct CounterfactualRoutes: Sendable {
         } else {
             guard let run = try engine.store.run(runId) else { throw Self.problem(EngineError.runNotFound(runId)) }
             guard let parent = run.parentRunId else {
-                throw Problem(.unprocessableContent, detail: "run \(runId) is not a counterfactual fork; pass ?against=RUN_ID to diff it with another run of its graph")
+                throw Problem(.invalidCounterfactual, detail: "run \(runId) is not a counterfactual fork; pass ?against=RUN_ID to diff it with another run of its graph")
             }
             base = parent
         }
@@ -65,11 +65,11 @@ struct CounterfactualRoutes: Sendable {
     private static func problem(_ error: any Error) -> Problem {
         switch error {
         case let error as SchedulerError: Problem(error)
-        case EngineError.runNotFound(let id): Problem(.notFound, detail: "no run '\(id)' in this server's database; GET /v1/runs lists the runs")
-        case let error as MutationError: Problem(.unprocessableContent, detail: error.description)
-        case let error as CounterfactualError: Problem(.unprocessableContent, detail: error.description)
+        case EngineError.runNotFound(let id): Problem(.runNotFound, detail: "no run '\(id)' in this server's database; GET /v1/runs lists the runs")
+        case let error as MutationError: Problem(.invalidCounterfactual, detail: error.description)
+        case let error as CounterfactualError: Problem(.invalidCounterfactual, detail: error.description)
         case let error as EngineError: Problem(.conflict, detail: error.description)
-        default: Problem(.internalServerError, detail: "the fork could not be stored; see the server log")
+        default: Problem(.internalError, detail: "the fork could not be stored; see the server log")
         }
     }
 }

@@ -20,10 +20,10 @@ struct GraphRoutes: Sendable {
         group.get("graphs") { _, _ in JSONMessages.response(bytes: listing) }
         group.get("graphs/:id") { _, context in
             guard let raw = context.parameters.get("id"), let id = raw.removingPercentEncoding else {
-                throw Problem(.badRequest, detail: "the graph id in the path is not valid percent-encoded text")
+                throw Problem(.invalidPathParameter, detail: "the graph id in the path is not valid percent-encoded text")
             }
             guard let document = details[id] else {
-                throw Problem(.notFound, detail: "no graph '\(id)' is registered on this server; GET /v1/graphs lists them")
+                throw Problem(.graphNotFound, detail: "no graph '\(id)' is registered on this server; GET /v1/graphs lists them")
             }
             return JSONMessages.response(bytes: document)
         }

@@ -24,15 +24,15 @@ enum JSONMessages {
         } catch is NIOTooManyBytesError {
             throw tooLarge(limit)
         } catch {
-            throw Problem(.badRequest, detail: "the request body could not be read completely: \(error)")
+            throw Problem(.invalidJSON, detail: "the request body could not be read completely: \(error)")
         }
         guard buffer.readableBytes > 0 else {
-            throw Problem(.badRequest, detail: "the request body is empty; send a JSON object")
+            throw Problem(.invalidJSON, detail: "the request body is empty; send a JSON object")
         }
         do {
             return try JSONParser.parse(bytes: Array(buffer.readableBytesView))
         } catch {
-            throw Problem(.badRequest, detail: "the request body is not valid JSON: \(error.description)")
+            throw Problem(.invalidJSON, detail: "the request body is not valid JSON: \(error.description)")
         }
     }
 
@@ -59,6 +59,6 @@ enum JSONMessages {
     }
 
     private static func tooLarge(_ limit: Int) -> Problem {
-        Problem(.contentTooLarge, detail: "the request body is larger than \(limit) bytes; send a smaller body")
+        Problem(.bodyTooLarge, detail: "the request body is larger than \(limit) bytes; send a smaller body")
     }
 }

@@ -22,11 +22,23 @@ enum OpenAPIDocument {
         ]
     }
 
-    /// Every operation as (upper-case method, OpenAPI path).
-    static var operations: [(method: String, path: String)] {
+    /// One documented operation: its upper-case method, OpenAPI path and query parameter names.
+    struct Operation: Sendable {
+        let method: String
+        let path: String
+        let query: [String]
+    }
+
+    /// Every operation of ``paths``.
+    static var operations: [Operation] {
         guard let members = paths.objectValue else { return [] }
         return members.keys.sorted().flatMap { path in
-            (members[path]?.objectValue?.keys.sorted() ?? []).map { (method: $0.uppercased(), path: path) }
+            let methods = members[path]?.objectValue ?? [:]
+            return methods.keys.sorted().map { method in
+                let parameters = methods[method]?["parameters"]?.arrayValue ?? []
+                let query = parameters.filter { $0["in"]?.stringValue == "query" }.compactMap { $0["name"]?.stringValue }
+                return Operation(method: method.uppercased(), path: path, query: query)
+            }
         }
     }
 
@@ -182,6 +194,7 @@ enum OpenAPIDocument {
         responses: [String: JSONValue], secured: Bool = true, mutating: Bool = false
     ) -> JSONValue {
         var all = responses
+        all["400"] = all["400"] ?? problem("A query parameter the route does not take.")
         if secured {
             all["401"] = problem("An API key is required (profile cleared).")
             all["403"] = problem("The API key lacks this route's capability.")

@@ -4,8 +4,9 @@ import Hummingbird
 /// every 4xx and 5xx answer of the server has. Throw it from a route or middleware; the router
 /// (and ``ProblemMiddleware``) turn it into its ``response()``.
 ///
-/// `title` says what kind of problem it is (the status phrase for `about:blank`), `detail` what
-/// went wrong for this request and what to change. Never put stack traces or internals in it.
+/// `type` is the stable URI of the problem's kind (``ProblemType``), which clients branch on;
+/// `title` is that kind's fixed summary; `detail` says what went wrong for this request and what
+/// to change. Never put stack traces or internals in it.
 public struct Problem: Error, Sendable, HTTPResponseError, CustomStringConvertible {
     public static let mediaType = "application/problem+json"
 
@@ -18,10 +19,24 @@ public struct Problem: Error, Sendable, HTTPResponseError, CustomStringConvertib
     /// RFC 9457 extension members (e.g. `run_status` for a refused transition).
     public var extensions: [String: JSONValue]
 
-    /// A problem with `status`; `detail` explains this occurrence and what to change.
-    public init(
-        status: HTTPResponse.Status, title: String, detail: String, type: String = "about:blank",
-        headers: HTTPFields = [:], extensions: [String: JSONValue] = [:]
+    /// A problem of the kind `type`, answered with its status and title; `detail` explains this
+    /// occurrence and what to change.
+    public init(_ type: ProblemType, detail: String, headers: HTTPFields = [:], extensions: [String: JSONValue] = [:]) {
+        self.init(status: type.status, title: type.title, type: type.uri, detail: detail, headers: headers, extensions: extensions)
+    }
+
+    /// A problem of the generic kind of `status` (``ProblemType/generic(for:)``), or `about:blank`
+    /// titled with the reason phrase for a status without one: for failures no specific kind names.
+    public init(status: HTTPResponse.Status, detail: String, headers: HTTPFields = [:], extensions: [String: JSONValue] = [:]) {
+        if let generic = ProblemType.generic(for: status) {
+            self.init(generic, detail: detail, headers: headers, extensions: extensions)
+        } else {
+            self.init(status: status, title: status.reasonPhrase, type: "about:blank", detail: detail, headers: headers, extensions: extensions)
+        }
+    }
+
+    private init(
+        status: HTTPResponse.Status, title: String, type: String, detail: String, headers: HTTPFields, extensions: [String: JSONValue]
     ) {
         self.status = status
         self.title = title
@@ -29,11 +44,6 @@ public struct Problem: Error, Sendable, HTTPResponseError, CustomStringConvertib
         self.type = type
         self.headers = headers
         self.extensions = extensions
-    }
-
-    /// A problem titled with the status's reason phrase (the RFC's rule for `about:blank`).
-    public init(_ status: HTTPResponse.Status, detail: String, headers: HTTPFields = [:], extensions: [String: JSONValue] = [:]) {
-        self.init(status: status, title: status.reasonPhrase, detail: detail, headers: headers, extensions: extensions)
     }
 
     /// The problem document as JSON.

@@ -28,7 +28,7 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         headers[.contentType] = nil
         headers[.contentLength] = nil
         var problem = Problem(
-            response.status, detail: "\(request.method) \(request.uri.path) failed with \(response.status.code) \(response.status.reasonPhrase)")
+            status: response.status, detail: "\(request.method) \(request.uri.path) failed with \(response.status.code) \(response.status.reasonPhrase)")
         if response.status == .notFound, context.endpointPath == "NotFound" { problem = unmatched(request) }
         for field in problem.headers { headers[field.name] = field.value }
         problem.headers = headers
@@ -42,27 +42,27 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         case let error as HTTPError where error.status == .notFound && context.endpointPath == "NotFound":
             return unmatched(request)
         case let error as HTTPError:
-            return Problem(error.status, detail: error.body ?? error.status.reasonPhrase, headers: error.headers)
+            return Problem(status: error.status, detail: error.body ?? error.status.reasonPhrase, headers: error.headers)
         case is NIOTooManyBytesError:
-            return Problem(.contentTooLarge, detail: "the request body is larger than \(context.maxUploadSize) bytes; send a smaller body")
+            return Problem(.bodyTooLarge, detail: "the request body is larger than \(context.maxUploadSize) bytes; send a smaller body")
         case let error as SchedulerError:
             return Problem(error)
         case let error as any HTTPResponseError:
-            return Problem(error.status, detail: "\(error)")
+            return Problem(status: error.status, detail: "\(error)")
         case is CancellationError:
-            return Problem(.serviceUnavailable, detail: "the server is shutting down; retry against a running server")
+            return Problem(.shuttingDown, detail: "the server is shutting down; retry against a running server")
         default:
             context.logger.error("request failed with an unexpected error", metadata: [
                 "method": "\(request.method)", "path": "\(request.uri.path)", "error": "\(error)",
             ])
-            return Problem(.internalServerError, detail: "the server failed to answer \(request.method) \(request.uri.path) (request id \(context.id)); the server log has the cause")
+            return Problem(.internalError, detail: "the server failed to answer \(request.method) \(request.uri.path) (request id \(context.id)); the server log has the cause")
         }
     }
 
     private func unmatched(_ request: Request) -> Problem {
         let allowed = routes.allowedMethods(for: request.uri.path)
         guard !allowed.isEmpty else {
-            return Problem(.notFound, detail: "no route \(request.method) \(request.uri.path); /openapi.json lists the routes")
+            return Problem(.routeNotFound, detail: "no route \(request.method) \(request.uri.path); /openapi.json lists the routes")
         }
         let list = allowed.map(\.rawValue).joined(separator: ", ")
         return Problem(.methodNotAllowed, detail: "\(request.uri.path) does not accept \(request.method); use \(list)", headers: [.allow: list])

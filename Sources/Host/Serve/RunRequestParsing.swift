@@ -43,12 +43,12 @@ struct RunSubmission: Sendable {
     }
 
     private static func invalid(_ detail: String) -> Problem {
-        Problem(.unprocessableContent, detail: detail)
+        Problem(.invalidRequestBody, detail: detail)
     }
 }
 
 /// The query of `GET /v1/runs`: filters `status`, `graph_id`, `parent_run_id`; paging `limit`
-/// (1–500, default 50) and `offset` (default 0). Unknown parameters are ignored.
+/// (1–500, default 50) and `offset` (default 0). ``QueryParameterMiddleware`` refuses others.
 struct RunListQuery: Sendable {
     static let defaultLimit = 50
     static let maximumLimit = 500
@@ -64,7 +64,7 @@ struct RunListQuery: Sendable {
         if let text = parameters["status"] {
             guard let status = RunStatus(rawValue: String(text)) else {
                 let known = RunStatus.allCases.map(\.rawValue).joined(separator: ", ")
-                throw Problem(.badRequest, detail: "status '\(text)' is not a run status; use one of \(known)")
+                throw Problem(.invalidQueryParameter, detail: "status '\(text)' is not a run status; use one of \(known)")
             }
             self.status = status
         }
@@ -79,7 +79,7 @@ struct RunListQuery: Sendable {
     ) throws(Problem) -> Int? {
         guard let text = parameters[name] else { return nil }
         guard let value = Int(text), range.contains(value) else {
-            throw Problem(.badRequest, detail: "\(name) must be an integer from \(range.lowerBound) to \(range.upperBound), not '\(text)'")
+            throw Problem(.invalidQueryParameter, detail: "\(name) must be an integer from \(range.lowerBound) to \(range.upperBound), not '\(text)'")
         }
         return value
     }

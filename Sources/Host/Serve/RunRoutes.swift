@@ -89,14 +89,14 @@ struct RunRoutes: Sendable {
     private func storedRun(_ context: Context) throws -> RunRecord {
         let runId = try Self.runId(context)
         guard let run = try store.run(runId) else {
-            throw Problem(.notFound, detail: "no run '\(runId)' in this server's database; GET /v1/runs lists the runs")
+            throw Problem(.runNotFound, detail: "no run '\(runId)' in this server's database; GET /v1/runs lists the runs")
         }
         return run
     }
 
     static func runId(_ context: Context) throws(Problem) -> String {
         guard let raw = context.parameters.get("id"), let id = raw.removingPercentEncoding, !id.isEmpty else {
-            throw Problem(.badRequest, detail: "the run id in the path is not valid percent-encoded text")
+            throw Problem(.invalidPathParameter, detail: "the run id in the path is not valid percent-encoded text")
         }
         return id
     }

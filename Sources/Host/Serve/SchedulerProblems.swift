@@ -7,16 +7,18 @@ extension Problem {
     init(_ error: SchedulerError) {
         let detail = error.description
         switch error {
-        case .unknownGraph, .runNotFound:
-            self.init(.notFound, detail: detail)
+        case .unknownGraph:
+            self.init(.graphNotFound, detail: detail)
+        case .runNotFound:
+            self.init(.runNotFound, detail: detail)
         case .invalidParams, .invalidResponse:
-            self.init(.unprocessableContent, detail: detail)
+            self.init(.invalidParams, detail: detail)
         case .idempotencyConflict(_, let runId):
-            self.init(.conflict, detail: detail, extensions: ["run_id": .string(runId)])
+            self.init(.idempotencyConflict, detail: detail, extensions: ["run_id": .string(runId)])
         case .invalidTransition(let runId, let status, _):
-            self.init(.conflict, detail: detail, extensions: ["run_id": .string(runId), "run_status": .string(status.rawValue)])
+            self.init(.invalidTransition, detail: detail, extensions: ["run_id": .string(runId), "run_status": .string(status.rawValue)])
         case .shuttingDown:
-            self.init(.serviceUnavailable, detail: detail, headers: [.retryAfter: "5"])
+            self.init(.shuttingDown, detail: detail, headers: [.retryAfter: "5"])
         }
     }
 }

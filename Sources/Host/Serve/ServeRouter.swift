@@ -4,10 +4,12 @@ import Prometheus
 
 /// The server's HTTP surface, composed in one place: the middleware order and every route.
 ///
-/// Middleware, outermost first: ``ProblemMiddleware`` (every failure as problem+json, 404/405
+/// Middleware, outermost first: ``HTTPMetricsMiddleware`` (requests and durations by route and
+/// status), ``ProblemMiddleware`` (every failure as problem+json, 404/405
 /// for unmatched requests), ``AuthMiddleware`` (principal; 401/403 in `cleared`),
-/// ``RateLimitMiddleware`` (mutating routes). They sit on the router itself, so unmatched
-/// requests pass through them too.
+/// ``RateLimitMiddleware`` (mutating routes), ``QueryParameterMiddleware`` (400 for a query
+/// parameter the route does not take). They sit on the router itself, so unmatched requests pass
+/// through them too. Every GET route answers HEAD as well.
 struct ServeRouter {
     typealias Context = StargraphRequestContext
 
@@ -27,7 +29,7 @@ struct ServeRouter {
 
     /// The router: plain HTTP routes and the WebSocket stream.
     func router() -> Router<Context> {
-        let router = Router(context: Context.self)
+        let router = Router(context: Context.self, options: .autoGenerateHeadEndpoints)
         addMiddleware(to: router)
         system.register(on: router)
         system.registerMetrics(on: router.group("metrics"))
@@ -45,10 +47,13 @@ struct ServeRouter {
     }
 
     private func addMiddleware(to router: Router<Context>) {
-        router.add(middleware: ProblemMiddleware(routes: RouteTemplates(operations: OpenAPIDocument.operations)))
+        let routes = RouteTemplates(operations: OpenAPIDocument.operations)
+        router.add(middleware: HTTPMetricsMiddleware())
+        router.add(middleware: ProblemMiddleware(routes: routes))
         router.add(middleware: AuthMiddleware(profile: profile, keys: keys))
         if rateLimit > 0 {
             router.add(middleware: RateLimitMiddleware(requestsPerSecond: rateLimit, burst: max(1, Int(rateLimit * 2))))
         }
+        router.add(middleware: QueryParameterMiddleware(routes: routes))
     }
 }

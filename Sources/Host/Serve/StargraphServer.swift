@@ -67,7 +67,7 @@ public final class StargraphServer: Sendable {
             broker: brokerService.map { HealthReport.Component(status: .ok, detail: "\($0.policy.sourceFile): \($0.policy.sources.count) source(s)") }
                 ?? HealthReport.Component(status: .unconfigured, detail: "no nautilus config at \(broker.searchedPath)"),
             metrics: metrics,
-            openAPI: CanonicalJSON.bytes(OpenAPIDocument.document(version: StargraphServer.version)))
+            openAPI: CanonicalJSON.bytes(OpenAPIDocument.document(version: StargraphVersion.current)))
         let router = ServeRouter(
             store: runtime.store, engine: runtime.engine, graphs: graphs, scheduler: scheduler, profile: options.profile, keys: keys,
             rateLimit: options.rateLimit, hub: hub, artifacts: artifacts,
@@ -92,9 +92,6 @@ public final class StargraphServer: Sendable {
         group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: [scheduler, application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
     }
-
-    /// The version the OpenAPI document reports.
-    public static let version = "0.4.0"
 
     /// Serves until SIGINT/SIGTERM or ``shutdown()``, then closes the store. Returns normally
     /// after a graceful shutdown.

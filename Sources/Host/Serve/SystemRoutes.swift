@@ -22,9 +22,7 @@ struct SystemRoutes: Sendable {
     /// Adds `/metrics` to `group` (behind the auth middleware: capability `metrics:read`).
     func registerMetrics(on group: RouterGroup<Context>) {
         group.get { _, _ in
-            var text: [UInt8] = []
-            text.reserveCapacity(4096)
-            metrics.emit(into: &text)
+            let text = MetricsExposition.render(metrics)
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: text)))
@@ -35,8 +33,12 @@ struct SystemRoutes: Sendable {
         let report = HealthReport.check(store: store, scheduler: scheduler, plugins: plugins, broker: broker)
         guard report.isHealthy else {
             let failing = report.components.filter { $0.value.status == .error }.keys.sorted().joined(separator: ", ")
-            throw Problem(.serviceUnavailable, detail: "unhealthy component(s): \(failing)", extensions: ["components": report.componentsJSON])
+            throw Problem(.unhealthy, detail: "unhealthy component(s): \(failing)", extensions: [
+                "components": report.componentsJSON, "version": .string(StargraphVersion.current),
+            ])
         }
-        return JSONMessages.response(["status": "ok", "components": report.componentsJSON])
+        return JSONMessages.response([
+            "status": "ok", "version": .string(StargraphVersion.current), "components": report.componentsJSON,
+        ])
     }
 }

@@ -16,7 +16,7 @@ public enum ArtifactRoutes {
         group.get("runs/:id/artifacts") { _, context in
             let runId = try parameter(context, "run id")
             guard try artifacts.store.run(runId) != nil else {
-                throw Problem(.notFound, detail: "no run '\(runId)' in this server's database; GET /v1/runs lists runs")
+                throw Problem(.runNotFound, detail: "no run '\(runId)' in this server's database; GET /v1/runs lists runs")
             }
             let records = try artifacts.artifacts(runId: runId)
             return JSONMessages.response(["run_id": .string(runId), "artifacts": .array(records.map(\.json))])
@@ -24,11 +24,11 @@ public enum ArtifactRoutes {
         group.get("artifacts/:id") { _, context in
             let text = try parameter(context, "artifact id")
             guard let id = ArtifactID(text) else {
-                throw Problem(.badRequest, detail: "'\(text)' is not an artifact id; ids look like sha256:<64 lowercase hex digits>, "
+                throw Problem(.invalidPathParameter, detail: "'\(text)' is not an artifact id; ids look like sha256:<64 lowercase hex digits>, "
                     + "as listed by GET /v1/runs/{id}/artifacts")
             }
             guard let record = try artifacts.artifact(id), let bytes = try artifacts.contents(of: id) else {
-                throw Problem(.notFound, detail: "no artifact \(id) is stored on this server")
+                throw Problem(.artifactNotFound, detail: "no artifact \(id) is stored on this server")
             }
             let headers: HTTPFields = [
                 .contentType: record.contentType, .eTag: "\"\(id.hex)\"",
@@ -41,7 +41,7 @@ public enum ArtifactRoutes {
     /// The percent-decoded path parameter `id`, or 400 naming `what`.
     private static func parameter<Context: RequestContext>(_ context: Context, _ what: String) throws -> String {
         guard let raw = context.parameters.get("id"), let value = raw.removingPercentEncoding, !value.isEmpty else {
-            throw Problem(.badRequest, detail: "the \(what) in the path is missing or not valid percent-encoding")
+            throw Problem(.invalidPathParameter, detail: "the \(what) in the path is missing or not valid percent-encoding")
         }
         return value
     }

@@ -49,7 +49,7 @@ public struct AuthMiddleware<Context: PrincipalCarrying>: RouterMiddleware {
                     ? "\(request.method.rawValue) \(path) needs an API key: send `Authorization: Bearer KEY` or `X-Api-Key: KEY`"
                     : "the API key presented is not known to this server; check the key, or ask for one in the server's key file"
                 return Problem(
-                    status: .unauthorized, title: "Unauthorized", detail: detail,
+                    .unauthorized, detail: detail,
                     headers: [.wwwAuthenticate: #"Bearer realm="stargraph""#]
                 ).response()
             }
@@ -59,7 +59,7 @@ public struct AuthMiddleware<Context: PrincipalCarrying>: RouterMiddleware {
                     "principal": "\(key.id)", "capability": "\(capability)", "route": "\(request.method.rawValue) \(path)",
                 ])
                 return Problem(
-                    status: .forbidden, title: "Forbidden",
+                    .forbidden,
                     detail: "API key '\(key.id)' lacks the capability '\(capability)' that \(request.method.rawValue) \(path) needs; "
                         + "add it to the key's capabilities in the key file"
                 ).response()

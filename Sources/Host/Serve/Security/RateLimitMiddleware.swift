@@ -39,7 +39,7 @@ public struct RateLimitMiddleware<Context: PrincipalCarrying>: RouterMiddleware 
             var headers = rateLimitHeaders(decision)
             headers[.retryAfter] = String(decision.retryAfterSeconds)
             return Problem(
-                status: .tooManyRequests, title: "Too Many Requests",
+                .rateLimited,
                 detail: "rate limit of \(table.burst) requests (refilled at \(table.rate)/s) exceeded for this client; "
                     + "retry after \(decision.retryAfterSeconds) s",
                 headers: headers

@@ -76,7 +76,7 @@ public enum StreamRoutes {
     /// The percent-decoded `{id}` of the path.
     private static func runId<Context: RequestContext>(_ context: Context) throws -> String {
         guard let raw = context.parameters.get("id"), let runId = raw.removingPercentEncoding, !runId.isEmpty else {
-            throw Problem(.badRequest, detail: "the run id in the path is missing or not valid percent-encoding")
+            throw Problem(.invalidPathParameter, detail: "the run id in the path is missing or not valid percent-encoding")
         }
         return runId
     }
@@ -86,7 +86,7 @@ public enum StreamRoutes {
         guard let text = request.uri.queryParameters.get("last_event_id") else { return 0 }
         guard let value = Int(text), value >= 0 else {
             throw Problem(
-                .badRequest,
+                .invalidQueryParameter,
                 detail: "last_event_id must be a non-negative integer (the seq of the last event received), not '\(text)'")
         }
         return value
