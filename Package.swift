@@ -1,6 +1,11 @@
 // swift-tools-version:6.1
 import PackageDescription
 
+// The plugin ABI and the Swift SDK live in their own package (Sources/PluginSDK), so plugins,
+// in-tree or not, depend on it alone.
+let pluginABI: Target.Dependency = .product(name: "PluginABI", package: "PluginSDK")
+let pluginSDK: Target.Dependency = .product(name: "PluginSDK", package: "PluginSDK")
+
 let package = Package(
     name: "stargraph-host",
     platforms: [.macOS(.v15)],
@@ -8,7 +13,6 @@ let package = Package(
         .executable(name: "stargraph", targets: ["stargraph"]),
         .executable(name: "stargraph-bench", targets: ["stargraph-bench"]),
         .library(name: "StargraphHost", targets: ["StargraphHost"]),
-        .library(name: "PluginSDK", targets: ["PluginSDK"]),
         // In-tree plugins (DESIGN §6), loaded by manifests/default.yaml.
         .library(name: "StargraphHello", type: .dynamic, targets: ["HelloPlugin"]),
         .library(name: "StargraphText", type: .dynamic, targets: ["TextPlugin"]),
@@ -25,6 +29,7 @@ let package = Package(
         .library(name: "SGTestFaulty", type: .dynamic, targets: ["SGTestFaulty"]),
     ],
     dependencies: [
+        .package(path: "Sources/PluginSDK"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
@@ -51,7 +56,7 @@ let package = Package(
             dependencies: [
                 "CYAML",
                 "CSQLiteTuning",
-                "PluginABI",
+                pluginABI,
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
@@ -65,21 +70,19 @@ let package = Package(
             ],
             path: "Sources/Host"
         ),
-        // The plugin ABI (C header) and the Swift SDK on it; plugins never link StargraphHost.
-        .target(name: "PluginABI", path: "Sources/PluginABI"),
-        .target(name: "PluginSDK", dependencies: ["PluginABI"], path: "Sources/PluginSDK"),
-        .target(name: "HelloPlugin", dependencies: ["PluginSDK"], path: "Plugins/Hello"),
-        .target(name: "TextPlugin", dependencies: ["PluginABI"], path: "Plugins/Text"),
-        .target(name: "DemoGraphsPlugin", dependencies: ["PluginSDK"], path: "Plugins/DemoGraphs"),
-        .target(name: "SGTestBadMajor", dependencies: ["PluginABI"], path: "Tests/Plugins/BadMajor", publicHeadersPath: "."),
-        .target(name: "SGTestSmallStruct", dependencies: ["PluginABI"], path: "Tests/Plugins/SmallStruct", publicHeadersPath: "."),
-        .target(name: "SGTestNoEntry", dependencies: ["PluginABI"], path: "Tests/Plugins/NoEntry", publicHeadersPath: "."),
-        .target(name: "SGTestMarker", dependencies: ["PluginABI"], path: "Tests/Plugins/Marker", publicHeadersPath: "."),
-        .target(name: "SGTestDupA", dependencies: ["PluginABI"], path: "Tests/Plugins/DupA", publicHeadersPath: "."),
-        .target(name: "SGTestDupB", dependencies: ["PluginABI"], path: "Tests/Plugins/DupB", publicHeadersPath: "."),
-        .target(name: "SGTestBadGraph", dependencies: ["PluginABI"], path: "Tests/Plugins/BadGraph", publicHeadersPath: "."),
-        .target(name: "SGTestInitFails", dependencies: ["PluginABI"], path: "Tests/Plugins/InitFails", publicHeadersPath: "."),
-        .target(name: "SGTestFaulty", dependencies: ["PluginABI"], path: "Tests/Plugins/Faulty", publicHeadersPath: "."),
+        // In-tree plugins build on the SDK package like out-of-tree ones; none links StargraphHost.
+        .target(name: "HelloPlugin", dependencies: [pluginSDK], path: "Plugins/Hello"),
+        .target(name: "TextPlugin", dependencies: [pluginABI], path: "Plugins/Text"),
+        .target(name: "DemoGraphsPlugin", dependencies: [pluginSDK], path: "Plugins/DemoGraphs"),
+        .target(name: "SGTestBadMajor", dependencies: [pluginABI], path: "Tests/Plugins/BadMajor", publicHeadersPath: "."),
+        .target(name: "SGTestSmallStruct", dependencies: [pluginABI], path: "Tests/Plugins/SmallStruct", publicHeadersPath: "."),
+        .target(name: "SGTestNoEntry", dependencies: [pluginABI], path: "Tests/Plugins/NoEntry", publicHeadersPath: "."),
+        .target(name: "SGTestMarker", dependencies: [pluginABI], path: "Tests/Plugins/Marker", publicHeadersPath: "."),
+        .target(name: "SGTestDupA", dependencies: [pluginABI], path: "Tests/Plugins/DupA", publicHeadersPath: "."),
+        .target(name: "SGTestDupB", dependencies: [pluginABI], path: "Tests/Plugins/DupB", publicHeadersPath: "."),
+        .target(name: "SGTestBadGraph", dependencies: [pluginABI], path: "Tests/Plugins/BadGraph", publicHeadersPath: "."),
+        .target(name: "SGTestInitFails", dependencies: [pluginABI], path: "Tests/Plugins/InitFails", publicHeadersPath: "."),
+        .target(name: "SGTestFaulty", dependencies: [pluginABI], path: "Tests/Plugins/Faulty", publicHeadersPath: "."),
         .executableTarget(
             name: "stargraph",
             dependencies: [

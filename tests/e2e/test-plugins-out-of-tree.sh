@@ -20,12 +20,18 @@ awk -v root="$work" '
   }' "$repo/docs/plugins.md"
 [ -f Package.swift ] && [ -f Sources/Wordplay/Wordplay.swift ] && [ -f upper.c ] || fail "walkthrough files not extracted: $(ls -R)"
 
-# Swift: depend on this repository's PluginSDK by path (its identity is the folder name).
-sed -i "s|/path/to/stargraph-host|$repo|; s|package: \"stargraph-host\"|package: \"$(basename "$repo")\"|" Package.swift
-cp "$repo/Package.resolved" . 2>/dev/null
+# Swift, as the docs say: only the path placeholder is replaced, by a clone under another name
+# (the dependency's identity is the SDK folder's, not the clone's).
+ln -s "$repo" "$work/my-stargraph-checkout"
+sed -i "s|/path/to/stargraph-host|$work/my-stargraph-checkout|" Package.swift
 swift build --scratch-path "$work/.scratch" >build.log 2>&1 || { tail -30 build.log; fail "out-of-tree Swift plugin did not build"; }
 swift_lib="$work/.scratch/debug/libWordplay.so"
 [ -f "$swift_lib" ] || fail "no $swift_lib"
+# The SDK package alone: no remote package resolved or checked out.
+packages=$(swift package --scratch-path "$work/.scratch" show-dependencies --format json | jq '[.. | objects | .identity? // empty] | unique | length')
+echo "out-of-tree Swift plugin: $packages packages (itself and the SDK), build folder $(du -sh "$work/.scratch" | cut -f1)"
+expect_eq "$packages" 2 "packages resolved by the out-of-tree plugin"
+[ -d "$work/.scratch/checkouts" ] && [ -n "$(ls -A "$work/.scratch/checkouts")" ] && fail "remote packages checked out: $(ls "$work/.scratch/checkouts")"
 nm -D "$swift_lib" | grep -q " T stargraph_plugin_v1$" || fail "entry symbol not exported"
 nm -D "$swift_lib" | grep -qi "StargraphHost" && fail "the plugin links the host library"
 
