@@ -19,6 +19,16 @@ grep -q "did you mean 'replay'?" err.txt || fail "did-you-mean replay: $(cat err
 grep -q "the commands are run, resume" err.txt || fail "unknown command lists the commands: $(cat err.txt)"
 "$sg" run --help >/dev/null 2>&1; expect_eq "$?" 0 "subcommand help still works"
 
+# On a terminal, a step shows when it starts, then is rewritten with its transition and time.
+if command -v script >/dev/null; then
+  script -qec "$sg run $EXAMPLES/pipeline.yaml --inputs message=hi --checkpoint tty.sqlite" /dev/null >tty.txt 2>&1
+  grep -qaF "$(printf '  step 0  node_a  \xe2\x80\xa6\r\033[2K  step 0  node_a  \xe2\x86\x92 goto node_b  ')" tty.txt \
+    || fail "progress on a terminal: $(cat -A tty.txt | head -5)"
+  grep -qaE "step 2  node_c  .* halt .*  [0-9]+ ms" tty.txt || fail "progress shows elapsed time: $(cat -A tty.txt | head -5)"
+fi
+"$sg" run "$EXAMPLES/pipeline.yaml" --inputs message=hi --checkpoint pipe.sqlite >/dev/null 2>pipe.txt
+grep -q "step 0" pipe.txt && fail "progress printed when stderr is not a terminal: $(cat pipe.txt)"
+
 # Each default is stated once in help.
 for command in run replay serve inspect; do
   "$sg" "$command" --help >help.txt 2>&1
