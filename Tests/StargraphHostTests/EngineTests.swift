@@ -57,6 +57,20 @@ struct EngineTests {
         #expect(try harness.store.checkpoints(runId: run.runId).map(\.step) == [0, 1, 2, 3, 4])
     }
 
+    @Test("a delay or interrupt timeout beyond 30 days is a config error, not a trap at run time")
+    func builtinDurationsAreBounded() async throws {
+        let harness = try EngineHarness()
+        for config in ["{id: wait, kind: delay, config: {ms: 9007199254740991}}", "{id: ask, kind: interrupt, config: {timeout: 99999999999.5}}"] {
+            let yaml = """
+            ir_version: "1.0.0"
+            id: bounded
+            nodes: [\(config)]
+            """
+            let error = await #expect(throws: GraphCompileError.self) { _ = try await harness.run(yaml) }
+            #expect(error.map { "\($0)" }?.contains("must be at most") == true, "\(config): \(String(describing: error))")
+        }
+    }
+
     @Test func maxStepsFailsTheRun() async throws {
         let yaml = """
         ir_version: "1.0.0"

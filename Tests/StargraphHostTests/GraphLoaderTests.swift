@@ -229,6 +229,32 @@ struct GraphLoaderTests {
         #expect(errors.map { "\($0.line):\($0.column)" } == ["2:5", "4:9", "5:11", "7:29", "10:18", "11:11"])
     }
 
+    @Test("durations beyond 30 days are refused at their position, not trapped on at run time")
+    func durationsAreBounded() {
+        let errors = loadErrors("""
+            ir_version: "1.0.0"
+            id: g
+            nodes: [{id: a, kind: passthrough}]
+            rules:
+              - id: r
+                when: {node: a}
+                then:
+                  - {kind: retry, target: a, backoff_ms: 9007199254740991}
+              - id: s
+                when: {node: a}
+                then: [{kind: interrupt, prompt: p, timeout: 99999999999.5}]
+            """)
+        #expect(errors.map { "\($0.line):\($0.column)" } == ["8:46", "11:50"])
+        #expect(errors.first?.message.contains("backoff_ms must be at most 2592000000 (30 days)") == true)
+        #expect(errors.last?.message.contains("at most 2592000 (30 days)") == true)
+        #expect(loadErrors("""
+            ir_version: "1.0.0"
+            id: g
+            nodes: [{id: a, kind: passthrough}]
+            rules: [{id: r, when: {node: a}, then: [{kind: retry, target: a, backoff_ms: 2592000000}]}]
+            """).isEmpty, "the limit itself is allowed")
+    }
+
     @Test func aHopelessFileReportsAtMostAHundredErrorsPlusASummary() {
         let errors = loadErrors("ir_version: \"1.0.0\"\nid: g\nnodes:\n" + String(repeating: "  - 42\n", count: 300))
         #expect(errors.count == LoadDiagnostics.maxErrors + 1)

@@ -21,6 +21,11 @@ printf 'ir_version: "1.0.0"\nid: x\nnodes:\n  - id: a\n    kind: nope\n' > bad.y
 "$sg" validate bad.yaml 2>err.txt; rc=$?
 expect_eq "$rc" 2 "validate bad exit code"
 grep -q "bad.yaml:5:" err.txt || fail "validate message lacks file:line: $(cat err.txt)"
+# A duration no clock can reach is refused by validate and run (exit 2), never a crash.
+printf 'ir_version: "1.0.0"\nid: huge\nnodes:\n  - {id: a, kind: delay, config: {ms: 9007199254740991}}\n' > huge.yaml
+"$sg" validate huge.yaml >/dev/null 2>err.txt; expect_eq "$?" 2 "validate of a huge delay"
+grep -q "must be at most" err.txt || fail "huge delay message: $(cat err.txt)"
+"$sg" run huge.yaml >/dev/null 2>&1; expect_eq "$?" 2 "run of a huge delay"
 "$sg" validate "$EXAMPLES/hello.yaml" | grep -qE '^ok run:hello sha256:[0-9a-f]{64}$' || fail "validate ok line"
 # SQLite's process settings are made at start, before any thread uses SQLite (SQLiteProcessSettings).
 STARGRAPH_LOG_LEVEL=debug "$sg" validate "$EXAMPLES/hello.yaml" >/dev/null 2>err.txt

@@ -23,7 +23,7 @@ public final class HostEffects: Sendable {
     /// A uniformly random 64-bit unsigned integer, as a double-exact 53-bit value.
     public func random() -> UInt64 {
         let value = value(op: "random") { .number(Double(UInt64.random(in: 0...(1 << 53)))) }
-        return UInt64(value.numberValue ?? 0)
+        return value.numberValue.flatMap { UInt64(exactly: $0) } ?? 0
     }
 
     /// A random UUID string (lowercase).

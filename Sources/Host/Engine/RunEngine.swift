@@ -339,7 +339,7 @@ public final class RunEngine: Sendable {
             }
             guard run.status == .running else { return run }
             if case .retry(_, let backoffMs, _, _) = decision, backoffMs > 0 {
-                try? await Task.sleep(nanoseconds: UInt64(backoffMs) * 1_000_000)
+                try? await Task.sleep(for: .milliseconds(backoffMs))
             }
         }
     }

@@ -46,7 +46,7 @@ extension GraphDecoder {
             return decodeParallel(fields, id: nil).map { .parallel($0) }
         case "retry":
             let target = fields["target"].flatMap { nodeReference($0, what: "retry target") }
-            let backoff = fields["backoff_ms"].map { integer($0, what: "backoff_ms", atLeast: 0) } ?? 0
+            let backoff = fields["backoff_ms"].map { milliseconds($0, what: "backoff_ms") } ?? 0
             let attempts = fields["max_attempts"].map { integer($0, what: "max_attempts", atLeast: 1) } ?? 3
             guard let target, let backoff, let attempts else { return nil }
             return .retry(target: target, backoffMs: backoff, maxAttempts: attempts)
@@ -105,9 +105,10 @@ extension GraphDecoder {
         let payload = fields["interrupt_payload"]?.toJSON() ?? .null
         var timeout: Double?
         if let node = fields["timeout"] {
-            timeout = node.toJSON().numberValue.flatMap { $0 > 0 ? $0 : nil }
+            timeout = node.toJSON().numberValue.flatMap { $0 > 0 && $0 <= DurationLimit.maximumSeconds ? $0 : nil }
             if timeout == nil {
-                diagnostics.error(at: node, "interrupt timeout must be a number of seconds > 0, not '\(node.scalarText ?? node.kindName)'")
+                diagnostics.error(at: node, "interrupt timeout must be a number of seconds > 0 and at most "
+                    + "\(Int(DurationLimit.maximumSeconds)) (\(DurationLimit.description)), not '\(node.scalarText ?? node.kindName)'")
             }
         }
         let onTimeout = fields["on_timeout"].map { timeoutAction($0) } ?? .halt

@@ -65,6 +65,16 @@ extension GraphDecoder {
         return value
     }
 
+    /// A whole number of milliseconds from 0 to ``DurationLimit/maximumMilliseconds``.
+    mutating func milliseconds(_ node: YAMLNode, what: String) -> Int? {
+        guard let value = integer(node, what: what, atLeast: 0) else { return nil }
+        guard value <= DurationLimit.maximumMilliseconds else {
+            diagnostics.error(at: node, "\(what) must be at most \(DurationLimit.maximumMilliseconds) (\(DurationLimit.description)), not \(value)")
+            return nil
+        }
+        return value
+    }
+
     /// The items of a sequence (at least one unless `allowEmpty`).
     mutating func sequence(_ node: YAMLNode, what: String, allowEmpty: Bool) -> [YAMLNode]? {
         guard let items = node.sequenceItems else {

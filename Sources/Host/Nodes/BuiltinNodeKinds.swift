@@ -78,16 +78,16 @@ enum BuiltinNodeKinds {
         let interrupt = InterruptSpec(
             prompt: try config.string("prompt") ?? "input required",
             payload: spec.config["payload"] ?? .null,
-            timeoutSeconds: try config.number("timeout"),
+            timeoutSeconds: try config.duration("timeout", unit: .seconds),
             onTimeout: action)
         return ClosureNode { _, _ in NodeResult(control: .interrupt(interrupt)) }
     }
 
     /// `delay`: waits `config.ms` milliseconds, returning early when the run is cancelled.
     static func makeDelay(_ spec: NodeSpec, _ schema: StateSchema) throws -> any NodeInstance {
-        let millis = try NodeConfig(spec).allowOnly(["ms"]).number("ms") ?? 0
+        let millis = try NodeConfig(spec).allowOnly(["ms"]).duration("ms", unit: .milliseconds) ?? 0
         return ClosureNode { _, _ in
-            try? await Task.sleep(nanoseconds: UInt64(millis * 1_000_000))
+            try? await Task.sleep(for: .milliseconds(millis))
             return NodeResult()
         }
     }

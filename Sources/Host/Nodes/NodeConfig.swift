@@ -39,6 +39,20 @@ struct NodeConfig {
         return number
     }
 
+    /// A duration no longer than ``DurationLimit``, in `unit` (milliseconds or seconds).
+    func duration(_ key: String, unit: DurationUnit) throws -> Double? {
+        guard let number = try number(key) else { return nil }
+        let limit = unit == .milliseconds ? Double(DurationLimit.maximumMilliseconds) : DurationLimit.maximumSeconds
+        guard number <= limit else {
+            throw error("config '\(key)' must be at most \(Int(limit)) \(unit.rawValue) (\(DurationLimit.description)), not \(number)")
+        }
+        return number
+    }
+
+    enum DurationUnit: String {
+        case milliseconds, seconds
+    }
+
     func object(_ key: String) throws -> [String: JSONValue]? {
         guard let value = members[key], value != .null else { return nil }
         guard let object = value.objectValue else { throw error("config '\(key)' must be a mapping") }

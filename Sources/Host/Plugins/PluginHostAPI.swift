@@ -60,7 +60,7 @@ enum PluginHostAPI {
             now_ms: { context, out in
                 guard let invocation = PluginHostAPI.invocation(context) else { return SG_ERR_NO_CONTEXT }
                 guard let out else { return SG_ERR_INVALID_ARGUMENT }
-                out.pointee = Int64(invocation.context.host.nowMillis())
+                out.pointee = Int64(exactly: invocation.context.host.nowMillis()) ?? 0
                 return SG_OK
             },
             random_u64: { context, out in
