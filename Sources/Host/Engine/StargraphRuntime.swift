@@ -21,6 +21,8 @@ public final class StargraphRuntime: Sendable {
         /// its plugins' kinds join the registry before any graph is compiled, and
         /// ``StargraphRuntime/graphs`` holds their graphs plus the manifest's `graphs:`.
         public var manifest: Manifest?
+        /// Which of the manifest's libraries may load besides their pins (the serve profile's).
+        public var pluginPolicy: PluginLoadPolicy = .permissive
 
         public init() {}
     }
@@ -46,7 +48,7 @@ public final class StargraphRuntime: Sendable {
         var registry = registry
         for kind in options.nodeKinds { try registry.register(kind) }
         if let manifest = options.manifest {
-            let plugins = try PluginSet.load(manifest: manifest, registry: registry, logger: logger)
+            let plugins = try PluginSet.load(manifest: manifest, registry: registry, policy: options.pluginPolicy, logger: logger)
             self.plugins = plugins
             compiler = plugins.compiler
             graphs = plugins.graphs

@@ -12,13 +12,15 @@ struct PluginBoot {
     let manifest: Manifest
     var registry: NodeKindRegistry
     let locator: PluginLibraryLocator
+    let policy: PluginLoadPolicy
     let logger: Logger
     private(set) var libraries: [PluginLibrary] = []
     private(set) var skipped: [PluginLoadError] = []
 
-    init(manifest: Manifest, registry: NodeKindRegistry, environment: [String: String], logger: Logger) {
+    init(manifest: Manifest, registry: NodeKindRegistry, environment: [String: String], policy: PluginLoadPolicy, logger: Logger) {
         self.manifest = manifest
         self.registry = registry
+        self.policy = policy
         self.locator = PluginLibraryLocator(manifestDirectory: manifest.directory, environment: environment)
         self.logger = logger
     }
@@ -45,7 +47,7 @@ struct PluginBoot {
         if let twin = libraries.first(where: { $0.path == path }) {
             throw PluginLoadError(location: location, plugin: entry.name, file: path, reason: "this library is already loaded as plugin '\(twin.name)' (\(twin.location)); load each library once")
         }
-        let library = try PluginLibrary(entry: entry, path: path, location: location)
+        let library = try PluginLibrary(entry: entry, path: path, location: location, policy: policy)
         let kinds = library.kinds.map { PluginNodeKind(library: library, kind: $0) }
         for kind in kinds {
             if let existing = registry.kind(kind.name) {

@@ -10,7 +10,7 @@ struct PluginPointer<Pointee>: @unchecked Sendable {
 }
 
 /// A plugin library opened and checked against ABI v1 (DESIGN §6): hashed (and its pin
-/// verified) before `dlopen`, entry symbol, ABI major and struct sizes checked, descriptor
+/// verified) before `dlopen` of exactly the bytes hashed, entry symbol, ABI major and struct sizes checked, descriptor
 /// read into Swift values. ``initialize()`` and ``shutdown()`` drive its lifecycle.
 final class PluginLibrary: Sendable {
     /// A node kind as the descriptor declares it.
@@ -47,25 +47,33 @@ final class PluginLibrary: Sendable {
     let configLength: Int
     private let lifecycle = Mutex(Lifecycle.loaded)
 
-    /// Hashes the file (refusing a pin mismatch before anything is loaded), `dlopen`s it and
-    /// performs the handshake. Throws the reason, naming what to change.
-    init(entry: Manifest.PluginEntry, path: String, location: String) throws(PluginLoadError) {
+    /// Reads and hashes the file (refusing a pin mismatch before anything is loaded), `dlopen`s
+    /// what was hashed (``LibraryFile``) and performs the handshake. Throws the reason, naming
+    /// what to change.
+    init(entry: Manifest.PluginEntry, path: String, location: String, policy: PluginLoadPolicy) throws(PluginLoadError) {
         func failure(_ reason: String) -> PluginLoadError {
             PluginLoadError(location: location, plugin: entry.name, file: path, reason: reason)
         }
         self.entry = entry
         self.location = location
         self.path = path
-        guard let contents = FileManager.default.contents(atPath: path) else {
-            throw failure("the library file cannot be read; check its permissions")
+        let file: LibraryFile
+        do {
+            file = try LibraryFile(reading: path)
+        } catch {
+            throw failure(error.reason)
         }
-        sha256 = SHA256.hash(data: contents).map { String(format: "%02x", $0) }.joined()
+        if policy.refusesReplaceableLibraries, file.isReplaceableByOthers {
+            throw failure("other users can write the library or its folder, so could replace it; the \(policy.profileName) profile loads only libraries they cannot write (chmod o-w, or move the library)")
+        }
+        sha256 = SHA256.hash(data: file.bytes).map { String(format: "%02x", $0) }.joined()
         if let pin = entry.sha256, pin != sha256 {
             throw failure("sha256 mismatch: the manifest pins \(pin) but the file has \(sha256); the library was not loaded. Rebuild the expected library or update the pin if this build is trusted")
         }
-        guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
-            let detail = dlerror().map { String(cString: $0) } ?? "unknown error"
-            throw failure("not a loadable shared object: \(detail)")
+        let handle: UnsafeMutableRawPointer
+        switch file.load(privateCopy: entry.sha256 != nil) {
+        case .success(let opened): handle = opened
+        case .failure(let error): throw failure(error.reason)
         }
         guard let symbol = dlsym(handle, SG_ENTRY_SYMBOL) else {
             throw failure("the library does not export the entry symbol '\(SG_ENTRY_SYMBOL)'; export it with C linkage (SG_EXPORT in C, @_cdecl(\"\(SG_ENTRY_SYMBOL)\") in Swift)")

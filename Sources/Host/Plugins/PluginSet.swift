@@ -43,13 +43,15 @@ public final class PluginSet: Sendable {
         }
     }
 
-    /// Loads everything the parsed `manifest` names, on top of `registry`.
+    /// Loads everything the parsed `manifest` names, on top of `registry`, refusing libraries
+    /// `policy` does not allow.
     public static func load(
         manifest: Manifest, registry: NodeKindRegistry = .builtins(),
         environment: [String: String] = ProcessInfo.processInfo.environment,
+        policy: PluginLoadPolicy = .permissive,
         logger: Logger = Logger(label: "stargraph.plugins")
     ) throws(PluginLoadError) -> PluginSet {
-        var loader = PluginBoot(manifest: manifest, registry: registry, environment: environment, logger: logger)
+        var loader = PluginBoot(manifest: manifest, registry: registry, environment: environment, policy: policy, logger: logger)
         do {
             try loader.loadPlugins()
             let compiler = GraphCompiler(registry: loader.registry)

@@ -53,6 +53,7 @@ public final class StargraphServer: Sendable {
         runtimeOptions.eventSink = hub
         runtimeOptions.nodeKinds = hostKinds.kinds
         runtimeOptions.manifest = manifest
+        runtimeOptions.pluginPolicy = options.profile == .cleared ? .cleared : .permissive
         runtime = try StargraphRuntime(options: runtimeOptions, store: store, logger: logger)
         let graphs = try Self.registry(
             runtime: runtime, extraGraphs: options.graphPaths, maxConcurrency: manifest?.maxConcurrency ?? [:])
