@@ -70,4 +70,22 @@ struct PluginManifestTests {
         let plugins = try PluginSet.load(manifestPath: try PluginFixtures.manifest("# nothing yet\n"))
         #expect(plugins.plugins.isEmpty && plugins.graphs.all.isEmpty)
     }
+
+    @Test("output limits: 1 MiB by default, set per manifest and per plugin, refused outside 1 B to 1 GiB")
+    func outputLimits() throws {
+        let defaults = try Manifest.load(path: try PluginFixtures.manifest("plugins: [{name: a, library: a.so}]\n"))
+        #expect(defaults.outputLimit(of: defaults.plugins[0]) == 1_048_576)
+        let set = try Manifest.load(path: try PluginFixtures.manifest("""
+            max_node_output_bytes: 2048
+            plugins: [{name: a, library: a.so}, {name: b, library: b.so, max_output_bytes: 10}]
+            """))
+        #expect(set.plugins.map(set.outputLimit(of:)) == [2048, 10])
+        let path = try PluginFixtures.manifest("""
+            max_node_output_bytes: 0
+            plugins: [{name: a, library: a.so, max_output_bytes: 2000000000}]
+            """)
+        let error = #expect(throws: GraphLoadErrors.self) { _ = try Manifest.load(path: path) }
+        #expect(error?.errors.map { "\($0.line):\($0.column)" } == ["1:24", "2:54"])
+        #expect(error?.errors.first?.message.contains("from 1 to 1073741824") == true)
+    }
 }

@@ -50,6 +50,33 @@ struct PluginRunTests {
         #expect(fine.state["greeting"] == "Hello, again!")
     }
 
+    @Test("an output over the limit fails the step with OutputTooLarge before it is parsed; the manifest can raise it")
+    func outputLimit() async throws {
+        let runtime = try runtime()
+        defer { runtime.close() }
+        let failed = try await run(runtime, kind: "faulty.huge")
+        #expect(failed.status == .failed)
+        #expect(failed.errorClass == "OutputTooLarge")
+        #expect(failed.errorCause?.contains("faulty.huge: returned 2097163 bytes, over the limit of 1048576") == true, "\(failed.errorCause ?? "-")")
+        #expect(try runtime.store.checkpoints(runId: failed.runId).isEmpty, "nothing of the output was stored")
+
+        let raised = try PluginFixtures.runtime(manifestPath: try PluginFixtures.manifest("""
+            max_node_output_bytes: 1024
+            plugins:
+              - {name: faulty, library: libSGTestFaulty.so, max_output_bytes: 4194304}
+            """))
+        defer { raised.close() }
+        let graph = try raised.compiler.compile(text: """
+            ir_version: "1.0.0"
+            id: "t:huge"
+            nodes: [{id: n, kind: faulty.huge}]
+            state_schema: {blob: str}
+            """, sourceName: "huge.yaml")
+        let done = try await raised.engine.start(graph, inputs: [:], maxSteps: nil, observer: nil)
+        #expect(done.status == .done, "\(done.errorCause ?? "")")
+        #expect(done.state["blob"]?.stringValue?.utf8.count == 2 * 1024 * 1024)
+    }
+
     @Test("a side-effecting plugin kind's clock, randomness and id are recorded in its step")
     func sideEffectsRecordedPerStep() async throws {
         let runtime = try PluginFixtures.runtime(manifestPath: PluginFixtures.defaultManifest)

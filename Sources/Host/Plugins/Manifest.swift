@@ -17,9 +17,17 @@ public struct Manifest: Sendable {
         public var config: JSONValue
         /// `true`: a failure is logged and the plugin skipped instead of stopping boot.
         public var optional: Bool
+        /// `max_output_bytes`: the largest output one invoke of this plugin's kinds may return;
+        /// `nil` takes the manifest's ``Manifest/maxNodeOutputBytes``.
+        public var maxOutputBytes: Int?
         /// Where the entry is written, for messages.
         public var mark: SourceMark
     }
+
+    /// The default of ``maxNodeOutputBytes``: 1 MiB.
+    public static let defaultMaxNodeOutputBytes = 1 << 20
+    /// The largest output limit a manifest may set: 1 GiB.
+    public static let largestOutputLimit = 1 << 30
 
     /// One `graphs:` entry.
     public struct GraphEntry: Sendable {
@@ -61,6 +69,14 @@ public struct Manifest: Sendable {
     public var nautilusConfig: String?
     /// `api_keys:` (the server's API key file), resolved against the manifest's folder.
     public var apiKeys: String?
+    /// `max_node_output_bytes:` the largest output one plugin invoke may return; a larger one
+    /// fails its step with `OutputTooLarge` before the host parses or stores it.
+    public var maxNodeOutputBytes = defaultMaxNodeOutputBytes
+
+    /// The output limit of `entry`'s kinds.
+    public func outputLimit(of entry: PluginEntry) -> Int {
+        entry.maxOutputBytes ?? maxNodeOutputBytes
+    }
 
     /// Reads and validates the manifest at `path`. Throws every problem found, each at its
     /// `file:line:column` (unknown keys, wrong types, duplicate plugin names, bad pins).

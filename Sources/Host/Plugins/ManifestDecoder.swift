@@ -1,8 +1,8 @@
 /// Walks a parsed manifest, filling a ``Manifest`` and recording every problem at its
 /// `file:line:column` in ``diagnostics``.
 struct ManifestDecoder {
-    static let topLevelKeys = ["plugins", "graphs", "triggers", "max_concurrency", "nautilus_config", "api_keys"]
-    static let pluginKeys = ["name", "library", "sha256", "config", "optional"]
+    static let topLevelKeys = ["plugins", "graphs", "triggers", "max_concurrency", "nautilus_config", "api_keys", "max_node_output_bytes"]
+    static let pluginKeys = ["name", "library", "sha256", "config", "optional", "max_output_bytes"]
     static let triggerKeys = ["id", "cron", "timezone", "graph_id", "params"]
 
     var diagnostics: LoadDiagnostics
@@ -31,6 +31,18 @@ struct ManifestDecoder {
         }
         manifest.nautilusConfig = fields["nautilus_config"].flatMap { text($0, what: "nautilus_config") }.map(manifest.resolve)
         manifest.apiKeys = fields["api_keys"].flatMap { text($0, what: "api_keys") }.map(manifest.resolve)
+        if let node = fields["max_node_output_bytes"], let limit = outputLimit(node, what: "max_node_output_bytes") {
+            manifest.maxNodeOutputBytes = limit
+        }
+    }
+
+    /// A byte count from 1 to ``Manifest/largestOutputLimit``.
+    private mutating func outputLimit(_ node: YAMLNode, what: String) -> Int? {
+        guard let limit = node.toJSON().intValue, (1...Manifest.largestOutputLimit).contains(limit) else {
+            diagnostics.error(at: node, "\(what) must be a whole number of bytes from 1 to \(Manifest.largestOutputLimit) (1 GiB), not '\(node.scalarText ?? node.kindName)'")
+            return nil
+        }
+        return limit
     }
 
     private mutating func plugin(_ node: YAMLNode) -> Manifest.PluginEntry? {
@@ -63,8 +75,10 @@ struct ManifestDecoder {
                 diagnostics.error(at: optionalNode, "optional must be true or false, not '\(optionalNode.scalarText ?? optionalNode.kindName)'")
             }
         }
+        let maxOutputBytes = fields["max_output_bytes"].flatMap { outputLimit($0, what: "max_output_bytes") }
         guard let name, let library else { return nil }
-        return Manifest.PluginEntry(name: name, library: library, sha256: sha256, config: config, optional: optional, mark: node.mark)
+        return Manifest.PluginEntry(
+            name: name, library: library, sha256: sha256, config: config, optional: optional, maxOutputBytes: maxOutputBytes, mark: node.mark)
     }
 
     private mutating func trigger(_ node: YAMLNode) -> Manifest.Trigger? {

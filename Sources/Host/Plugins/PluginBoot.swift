@@ -48,7 +48,7 @@ struct PluginBoot {
             throw PluginLoadError(location: location, plugin: entry.name, file: path, reason: "this library is already loaded as plugin '\(twin.name)' (\(twin.location)); load each library once")
         }
         let library = try PluginLibrary(entry: entry, path: path, location: location, policy: policy)
-        let kinds = library.kinds.map { PluginNodeKind(library: library, kind: $0) }
+        let kinds = library.kinds.map { PluginNodeKind(library: library, kind: $0, outputLimit: manifest.outputLimit(of: entry)) }
         for kind in kinds {
             if let existing = registry.kind(kind.name) {
                 let owner = libraries.first { $0.provider == existing.info.provider }

@@ -15,8 +15,10 @@ struct PluginNodeKind: NodeKind {
     let gate: SerialGate?
     /// `stargraph_plugin_invoke_errors_total{kind}`: invokes that failed their run (from zero at load).
     let invokeErrors: Counter
+    /// The largest output an invoke may return, in bytes (the manifest's limit).
+    let outputLimit: Int
 
-    init(library: PluginLibrary, kind: PluginLibrary.Kind) {
+    init(library: PluginLibrary, kind: PluginLibrary.Kind, outputLimit: Int) {
         name = "\(library.name).\(kind.name)"
         info = NodeKindInfo(sideEffecting: kind.sideEffecting, provider: library.provider)
         isSerial = kind.serial
@@ -24,6 +26,7 @@ struct PluginNodeKind: NodeKind {
         self.kind = kind
         gate = kind.serial ? SerialGate() : nil
         invokeErrors = Counter(label: "stargraph_plugin_invoke_errors_total", dimensions: [("kind", name)])
+        self.outputLimit = outputLimit
     }
 
     /// Checks `spec.config` against the kind's schema, then asks the plugin's `create` for an
@@ -107,8 +110,14 @@ final class PluginNode: NodeInstance {
         }
         var bytes: [UInt8]?
         if let data = output.data {
+            defer { output.release?(data, output.len) }
+            guard output.len <= kind.outputLimit else {
+                return .failure(NodeFailure(
+                    errorClass: "OutputTooLarge",
+                    message: "\(kind.name): returned \(output.len) bytes, over the limit of \(kind.outputLimit); return less, "
+                        + "or raise the plugin's max_output_bytes (or the manifest's max_node_output_bytes)"))
+            }
             bytes = Array(UnsafeRawBufferPointer(start: data, count: output.len))
-            output.release?(data, output.len)
         }
         guard call.status == 0 else { return .failure(failure("\(call.message) (code \(call.status))")) }
         guard let bytes else { return .failure(failure("invoke succeeded but set no output; return the state patch as a JSON object")) }

@@ -1,8 +1,10 @@
 /* ABI-conformance fixture "faulty": kinds that misbehave (invalid JSON, an array, an error
- * code), and two probes that count how many invocations are in flight at once — one
+ * code, an output over the host's limit), and two probes that count how many invocations are in flight at once — one
  * SG_SERIAL (the host must never overlap it), one SG_THREAD_SAFE (the host may). */
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include "stargraph_plugin.h"
 
@@ -30,6 +32,24 @@ static int32_t fails(void *instance, const sg_context *ctx, const char *input, s
                      sg_error *error) {
     (void)instance; (void)ctx; (void)input; (void)input_len; (void)output;
     return sg_error_set(error, 42, "upstream said no");
+}
+
+/* Replies {"blob":"aaa…"} of 2 MiB and more: over the host's default output limit (1 MiB). */
+static void release_blob(const char *data, size_t len) { (void)len; free((void *)data); }
+
+static int32_t huge(void *instance, const sg_context *ctx, const char *input, size_t input_len, sg_buffer *output,
+                    sg_error *error) {
+    (void)instance; (void)ctx; (void)input; (void)input_len;
+    size_t size = 2 * 1024 * 1024;
+    char *text = malloc(size + 16);
+    if (text == NULL) return sg_error_set(error, SG_ERR_FAILED, "out of memory");
+    memcpy(text, "{\"blob\":\"", 9);
+    memset(text + 9, 'a', size);
+    memcpy(text + 9 + size, "\"}", 2);
+    output->data = text;
+    output->len = size + 11;
+    output->release = release_blob;
+    return SG_OK;
 }
 
 /* In-flight counters of one probe kind. */
@@ -74,10 +94,11 @@ static int32_t parallel_probe(void *instance, const sg_context *ctx, const char 
 KIND(bad_json_kind, "bad_json", SG_PURE, bad_json);
 KIND(array_kind, "array", SG_PURE, array);
 KIND(fails_kind, "fails", SG_PURE, fails);
+KIND(huge_kind, "huge", SG_PURE, huge);
 KIND(serial_kind, "serial_probe", SG_SIDE_EFFECTING | SG_SERIAL, serial_probe);
 KIND(parallel_kind, "parallel_probe", SG_SIDE_EFFECTING | SG_THREAD_SAFE, parallel_probe);
 
-static const sg_node_kind *const kinds[] = {&bad_json_kind, &array_kind, &fails_kind, &serial_kind, &parallel_kind};
+static const sg_node_kind *const kinds[] = {&bad_json_kind, &array_kind, &fails_kind, &huge_kind, &serial_kind, &parallel_kind};
 
 static const sg_plugin_descriptor descriptor = {
     .abi_version = {SG_ABI_MAJOR, SG_ABI_MINOR},
