@@ -77,6 +77,24 @@ struct PluginRunTests {
         #expect(done.state["blob"]?.stringValue?.utf8.count == 2 * 1024 * 1024)
     }
 
+    @Test("a cancel during a plugin call turns is_cancelled true; the run ends cancelled without the step")
+    func cancelReachesThePlugin() async throws {
+        let runtime = try runtime()
+        defer { runtime.close() }
+        let before = try await run(runtime, kind: "faulty.cancels").state["max_seen"]?.intValue ?? -1
+        let graph = try runtime.compiler.compile(text: Self.graph("t:waits", kind: "faulty.waits_for_cancel"), sourceName: "waits.yaml")
+        let started = try await runtime.engine.createRun(graph, inputs: [:])
+        let running = Task { try await runtime.engine.resume(runId: started.runId) }
+        try await Task.sleep(for: .milliseconds(200))
+        runtime.engine.signals.request(.cancel, for: started.runId)
+        let cancelled = try await running.value
+        #expect(cancelled.status == .cancelled)
+        #expect(cancelled.stepCount == 0)
+        #expect(try runtime.store.checkpoints(runId: started.runId).isEmpty, "the interrupted step is not committed")
+        let after = try await run(runtime, kind: "faulty.cancels").state["max_seen"]?.intValue
+        #expect(after == before + 1, "the plugin saw is_cancelled turn true")
+    }
+
     @Test("a side-effecting plugin kind's clock, randomness and id are recorded in its step")
     func sideEffectsRecordedPerStep() async throws {
         let runtime = try PluginFixtures.runtime(manifestPath: PluginFixtures.defaultManifest)

@@ -51,6 +51,61 @@ struct SchedulerControlTests {
         #expect(try SchedulerHarness.queueRows(store) == 0)
     }
 
+    @Test("cancel interrupts the step in flight: a 20 s delay ends at once and is not committed")
+    func cancelInterruptsTheStep() async throws {
+        let harness = try SchedulerHarness(graphs: [(SchedulerHarness.delayGraph(id: "long", delayMs: 20_000), nil)])
+        let scheduler = try harness.scheduler()
+        let task = SchedulerHarness.start(scheduler)
+        defer { task.cancel() }
+        let store = scheduler.runtime.store
+        let runId = try await scheduler.submit(RunRequest(graphId: "long", params: [:])).run.runId
+        _ = try await SchedulerHarness.waitFor(runId, in: store) { $0.stepCount >= 1 }
+        let cancelled = try await scheduler.cancel(runId)
+        #expect(cancelled.status == .cancelled)
+        #expect(cancelled.stepCount == 1, "the delay's step was interrupted, not committed")
+        #expect(try SchedulerHarness.stepLedger(runId, in: store).steps == [0])
+    }
+
+    /// A kind whose step waits 1.5 s and ignores cancellation (as a plugin that never checks
+    /// `is_cancelled` does).
+    struct StubbornKind: NodeKind {
+        var name: String { "stubborn" }
+        var info: NodeKindInfo { NodeKindInfo(sideEffecting: false) }
+        var isSerial: Bool { false }
+        func makeNode(_ spec: NodeSpec, schema: StateSchema) throws -> any NodeInstance {
+            ClosureNode { _, _ in
+                await withCheckedContinuation { continuation in
+                    DispatchQueue.global().asyncAfter(deadline: .now() + 1.5) { continuation.resume() }
+                }
+                return NodeResult(patch: ["phase": "stubborn"])
+            }
+        }
+    }
+
+    @Test("a step that ignores cancellation: cancel answers while it runs; the run ends cancelled without it")
+    func cancelDoesNotWaitForAStubbornStep() async throws {
+        let graph = """
+            ir_version: "1.0.0"
+            id: "stubborn"
+            nodes: [{id: hold, kind: stubborn}]
+            state_schema: {phase: str}
+            """
+        let harness = try SchedulerHarness(graphs: [(graph, nil)], nodeKinds: [StubbornKind()])
+        let scheduler = try harness.scheduler()
+        let task = SchedulerHarness.start(scheduler)
+        defer { task.cancel() }
+        let store = scheduler.runtime.store
+        let runId = try await scheduler.submit(RunRequest(graphId: "stubborn", params: [:])).run.runId
+        _ = try await SchedulerHarness.waitFor(runId, in: store) { $0.status == .running }
+        try await Task.sleep(for: .milliseconds(200))  // into the step, well before its 1.5 s end
+        let answered = try await scheduler.cancel(runId)
+        #expect(answered.status == .running, "answered before the step returned (a 202 over HTTP)")
+        let final = try await SchedulerHarness.waitFor(runId, in: store)
+        #expect(final.status == .cancelled)
+        #expect(final.stepCount == 0 && final.state["phase"] == nil, "the step's output was discarded")
+        #expect(try store.checkpoints(runId: runId).isEmpty)
+    }
+
     @Test func pauseARunningRunThenResumeItToTheEnd() async throws {
         let harness = try SchedulerHarness(graphs: [(SchedulerHarness.delayGraph(id: "slow", delayMs: 100, steps: 6), nil)])
         let scheduler = try harness.scheduler()

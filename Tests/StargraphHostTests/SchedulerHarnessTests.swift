@@ -43,11 +43,14 @@ struct SchedulerHarness {
 
     let directory: URL
     let graphSources: [(yaml: String, maxConcurrency: Int?)]
+    /// Node kinds the runtime gets besides the built-ins.
+    let nodeKinds: [any NodeKind]
 
-    init(graphs: [(yaml: String, maxConcurrency: Int?)]) throws {
+    init(graphs: [(yaml: String, maxConcurrency: Int?)], nodeKinds: [any NodeKind] = []) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("sg-scheduler-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         graphSources = graphs
+        self.nodeKinds = nodeKinds
     }
 
     var databasePath: String { directory.appendingPathComponent("serve.sqlite").path }
@@ -56,6 +59,7 @@ struct SchedulerHarness {
     func openRuntime() throws -> (StargraphRuntime, GraphRegistry) {
         var options = StargraphRuntime.Options()
         options.databasePath = databasePath
+        options.nodeKinds = nodeKinds
         let runtime = try StargraphRuntime(options: options)
         var registry = GraphRegistry()
         for source in graphSources {

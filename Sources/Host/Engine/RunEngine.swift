@@ -234,6 +234,8 @@ public final class RunEngine: Sendable {
         // input hash is taken from the same bytes.
         var encodedState: [UInt8]?
         let executor = StepExecutor(graph: graph, runId: run.runId, replay: replay, logger: logger)
+        // A request the run ended without taking (it finished before its next boundary) goes too.
+        defer { _ = signals.take(start.runId) }
         while true {
             let move = graph.move(for: cursor.decision, after: cursor.after)
             if case .finish(let reason) = move {
@@ -260,15 +262,21 @@ public final class RunEngine: Sendable {
             case .finish, .await: break
             }
             do {
-                switch move {
-                case .node(let id): outcome = try await executor.runNode(id, step: step, state: state, inputHash: inputHash)
-                case .block(let block): outcome = try await executor.runBlock(block, step: step, state: state, inputHash: inputHash)
-                case .finish, .await:
-                    throw RunFailure(errorClass: "invalid_state", message: "run \(run.runId) has nothing to execute")
+                let input = state, runId = run.runId
+                outcome = try await signals.interruptible(runId) { () async throws -> StepOutcome in
+                    switch move {
+                    case .node(let id): try await executor.runNode(id, step: step, state: input, inputHash: inputHash)
+                    case .block(let block): try await executor.runBlock(block, step: step, state: input, inputHash: inputHash)
+                    case .finish, .await:
+                        throw RunFailure(errorClass: "invalid_state", message: "run \(runId) has nothing to execute")
+                    }
                 }
             } catch {
+                if signals.isCancelRequested(run.runId) { return try await cancelMidStep(run) }
                 return try await fail(run, error)
             }
+            // A cancel that interrupted the step (a `delay` cut short) discards what it produced.
+            if signals.isCancelRequested(run.runId) { return try await cancelMidStep(run) }
             graph.patching.apply(outcome.patch, to: &state)
             let stateBytes = outcome.patch.isEmpty ? inputBytes : CanonicalJSON.bytes(.object(state))
             let outputBytes = CanonicalJSON.bytes(outcome.output)
@@ -376,6 +384,12 @@ public final class RunEngine: Sendable {
         run.errorClass = failure.errorClass
         run.errorCause = failure.message
         return try await end(run, status: .failed, event: .runFinished(status: .failed, reason: failure.message))
+    }
+
+    /// Ends `run` cancelled by a request that arrived during its step, which is not committed.
+    private func cancelMidStep(_ run: RunRecord) async throws -> RunRecord {
+        _ = signals.take(run.runId)
+        return try await end(run, status: .cancelled, event: .runFinished(status: .cancelled, reason: "cancelled"))
     }
 
     private func end(_ stored: RunRecord, status: RunStatus, event: RunEvent) async throws -> RunRecord {

@@ -1,23 +1,57 @@
 import Synchronization
 
-/// Stop requests for runs executing in this process, checked by the engine between steps
-/// (at a checkpoint boundary), so a pause or cancel never tears a step.
+/// Stop requests for runs executing in this process.
+///
+/// A pause is taken between steps (at a checkpoint boundary), so it never tears a step. A
+/// cancel also interrupts the step in flight: its task is cancelled, so `delay` ends early and
+/// a plugin's `is_cancelled` turns true; the engine then ends the run `cancelled` without
+/// committing that step.
 public final class RunSignals: Sendable {
-    /// What a run has been asked to do at its next checkpoint boundary.
+    /// What a run has been asked to do.
     public enum Request: Sendable { case pause, cancel }
 
-    private let requests = Mutex<[String: Request]>([:])
+    private struct State {
+        var requests: [String: Request] = [:]
+        /// Cancels the step each run is executing now.
+        var interrupters: [String: @Sendable () -> Void] = [:]
+    }
+
+    private let state = Mutex(State())
 
     public init() {}
 
-    /// Asks `runId` to pause or cancel at its next step boundary.
+    /// Asks `runId` to pause at its next step boundary, or to cancel now (interrupting its step).
     public func request(_ request: Request, for runId: String) {
-        requests.withLock { $0[runId] = request }
+        let interrupt = state.withLock { state in
+            state.requests[runId] = request
+            return request == .cancel ? state.interrupters[runId] : nil
+        }
+        interrupt?()
     }
 
     /// Takes (and clears) the pending request for `runId`.
     func take(_ runId: String) -> Request? {
-        requests.withLock { $0.removeValue(forKey: runId) }
+        state.withLock { $0.requests.removeValue(forKey: runId) }
+    }
+
+    /// Whether `runId` has been asked to cancel (and has not taken the request yet).
+    func isCancelRequested(_ runId: String) -> Bool {
+        state.withLock { $0.requests[runId] == .cancel }
+    }
+
+    /// Runs one step of `runId` as a task a cancel request interrupts (as does cancelling the
+    /// calling task); it inherits the caller's task-local values and priority.
+    func interruptible<Value: Sendable>(
+        _ runId: String, _ step: @escaping @Sendable () async throws -> Value
+    ) async throws -> Value {
+        let task = Task { try await step() }
+        let cancelled = state.withLock { state in
+            state.interrupters[runId] = { task.cancel() }
+            return state.requests[runId] == .cancel
+        }
+        if cancelled { task.cancel() }
+        defer { _ = state.withLock { $0.interrupters.removeValue(forKey: runId) } }
+        return try await withTaskCancellationHandler { try await task.value } onCancel: { task.cancel() }
     }
 }
 

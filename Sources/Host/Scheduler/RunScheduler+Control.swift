@@ -1,10 +1,13 @@
 /// Cancel, pause, resume and respond (DESIGN §4–§5).
 ///
-/// A run executing in this process is stopped at its next checkpoint boundary through the
-/// engine's ``RunSignals``, and the call waits until it stopped: it returns the run `cancelled`
-/// or `paused`, or `done`/`failed` when the run finished first. Runs that are not executing
-/// change status at once, with a compare-and-set, so a concurrent change is never overwritten. A run executing in another process (for example
-/// `stargraph run` on the same database) cannot be stopped from here.
+/// A run executing in this process is stopped through the engine's ``RunSignals``: a cancel
+/// interrupts its step (which is not committed), a pause waits for the step's checkpoint. The
+/// call waits up to ``stopGrace`` for it: it returns the run `cancelled` or `paused`, or
+/// `done`/`failed` when the run finished first, or still `running` when the step has not
+/// returned yet (the run stops when it does). Runs that are not executing change status at
+/// once, with a compare-and-set, so a concurrent change is never overwritten. A run executing
+/// in another process (for example `stargraph run` on the same database) cannot be stopped
+/// from here.
 extension RunScheduler {
     /// What a control action does to a run in a given status.
     private enum Move {
@@ -14,8 +17,8 @@ extension RunScheduler {
         case settle(RunStatus)
     }
 
-    /// Cancels `runId`: pending, paused, awaiting_input or queued runs at once, a running one at
-    /// its next step boundary (waiting for it).
+    /// Cancels `runId`: pending, paused, awaiting_input or queued runs at once, a running one by
+    /// interrupting its step.
     /// - Throws: ``SchedulerError/runNotFound(_:)``, or ``SchedulerError/invalidTransition(runId:status:action:)``
     ///   when it is already final or runs in another process.
     public func cancel(_ runId: String) async throws(SchedulerError) -> RunRecord {
@@ -29,8 +32,8 @@ extension RunScheduler {
         }
     }
 
-    /// Pauses `runId`: a pending run at once, a running one at its next step boundary (waiting
-    /// for it). ``resume(_:)`` continues it.
+    /// Pauses `runId`: a pending run at once, a running one at its next step boundary.
+    /// ``resume(_:)`` continues it.
     /// - Throws: ``SchedulerError/runNotFound(_:)``, or ``SchedulerError/invalidTransition(runId:status:action:)``
     ///   for paused, awaiting_input and final runs, and runs executing in another process.
     public func pause(_ runId: String) async throws(SchedulerError) -> RunRecord {
@@ -80,8 +83,8 @@ extension RunScheduler {
                     case .signal(let request, let target):
                         // The worker may also have been finishing a run that had already stopped
                         // (awaiting input): then the run is decided again, no longer executing.
-                        let stopped = try await self.stopExecuting(runId, request)
-                        if stopped.status == target || stopped.status.isTerminal { return stopped }
+                        let (stopped, hasStopped) = try await self.stopExecuting(runId, request)
+                        if !hasStopped || stopped.status == target || stopped.status.isTerminal { return stopped }
                     case .settle(let status):
                         guard let settled = try await self.settle(run, to: status) else { continue }
                         dropped = true
@@ -97,14 +100,24 @@ extension RunScheduler {
         }
     }
 
-    /// Signals the executing run and waits until it stopped; clears a signal it never took.
-    private func stopExecuting(_ runId: String, _ request: RunSignals.Request) async throws -> RunRecord {
+    /// Signals the executing run and waits, at most ``stopGrace``, until it stopped (clearing a
+    /// signal it never took). Returns the run as stored and whether it stopped; one that did not
+    /// (a step that ignores cancellation, a pause waiting for its step) still holds the signal
+    /// and stops when that step returns.
+    private func stopExecuting(_ runId: String, _ request: RunSignals.Request) async throws -> (run: RunRecord, stopped: Bool) {
         runtime.engine.signals.request(request, for: runId)
-        await dispatcher.waitUntilIdle(runId)
-        _ = runtime.engine.signals.take(runId)
+        let deadline = ContinuousClock.now + Self.stopGrace
+        while dispatcher.activeRun(runId) != nil, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        let stopped = dispatcher.activeRun(runId) == nil
+        if stopped { _ = runtime.engine.signals.take(runId) }
         guard let run = try runtime.store.run(runId) else { throw SchedulerError.runNotFound(runId) }
-        return run
+        return (run, stopped)
     }
+
+    /// How long cancel and pause wait for an executing run to stop before answering that it will.
+    static let stopGrace: Duration = .milliseconds(250)
 
     /// Moves a run that is not executing from its status to `status` (compare-and-set; the
     /// store's trigger removes its queue row) and logs the event; `nil` when its status changed

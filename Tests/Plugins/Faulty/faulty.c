@@ -1,5 +1,5 @@
 /* ABI-conformance fixture "faulty": kinds that misbehave (invalid JSON, an array, an error
- * code, an output over the host's limit), and two probes that count how many invocations are in flight at once — one
+ * code, an output over the host's limit), one that waits for is_cancelled, and two probes that count how many invocations are in flight at once — one
  * SG_SERIAL (the host must never overlap it), one SG_THREAD_SAFE (the host may). */
 #include <stdatomic.h>
 #include <stdio.h>
@@ -52,6 +52,35 @@ static int32_t huge(void *instance, const sg_context *ctx, const char *input, si
     return SG_OK;
 }
 
+/* Polls is_cancelled every millisecond for up to 20 s; when it turns true, counts it and
+ * returns SG_ERR_CANCELLED, as the ABI asks of long calls. */
+static atomic_int cancels_seen;
+
+static int32_t waits_for_cancel(void *instance, const sg_context *ctx, const char *input, size_t input_len,
+                                sg_buffer *output, sg_error *error) {
+    (void)instance; (void)input; (void)input_len;
+    struct timespec tick = {0, 1000 * 1000};
+    for (int i = 0; i < 20000; i++) {
+        if (ctx->host->is_cancelled(ctx)) {
+            atomic_fetch_add(&cancels_seen, 1);
+            return sg_error_set(error, SG_ERR_CANCELLED, "cancelled");
+        }
+        nanosleep(&tick, NULL);
+    }
+    reply(output, "{}");
+    return SG_OK;
+}
+
+/* Replies {"max_seen": <how many times waits_for_cancel saw is_cancelled turn true>}. */
+static int32_t cancels(void *instance, const sg_context *ctx, const char *input, size_t input_len, sg_buffer *output,
+                       sg_error *error) {
+    (void)instance; (void)ctx; (void)input; (void)input_len; (void)error;
+    static _Thread_local char text[64];
+    snprintf(text, sizeof(text), "{\"max_seen\":%d}", atomic_load(&cancels_seen));
+    reply(output, text);
+    return SG_OK;
+}
+
 /* In-flight counters of one probe kind. */
 typedef struct probe {
     atomic_int in_flight;
@@ -95,10 +124,13 @@ KIND(bad_json_kind, "bad_json", SG_PURE, bad_json);
 KIND(array_kind, "array", SG_PURE, array);
 KIND(fails_kind, "fails", SG_PURE, fails);
 KIND(huge_kind, "huge", SG_PURE, huge);
+KIND(waits_kind, "waits_for_cancel", SG_PURE, waits_for_cancel);
+KIND(cancels_kind, "cancels", SG_PURE, cancels);
 KIND(serial_kind, "serial_probe", SG_SIDE_EFFECTING | SG_SERIAL, serial_probe);
 KIND(parallel_kind, "parallel_probe", SG_SIDE_EFFECTING | SG_THREAD_SAFE, parallel_probe);
 
-static const sg_node_kind *const kinds[] = {&bad_json_kind, &array_kind, &fails_kind, &huge_kind, &serial_kind, &parallel_kind};
+static const sg_node_kind *const kinds[] = {&bad_json_kind, &array_kind, &fails_kind, &huge_kind, &waits_kind, &cancels_kind,
+                                             &serial_kind, &parallel_kind};
 
 static const sg_plugin_descriptor descriptor = {
     .abi_version = {SG_ABI_MAJOR, SG_ABI_MINOR},
