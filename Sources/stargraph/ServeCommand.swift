@@ -9,7 +9,7 @@ struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "Serve the /v1 API: runs, graphs, plugins, event streams.",
-        discussion: "Prints `listening on http://HOST:PORT` to stderr once it accepts connections. SIGINT/SIGTERM drains running runs to a checkpoint boundary and exits 0.")
+        discussion: "Prints `listening on http://HOST:PORT` to stderr once it accepts connections. SIGINT/SIGTERM starts no new step, cancels executing steps (uncommitted; they run again on the next start), waits for them at most --drain-timeout seconds, and exits 0.")
 
     @Option(help: "oss-default (anonymous allowed) or cleared (API keys, pinned plugins, audit log).")
     var profile: ServeProfile = .ossDefault
@@ -50,11 +50,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "normal (synchronous=NORMAL) or full (fsync every commit).")
     var durability: Durability = .normal
 
+    @Option(name: .customLong("drain-timeout"), help: "Seconds SIGTERM waits for executing steps (cancelled at once) before exiting; unfinished steps resume on the next start.")
+    var drainTimeout: Double = 30
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
         guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
         guard (ioThreads ?? 1) >= 1 else { throw ValidationError("--io-threads must be at least 1") }
         guard rateLimit >= 0 else { throw ValidationError("--rate-limit must be 0 (off) or positive") }
+        guard drainTimeout >= 0, drainTimeout <= 86_400 else { throw ValidationError("--drain-timeout must be from 0 to 86400 seconds") }
     }
 
     func run() async throws {
@@ -72,6 +76,7 @@ struct ServeCommand: AsyncParsableCommand {
         options.ioThreads = ioThreads ?? ServeOptions.defaultIOThreads
         options.apiKeysPath = apiKeys
         options.rateLimit = rateLimit
+        options.drainTimeout = .milliseconds(Int64(drainTimeout * 1000))
         let server = try StargraphServer(options: options) { host, port in
             printError("listening on http://\(host):\(port)")
         }

@@ -273,10 +273,13 @@ public final class RunEngine: Sendable {
                 }
             } catch {
                 if signals.isCancelRequested(run.runId) { return try await cancelMidStep(run) }
+                if Task.isCancelled { return run }
                 return try await fail(run, error)
             }
-            // A cancel that interrupted the step (a `delay` cut short) discards what it produced.
+            // A cancel that interrupted the step (a `delay` cut short) discards what it produced;
+            // so does shutdown, which leaves the run `running` to redo the step on the next start.
             if signals.isCancelRequested(run.runId) { return try await cancelMidStep(run) }
+            if Task.isCancelled { return run }
             graph.patching.apply(outcome.patch, to: &state)
             let stateBytes = outcome.patch.isEmpty ? inputBytes : CanonicalJSON.bytes(.object(state))
             let outputBytes = CanonicalJSON.bytes(outcome.output)

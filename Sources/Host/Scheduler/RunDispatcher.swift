@@ -168,15 +168,20 @@ final class RunDispatcher: Sendable {
     /// Runs queued here and not started.
     var queueDepth: Int { state.withLock { $0.queued.count } }
 
-    /// Stops starting runs, cancels the executing ones (each stops at its next checkpoint
-    /// boundary) and returns once they all returned.
-    func stop() async {
+    /// Stops starting runs, cancels the executing ones (each stops before committing another
+    /// step) and returns once they all returned, or after `drain`: then with the ids of the runs
+    /// still executing (a step that ignores cancellation).
+    func stop(drain: Duration) async -> [String] {
         let tasks = state.withLock { state in
             state.isStopping = true
             return state.active.values.map(\.task)
         }
         tasks.forEach { $0.cancel() }
-        for task in tasks { await task.value }
+        let deadline = ContinuousClock.now + drain
+        while ContinuousClock.now < deadline, state.withLock({ !$0.active.isEmpty }) {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return state.withLock { $0.active.keys.sorted() }
     }
 
     private func enqueue(_ run: QueuedRun, _ state: inout State) {

@@ -15,9 +15,10 @@ import Synchronization
 ///   gone. A run that was `running` resumes after its last committed step; a `pending` one
 ///   starts. Runs awaiting input stay waiting and can be answered with ``respond(_:response:)``
 ///   after a restart.
-/// - Shutdown: on graceful shutdown (or cancellation of ``run()``) it stops starting runs,
-///   cancels the executing ones — each returns at its next checkpoint boundary, still `running`
-///   — releases its queue claims so the next start resumes them, and returns.
+/// - Shutdown: on graceful shutdown (or cancellation of ``run()``) it stops starting runs and
+///   steps, cancels the executing ones — each returns without committing the step it was in,
+///   still `running` — waits at most its drain timeout for them, releases its queue claims so
+///   the next start resumes them, and returns.
 ///
 /// Only runs this scheduler accepted are driven by it: runs of `stargraph run` on the same
 /// database have neither a queue row nor a claim, and are left to their process.
@@ -31,6 +32,9 @@ public final class RunScheduler: Service, Sendable {
     let dispatcher: RunDispatcher
     let metrics: SchedulerMetrics
     let logger: Logger
+    /// How long shutdown waits for executing steps to return.
+    let drainTimeout: Duration
+    private let leftExecuting = Mutex<[String]>([])
     let lifecycle = Mutex(Lifecycle.idle)
     private let registered = Mutex(false)
 
@@ -43,9 +47,14 @@ public final class RunScheduler: Service, Sendable {
         self.init(runtime: runtime, graphs: runtime.graphs, workers: workers, triggers: triggers, logger: logger)
     }
 
-    /// A scheduler serving `graphs` (tests and hosts that assemble their registry themselves).
-    init(runtime: StargraphRuntime, graphs: GraphRegistry, workers: Int, triggers: [CronTrigger], logger: Logger) {
+    /// A scheduler serving `graphs` (tests and hosts that assemble their registry themselves);
+    /// at shutdown it waits `drainTimeout` for executing steps.
+    init(
+        runtime: StargraphRuntime, graphs: GraphRegistry, workers: Int, triggers: [CronTrigger],
+        drainTimeout: Duration = .seconds(30), logger: Logger
+    ) {
         self.runtime = runtime
+        self.drainTimeout = drainTimeout
         self.graphs = graphs
         self.triggers = triggers
         self.logger = logger
@@ -66,6 +75,10 @@ public final class RunScheduler: Service, Sendable {
 
     /// `true` while ``run()`` executes and no shutdown has begun (for `/health`).
     public var isRunning: Bool { lifecycle.withLock { $0 == .running } }
+
+    /// The runs whose step was still executing when shutdown stopped waiting for it (empty after
+    /// a clean drain): their plugins are in a call, so the host must not shut those plugins down.
+    public var runsLeftExecuting: [String] { leftExecuting.withLock { $0 } }
 
     /// Runs accepted by this process and waiting for a worker.
     public func queueDepth() -> Int { dispatcher.queueDepth }
@@ -95,7 +108,13 @@ public final class RunScheduler: Service, Sendable {
             lifecycle.withLock { $0 = .stopping }
             group.cancelAll()
         }
-        await dispatcher.stop()
+        let stillExecuting = await dispatcher.stop(drain: drainTimeout)
+        if !stillExecuting.isEmpty {
+            logger.error("shutdown did not wait for steps that ignore cancellation; they resume on the next start", metadata: [
+                "run_ids": "\(stillExecuting.joined(separator: ","))", "drain_timeout": "\(drainTimeout)",
+            ])
+            leftExecuting.withLock { $0 = stillExecuting }
+        }
         do {
             try await runtime.store.releaseClaims(of: process.id)
         } catch {

@@ -28,6 +28,9 @@ public struct ServeOptions: Sendable {
     /// Mutating requests per second allowed to one client (burst: twice that); `0` turns the
     /// rate limit off.
     public var rateLimit: Double = 1000
+    /// `--drain-timeout`: how long SIGTERM waits for executing steps to return (they are
+    /// cancelled at once) before the server exits anyway, leaving them to resume on the next start.
+    public var drainTimeout: Duration = .seconds(30)
 
     public init() {}
 

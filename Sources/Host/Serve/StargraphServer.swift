@@ -10,14 +10,15 @@ import ServiceLifecycle
 /// requirements → broker config (soft-fail) → store opened and migrated, manifest and plugins
 /// loaded, graphs registered → scheduler → HTTP application. ``run()`` then starts the scheduler
 /// (which first recovers interrupted runs) and the listener, until SIGINT/SIGTERM or
-/// ``shutdown()``: the listener stops accepting, the scheduler drains its runs to a checkpoint
-/// boundary, and the store is closed.
+/// ``shutdown()``: the scheduler stops first (no step starts; executing steps are cancelled and
+/// waited for at most the drain timeout, uncommitted), then the listener, then the store closes.
 public final class StargraphServer: Sendable {
     /// The host the server runs graphs on.
     public let runtime: StargraphRuntime
     /// Every route the router answers, as (method, path template `/v1/runs/{id}`).
     let routes: [(method: String, path: String)]
     private let group: ServiceGroup
+    private let scheduler: RunScheduler
     /// The listener's event loops (`--io-threads`), shut down once ``run()`` is over.
     private let eventLoops: MultiThreadedEventLoopGroup
 
@@ -62,7 +63,9 @@ public final class StargraphServer: Sendable {
             CronTrigger(id: trigger.id, cron: trigger.cron, timezone: trigger.timezone ?? "UTC",
                         graphId: trigger.graphId, params: .object(trigger.params))
         } ?? []
-        let scheduler = RunScheduler(runtime: runtime, graphs: graphs, workers: options.workers, triggers: triggers, logger: logger)
+        let scheduler = RunScheduler(
+            runtime: runtime, graphs: graphs, workers: options.workers, triggers: triggers, drainTimeout: options.drainTimeout, logger: logger)
+        self.scheduler = scheduler
         let system = SystemRoutes(
             store: runtime.store, scheduler: scheduler, plugins: Self.pluginHealth(runtime.plugins),
             broker: brokerService.map { HealthReport.Component(status: .ok, detail: "\($0.policy.sourceFile): \($0.policy.sources.count) source(s)") }
@@ -90,8 +93,10 @@ public final class StargraphServer: Sendable {
             },
             eventLoopGroupProvider: .shared(eventLoops),
             logger: logger)
+        // Shut down in reverse order: the scheduler first, so no step starts after SIGTERM while
+        // the listener finishes its requests (new runs get 503).
         group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: [scheduler, application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            services: [application, scheduler], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
     }
 
     /// Serves until SIGINT/SIGTERM or ``shutdown()``, then closes the store. Returns normally
@@ -116,7 +121,9 @@ public final class StargraphServer: Sendable {
     }
 
     private func close() async throws {
-        defer { runtime.close() }
+        // A plugin still in a call (past the drain timeout) is not shut down under it: the
+        // process exits around it.
+        defer { if scheduler.runsLeftExecuting.isEmpty { runtime.close() } }
         try? await eventLoops.shutdownGracefully()
         try await runtime.store.close()
     }

@@ -1,5 +1,5 @@
 /* ABI-conformance fixture "faulty": kinds that misbehave (invalid JSON, an array, an error
- * code, an output over the host's limit), one that waits for is_cancelled, and two probes that count how many invocations are in flight at once — one
+ * code, an output over the host's limit), one that waits for is_cancelled, one that never does, and two probes that count how many invocations are in flight at once — one
  * SG_SERIAL (the host must never overlap it), one SG_THREAD_SAFE (the host may). */
 #include <stdatomic.h>
 #include <stdio.h>
@@ -71,6 +71,17 @@ static int32_t waits_for_cancel(void *instance, const sg_context *ctx, const cha
     return SG_OK;
 }
 
+/* Sleeps 60 s without ever asking is_cancelled: the plugin a host cannot interrupt. */
+static int32_t blocks(void *instance, const sg_context *ctx, const char *input, size_t input_len, sg_buffer *output,
+                      sg_error *error) {
+    (void)instance; (void)ctx; (void)input; (void)input_len; (void)error;
+    struct timespec pause = {60, 0};
+    while (nanosleep(&pause, &pause) != 0) {
+    }
+    reply(output, "{}");
+    return SG_OK;
+}
+
 /* Replies {"max_seen": <how many times waits_for_cancel saw is_cancelled turn true>}. */
 static int32_t cancels(void *instance, const sg_context *ctx, const char *input, size_t input_len, sg_buffer *output,
                        sg_error *error) {
@@ -126,10 +137,11 @@ KIND(fails_kind, "fails", SG_PURE, fails);
 KIND(huge_kind, "huge", SG_PURE, huge);
 KIND(waits_kind, "waits_for_cancel", SG_PURE, waits_for_cancel);
 KIND(cancels_kind, "cancels", SG_PURE, cancels);
+KIND(blocks_kind, "blocks", SG_PURE, blocks);
 KIND(serial_kind, "serial_probe", SG_SIDE_EFFECTING | SG_SERIAL, serial_probe);
 KIND(parallel_kind, "parallel_probe", SG_SIDE_EFFECTING | SG_THREAD_SAFE, parallel_probe);
 
-static const sg_node_kind *const kinds[] = {&bad_json_kind, &array_kind, &fails_kind, &huge_kind, &waits_kind, &cancels_kind,
+static const sg_node_kind *const kinds[] = {&bad_json_kind, &array_kind, &fails_kind, &huge_kind, &waits_kind, &cancels_kind, &blocks_kind,
                                              &serial_kind, &parallel_kind};
 
 static const sg_plugin_descriptor descriptor = {
