@@ -229,6 +229,30 @@ struct GraphLoaderTests {
         #expect(errors.map { "\($0.line):\($0.column)" } == ["2:5", "4:9", "5:11", "7:29", "10:18", "11:11"])
     }
 
+    @Test("graph ids are checked like node ids (with ':' and uppercase), at their position")
+    func graphIdsAreValidated() {
+        for bad in ["has space", "../../etc", "a/b", ":lead", String(repeating: "x", count: 200_000)] {
+            let errors = loadErrors("ir_version: \"1.0.0\"\nid: \"\(bad)\"\nnodes: [{id: a, kind: echo}]\n")
+            #expect(errors.map { "\($0.line):\($0.column)" } == ["2:5"], "\(bad.prefix(20))")
+            #expect(errors.first?.message.contains("the graph id") == true)
+            #expect((errors.first?.message.count ?? 0) < 400, "a huge id is not echoed whole")
+        }
+        for good in ["run:hello", "Team:Triage-2", "a.b_c"] {
+            #expect(loadErrors("ir_version: \"1.0.0\"\nid: \"\(good)\"\nnodes: [{id: a, kind: echo}]\n").isEmpty, "\(good)")
+        }
+    }
+
+    @Test("a folder or a missing file is named as such, not as a Foundation error code")
+    func unreadableGraphFiles() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sg-unreadable-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        for (path, reason) in [(folder.path, "it is a folder, not a file"), (folder.path + "/missing.yaml", "there is no such file")] {
+            let error = #expect(throws: GraphLoadErrors.self) { _ = try loader.load(path: path) }
+            #expect(error?.errors.first?.message.contains(reason) == true, "\(String(describing: error))")
+            #expect(error.map { "\($0)" }?.contains("NSCocoaErrorDomain") == false)
+        }
+    }
+
     @Test("durations beyond 30 days are refused at their position, not trapped on at run time")
     func durationsAreBounded() {
         let errors = loadErrors("""

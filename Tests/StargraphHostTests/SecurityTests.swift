@@ -98,6 +98,13 @@ struct SecurityTests {
         } catch {
             #expect(error.problems == [.apiKeysEmpty])
         }
+        do {
+            try ServeProfile.cleared.validate(auditLogPath: "/no-such-folder-\(UUID().uuidString)/audit.jsonl", apiKeys: empty, plugins: [])
+            Issue.record("an audit log in a missing folder must be refused in cleared")
+        } catch {
+            #expect(error.problems.first.map { "\($0)" }?.contains("does not exist") == true)
+            #expect(error.problems.count == 2)
+        }
         let keys = try APIKeyStore(keys: [APIKey(id: "k", keySHA256: Self.secretHash, capabilities: [])])
         #expect(throws: Never.self) {
             try ServeProfile.cleared.validate(auditLogPath: "audit.jsonl", apiKeys: keys, plugins: [.init(name: "m", sha256: "ab")])

@@ -33,7 +33,7 @@ public struct BrokerConfiguration: Sendable {
         do {
             text = try String(contentsOfFile: candidate, encoding: .utf8)
         } catch {
-            throw BrokerConfigurationError.unreadable(candidate, "\(error.localizedDescription)")
+            throw BrokerConfigurationError.unreadable(candidate, UnreadableFile.reason(candidate))
         }
         do {
             guard let root = try YAMLParser.parse(text, sourceName: candidate) else {

@@ -110,13 +110,36 @@ extension GraphDecoder {
         return value
     }
 
+    /// A graph id: `^[A-Za-z0-9][A-Za-z0-9_\-.:]{0,127}$` (`run:hello`, `plugin:graph`), so it is
+    /// safe in URLs, paths, logs and metrics labels.
+    mutating func graphIdentifier(_ node: YAMLNode) -> String? {
+        guard let value = nonEmptyText(node, what: "the graph id") else { return nil }
+        guard Self.isValidGraphIdentifier(value) else {
+            let shown = value.count > 40 ? "\(value.prefix(40))… (\(value.utf8.count) bytes)" : value
+            diagnostics.error(at: node, "the graph id '\(shown)' is invalid; use 1-128 characters from A-Z, a-z, 0-9, '_', '-', '.' and ':', starting with a letter or digit (e.g. \"team:triage\")")
+            return nil
+        }
+        return value
+    }
+
     static func isValidIdentifier(_ value: String) -> Bool {
+        isValid(value, uppercase: false, inner: "_-.")
+    }
+
+    static func isValidGraphIdentifier(_ value: String) -> Bool {
+        isValid(value, uppercase: true, inner: "_-.:")
+    }
+
+    /// 1-128 bytes of ASCII lowercase letters (and uppercase ones when `uppercase`) and digits,
+    /// with `inner` characters allowed after the first.
+    private static func isValid(_ value: String, uppercase: Bool, inner: String) -> Bool {
         let bytes = Array(value.utf8)
+        let innerBytes = Set(inner.utf8)
         func allowed(_ byte: UInt8, first: Bool) -> Bool {
             switch byte {
             case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"): true
-            case UInt8(ascii: "_"), UInt8(ascii: "-"), UInt8(ascii: "."): !first
-            default: false
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"): uppercase
+            default: !first && innerBytes.contains(byte)
             }
         }
         guard let first = bytes.first, bytes.count <= 128, allowed(first, first: true) else { return false }

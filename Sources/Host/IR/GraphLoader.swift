@@ -22,7 +22,7 @@ public struct GraphLoader: Sendable {
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
-            throw GraphLoadErrors([GraphLoadError(file: path, line: 1, column: 1, message: "cannot read graph file '\(path)': \(error.localizedDescription); check the path and its permissions")])
+            throw GraphLoadErrors([GraphLoadError(file: path, line: 1, column: 1, message: "cannot read graph file '\(path)': \(UnreadableFile.reason(path)); check the path and its permissions")])
         }
         guard let text = String(data: data, encoding: .utf8) else {
             let valid = Self.validUTF8Prefix(of: data)
@@ -105,7 +105,7 @@ struct GraphDecoder {
             hints: ["state_class": "'state_class' is not supported: Python state classes cannot be loaded here; declare the state fields under 'state_schema' instead (e.g. state_schema: {message: str})"]
         )
         let irVersion = fields["ir_version"].flatMap { decodeIRVersion($0) }
-        let id = fields["id"].flatMap { nonEmptyText($0, what: "the graph id") }
+        let id = fields["id"].flatMap { graphIdentifier($0) }
         if let description = fields["description"] { _ = text(description, what: "description") }
         let nodes = fields["nodes"].map { decodeNodes($0) } ?? []
         scope.schema = fields["state_schema"].map { decodeStateSchema($0) } ?? StateSchema(fields: [])

@@ -85,7 +85,7 @@ public struct Manifest: Sendable {
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
-            throw GraphLoadErrors([GraphLoadError(file: path, line: 1, column: 1, message: "cannot read manifest '\(path)': \(error.localizedDescription); check the path (or pass --manifest)")])
+            throw GraphLoadErrors([GraphLoadError(file: path, line: 1, column: 1, message: "cannot read manifest '\(path)': \(UnreadableFile.reason(path)); check the path (or pass --manifest)")])
         }
         return try parse(text: text, path: path)
     }

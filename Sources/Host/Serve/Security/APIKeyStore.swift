@@ -72,7 +72,7 @@ public struct APIKeyStore: Sendable {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
             throw APIKeyFileError(file: path, line: nil, column: nil,
-                                  message: "cannot read the API key file: \(error.localizedDescription)")
+                                  message: "cannot read the API key file: \(UnreadableFile.reason(path))")
         }
         return try parse(text, sourceName: path)
     }

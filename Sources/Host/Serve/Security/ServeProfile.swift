@@ -1,3 +1,5 @@
+import Foundation
+
 /// How strict `stargraph serve` is (DESIGN §8).
 ///
 /// - `oss-default`: anonymous clients may use every route; a presented valid API key still
@@ -25,13 +27,22 @@ public enum ServeProfile: String, Sendable, CaseIterable {
     public var allowsAnonymous: Bool { self == .ossDefault }
 
     /// Checks, before any plugin is loaded, what the profile requires at boot: in `cleared`, an
-    /// audit log path, an API key store holding at least one key, and a `sha256` pin on every plugin. `oss-default`
+    /// audit log path in an existing folder (a mistyped folder is refused, not created), an API
+    /// key store holding at least one key, and a `sha256` pin on every plugin. `oss-default`
     /// requires nothing.
     /// - Throws: ``ServeProfileError`` naming every unmet requirement and what to change.
     public func validate(auditLogPath: String?, apiKeys: APIKeyStore?, plugins: [PluginEntry]) throws(ServeProfileError) {
         guard self == .cleared else { return }
         var problems: [ServeProfileError.Problem] = []
-        if (auditLogPath ?? "").isEmpty { problems.append(.auditLogMissing) }
+        if let auditLogPath, !auditLogPath.isEmpty {
+            let folder = (auditLogPath as NSString).deletingLastPathComponent
+            var isFolder: ObjCBool = false
+            if !folder.isEmpty, !(FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) && isFolder.boolValue) {
+                problems.append(.auditLogFolderMissing(folder))
+            }
+        } else {
+            problems.append(.auditLogMissing)
+        }
         if let apiKeys {
             if apiKeys.keys.isEmpty { problems.append(.apiKeysEmpty) }
         } else {
@@ -48,6 +59,7 @@ public struct ServeProfileError: Error, Sendable, CustomStringConvertible {
     /// One unmet requirement.
     public enum Problem: Sendable, Hashable, CustomStringConvertible {
         case auditLogMissing
+        case auditLogFolderMissing(String)
         case apiKeysMissing
         case apiKeysEmpty
         case unpinnedPlugins([String])
@@ -56,6 +68,8 @@ public struct ServeProfileError: Error, Sendable, CustomStringConvertible {
             switch self {
             case .auditLogMissing:
                 "an audit log is mandatory: pass --audit-log PATH"
+            case .auditLogFolderMissing(let folder):
+                "the audit log's folder \(folder) does not exist; create it (with the permissions the log needs) or fix --audit-log"
             case .apiKeysMissing:
                 "API keys are mandatory: name a key file (a list of {id, key_sha256, capabilities}) "
                     + "with the manifest's api_keys or the command-line flag"
