@@ -242,6 +242,18 @@ struct GraphLoaderTests {
         }
     }
 
+    @Test("a slot the host's facts never have is refused at its position (it would never match)")
+    func unknownSlotsOfHostTemplates() {
+        let graph = { (when: String) in
+            "ir_version: \"1.0.0\"\nid: g\nnodes: [{id: a, kind: echo}]\nrules:\n  - {id: r, when: \"\(when)\", then: [{kind: halt}]}\n"
+        }
+        let misspelt = loadErrors(graph("(node-id (idz a))"))
+        #expect(misspelt.map { "\($0.line):\($0.column)" } == ["5:30"])
+        #expect(misspelt.first?.message.contains("did you mean 'id'?") == true)
+        #expect(loadErrors(graph("(initial-fact (x 1))")).first?.message.contains("it has no slots") == true)
+        #expect(loadErrors(graph("(node-id (id a))")).isEmpty)
+    }
+
     @Test("a folder or a missing file is named as such, not as a Foundation error code")
     func unreadableGraphFiles() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sg-unreadable-\(UUID().uuidString)")

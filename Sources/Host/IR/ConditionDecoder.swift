@@ -41,6 +41,13 @@ extension GraphDecoder {
                 case ("state", let field, _) where !scope.fieldNames.contains(field):
                     diagnostics.error(at: mark(of: field, in: text, node: node), "(state (\(field) …)) tests '\(field)', which is not a declared state field; declare it under state_schema")
                     valid = false
+                case ("node-id", let slot, _) where slot != "id", ("initial-fact", let slot, _):
+                    // The host asserts these facts itself, with exactly these slots: any other
+                    // slot would never match.
+                    let slots = pattern.template == "node-id" ? "its only slot is id" : "it has no slots"
+                    let hint = pattern.template == "node-id" ? Suggestion.didYouMean(slot, among: ["id"]) : ""
+                    diagnostics.error(at: mark(of: slot, in: text, node: node), "(\(pattern.template) (\(slot) …)) tests the slot '\(slot)'\(hint), which \(pattern.template) facts never have; \(slots)")
+                    valid = false
                 default:
                     break
                 }
