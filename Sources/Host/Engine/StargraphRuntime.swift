@@ -34,6 +34,8 @@ public final class StargraphRuntime: Sendable {
     public let graphs: GraphRegistry
     /// The manifest's plugins, when ``Options/manifest`` was set. ``close()`` shuts them down.
     public let plugins: PluginSet?
+    /// The audit log run events are appended to (``Options/auditLogPath``), if any.
+    public let audit: AuditLog?
 
     /// Opens (and migrates) the database and audit log, with the built-in node kinds plus
     /// `registry`'s. Pass `store` when it is already open (a node kind in ``Options/nodeKinds``
@@ -57,7 +59,7 @@ public final class StargraphRuntime: Sendable {
             compiler = GraphCompiler(registry: registry)
             graphs = GraphRegistry()
         }
-        let audit = try options.auditLogPath.map { try AuditLog(path: $0) }
+        audit = try options.auditLogPath.map { try AuditLog(path: $0) }
         engine = RunEngine(store: self.store, compiler: compiler, audit: audit, eventSink: options.eventSink, logger: logger)
     }
 

@@ -6,7 +6,8 @@ import Prometheus
 ///
 /// Middleware, outermost first: ``HTTPMetricsMiddleware`` (requests and durations by route and
 /// status), ``ProblemMiddleware`` (every failure as problem+json, 404/405
-/// for unmatched requests), ``AuthMiddleware`` (principal; 401/403 in `cleared`),
+/// for unmatched requests), ``AuthMiddleware`` (principal; 401/403 in `cleared`; mutating and refused requests in the
+/// audit log),
 /// ``RateLimitMiddleware`` (mutating routes), ``QueryParameterMiddleware`` (400 for a query
 /// parameter the route does not take). They sit on the router itself, so unmatched requests pass
 /// through them too. Every GET route answers HEAD as well.
@@ -19,6 +20,8 @@ struct ServeRouter {
     let scheduler: RunScheduler
     let profile: ServeProfile
     let keys: APIKeyStore?
+    /// Where mutating and refused requests are recorded with their principal, if anywhere.
+    let audit: RequestAudit?
     /// Requests per second per client on mutating routes; `0` turns the limit off.
     let rateLimit: Double
     let hub: RunEventHub
@@ -50,7 +53,7 @@ struct ServeRouter {
         let routes = RouteTemplates(operations: OpenAPIDocument.operations)
         router.add(middleware: HTTPMetricsMiddleware())
         router.add(middleware: ProblemMiddleware(routes: routes))
-        router.add(middleware: AuthMiddleware(profile: profile, keys: keys))
+        router.add(middleware: AuthMiddleware(profile: profile, keys: keys, audit: audit))
         if rateLimit > 0 {
             router.add(middleware: RateLimitMiddleware(requestsPerSecond: rateLimit, burst: max(1, Int(rateLimit * 2))))
         }

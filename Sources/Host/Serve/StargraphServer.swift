@@ -74,7 +74,7 @@ public final class StargraphServer: Sendable {
             openAPI: CanonicalJSON.bytes(OpenAPIDocument.document(version: StargraphVersion.current)))
         let router = ServeRouter(
             store: runtime.store, engine: runtime.engine, graphs: graphs, scheduler: scheduler, profile: options.profile, keys: keys,
-            rateLimit: options.rateLimit, hub: hub, artifacts: artifacts,
+            audit: runtime.audit.map { RequestAudit(log: $0, logger: logger) }, rateLimit: options.rateLimit, hub: hub, artifacts: artifacts,
             plugins: PluginRoutes(plugins: runtime.plugins?.plugins.map(\.json) ?? [], kinds: runtime.compiler.registry),
             system: system, broker: BrokerRoutes(broker: brokerService, searchedPath: broker.searchedPath)
         ).router()

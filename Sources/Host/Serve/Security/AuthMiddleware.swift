@@ -18,13 +18,16 @@ import Logging
 public struct AuthMiddleware<Context: PrincipalCarrying>: RouterMiddleware {
     private let profile: ServeProfile
     private let keys: APIKeyStore?
+    private let audit: RequestAudit?
 
     /// Creates the middleware for `profile`; `keys` may be `nil` only in `oss-default`
     /// (in `cleared` a `nil` store refuses every key — ``ServeProfile/validate(auditLogPath:apiKeys:plugins:)``
-    /// stops such a boot first).
-    public init(profile: ServeProfile, keys: APIKeyStore?) {
+    /// stops such a boot first). With `audit`, mutating and refused requests are recorded there
+    /// with their principal.
+    init(profile: ServeProfile, keys: APIKeyStore?, audit: RequestAudit? = nil) {
         self.profile = profile
         self.keys = keys
+        self.audit = audit
     }
 
     /// Authenticates `request`, then calls `next` with the principal set, or answers 401/403.
@@ -37,7 +40,7 @@ public struct AuthMiddleware<Context: PrincipalCarrying>: RouterMiddleware {
         switch profile {
         case .ossDefault:
             context.principal = key.map { Principal(id: $0.id, capabilities: Principal.anonymous.capabilities) } ?? .anonymous
-            return try await next(request, context)
+            return try await audited(request, principal: context.principal?.id ?? Principal.anonymousId) { try await next(request, context) }
         case .cleared:
             let path = request.uri.path
             guard RouteCapabilities.requiresAuthentication(path: path) else {
@@ -48,6 +51,7 @@ public struct AuthMiddleware<Context: PrincipalCarrying>: RouterMiddleware {
                 let detail = presented == nil
                     ? "\(request.method.rawValue) \(path) needs an API key: send `Authorization: Bearer KEY` or `X-Api-Key: KEY`"
                     : "the API key presented is not known to this server; check the key, or ask for one in the server's key file"
+                audit?.record(request, principal: presented == nil ? Principal.anonymousId : "unknown", status: .unauthorized, location: nil)
                 return Problem(
                     .unauthorized, detail: detail,
                     headers: [.wwwAuthenticate: #"Bearer realm="stargraph""#]
@@ -58,6 +62,7 @@ public struct AuthMiddleware<Context: PrincipalCarrying>: RouterMiddleware {
                 context.logger.info("request refused: capability missing", metadata: [
                     "principal": "\(key.id)", "capability": "\(capability)", "route": "\(request.method.rawValue) \(path)",
                 ])
+                audit?.record(request, principal: key.id, status: .forbidden, location: nil)
                 return Problem(
                     .forbidden,
                     detail: "API key '\(key.id)' lacks the capability '\(capability)' that \(request.method.rawValue) \(path) needs; "
@@ -65,7 +70,20 @@ public struct AuthMiddleware<Context: PrincipalCarrying>: RouterMiddleware {
                 ).response()
             }
             context.principal = principal
-            return try await next(request, context)
+            return try await audited(request, principal: key.id) { try await next(request, context) }
+        }
+    }
+
+    /// The answer of `respond`, recorded in the audit log (a thrown problem with its status).
+    private func audited(_ request: Request, principal: String, _ respond: () async throws -> Response) async throws -> Response {
+        guard let audit else { return try await respond() }
+        do {
+            let response = try await respond()
+            audit.record(request, principal: principal, status: response.status, location: response.headers[.location])
+            return response
+        } catch {
+            audit.record(request, principal: principal, status: (error as? any HTTPResponseError)?.status ?? .internalServerError, location: nil)
+            throw error
         }
     }
 
