@@ -68,6 +68,7 @@ struct EngineTests {
             """
             let error = await #expect(throws: GraphCompileError.self) { _ = try await harness.run(yaml) }
             #expect(error.map { "\($0)" }?.contains("must be at most") == true, "\(config): \(String(describing: error))")
+            #expect(error.map { "\($0)" }?.contains(":3:") == true, "the error names the config's line: \(String(describing: error))")
         }
     }
 

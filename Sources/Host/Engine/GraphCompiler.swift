@@ -37,7 +37,10 @@ public enum GraphCompileError: Error, Sendable, CustomStringConvertible {
         case .invalidGraph(let errors):
             return errors.description
         case .invalidNodeConfig(let source, let errors):
-            return errors.map { "\(source): \($0)" }.joined(separator: "\n")
+            return errors.map { error in
+                let position = error.mark.map { ":\($0.line):\($0.column)" } ?? ""
+                return "\(source)\(position): \(error)"
+            }.joined(separator: "\n")
         }
     }
 }
@@ -83,10 +86,13 @@ public final class GraphCompiler: Sendable {
             guard let kind = registry.kind(spec.kind) else { continue }
             do {
                 nodes[spec.id] = try kind.makeNode(spec, schema: ir.stateSchema)
-            } catch let error as NodeConfigError {
+            } catch var error as NodeConfigError {
+                error.mark = error.mark ?? spec.mark
                 errors.append(error)
             } catch {
-                errors.append(NodeConfigError(nodeId: spec.id, kind: spec.kind, message: "\(error)"))
+                var wrapped = NodeConfigError(nodeId: spec.id, kind: spec.kind, message: "\(error)")
+                wrapped.mark = spec.mark
+                errors.append(wrapped)
             }
         }
         guard errors.isEmpty else { throw .invalidNodeConfig(source: ir.sourceName, errors) }

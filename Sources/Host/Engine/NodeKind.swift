@@ -60,6 +60,8 @@ public struct NodeConfigError: Error, Sendable, CustomStringConvertible {
     public var nodeId: String
     public var kind: String
     public var message: String
+    /// Where the node's config is written, once the compiler knows it.
+    public var mark: SourceMark?
 
     public init(nodeId: String, kind: String, message: String) {
         self.nodeId = nodeId

@@ -52,11 +52,25 @@ public struct NodeSpec: Sendable, Hashable {
     public var kind: String
     /// The `config:` mapping, or `.object([:])` when absent.
     public var config: JSONValue
+    /// Where the node's `config:` (or, without one, the node) is written, for config errors the
+    /// node kind reports; not part of the node's identity.
+    public var mark: SourceMark?
 
-    public init(id: String, kind: String, config: JSONValue = .object([:])) {
+    public init(id: String, kind: String, config: JSONValue = .object([:]), mark: SourceMark? = nil) {
         self.id = id
         self.kind = kind
         self.config = config
+        self.mark = mark
+    }
+
+    public static func == (lhs: NodeSpec, rhs: NodeSpec) -> Bool {
+        lhs.id == rhs.id && lhs.kind == rhs.kind && lhs.config == rhs.config
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(id)
+        hasher.combine(kind)
+        hasher.combine(config)
     }
 }
 

@@ -24,7 +24,7 @@ extension GraphDecoder {
             firstSeen[id] = idNode.mark
             scope.nodeKinds[id] = kind ?? ""
             if let kind, let config {
-                nodes.append(NodeSpec(id: id, kind: kind, config: config))
+                nodes.append(NodeSpec(id: id, kind: kind, config: config, mark: (fields["config"] ?? item).mark))
             }
         }
         return nodes

@@ -44,7 +44,8 @@ struct NodeConfig {
         guard let number = try number(key) else { return nil }
         let limit = unit == .milliseconds ? Double(DurationLimit.maximumMilliseconds) : DurationLimit.maximumSeconds
         guard number <= limit else {
-            throw error("config '\(key)' must be at most \(Int(limit)) \(unit.rawValue) (\(DurationLimit.description)), not \(number)")
+            let shown = number.rounded() == number && number < 1e18 ? "\(Int64(number))" : "\(number)"
+            throw error("config '\(key)' must be at most \(Int(limit)) \(unit.rawValue) (\(DurationLimit.description)), not \(shown)")
         }
         return number
     }
