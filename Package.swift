@@ -13,7 +13,7 @@ let package = Package(
         .executable(name: "stargraph", targets: ["stargraph"]),
         .executable(name: "stargraph-bench", targets: ["stargraph-bench"]),
         .library(name: "StargraphHost", targets: ["StargraphHost"]),
-        // In-tree plugins (DESIGN §6), loaded by manifests/default.yaml.
+        // In-tree plugins, loaded by manifests/default.yaml.
         .library(name: "StargraphHello", type: .dynamic, targets: ["HelloPlugin"]),
         .library(name: "StargraphText", type: .dynamic, targets: ["TextPlugin"]),
         .library(name: "StargraphDemoGraphs", type: .dynamic, targets: ["DemoGraphsPlugin"]),

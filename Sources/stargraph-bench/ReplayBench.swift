@@ -1,7 +1,7 @@
 import Foundation
 import StargraphHost
 
-/// Time to fork and fully replay a 100-step run, against running it fresh (issue 5's figure).
+/// Time to fork and fully replay a 100-step run, against running it fresh.
 func replayBenchmark(runtime: StargraphRuntime) async throws {
     let loop = """
     ir_version: "1.0.0"

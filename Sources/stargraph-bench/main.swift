@@ -1,4 +1,4 @@
-// Engine benchmarks (DESIGN §5/§7 targets). Prints figures; asserts nothing.
+// Engine benchmarks: step throughput and cost, plugin call cost, fork-and-replay cost. Prints figures; asserts nothing.
 import Foundation
 import GRDBSQLite
 import StargraphHost
@@ -79,8 +79,8 @@ let rawPerRow = rawTime / Double(rawRows)
 print(String(format: "raw SQLite insert+commit: %8.1f µs/row", rawPerRow * 1e6))
 print(String(format: "engine step / raw insert: %8.2f  (target ≤ 2.0)", serialStep / rawPerRow))
 
-// 3. One plugin node call through the C ABI minus the same node in-process (DESIGN §6).
+// 3. One plugin node call through the C ABI minus the same node in-process.
 try await PluginInvokeBench.run(manifestPath: examples.appendingPathComponent("../manifests/default.yaml").standardizedFileURL.path)
 
-// 4. Forking and fully replaying a 100-step run against running it fresh (DESIGN §7).
+// 4. Forking and fully replaying a 100-step run against running it fresh.
 try await replayBenchmark(runtime: runtime)

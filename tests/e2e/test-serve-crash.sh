@@ -1,4 +1,4 @@
-# Crash test (issue 4): 500 runs accepted over HTTP, the server SIGKILLed while they execute,
+# Crash test: 500 runs accepted over HTTP, the server SIGKILLed while they execute,
 # restarted on the same DB: every accepted run ends done with one checkpoint per step, and no
 # step ran twice past its last checkpoint (one `step` event per step in the durable event log).
 set -u

@@ -65,7 +65,7 @@ enum AuditRecordFormat {
     }
 }
 
-/// An append-only, hash-chained JSONL audit log (DESIGN §7), safe to share between threads and
+/// An append-only, hash-chained JSONL audit log, safe to share between threads and
 /// between processes.
 ///
 /// Each line is the RFC 8785 canonical JSON of one record: the event's own fields plus `seq`

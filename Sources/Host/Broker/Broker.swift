@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 
-/// The policy broker (DESIGN §8): decides by policy which sources an agent may query for a
+/// The policy broker: decides by policy which sources an agent may query for a
 /// purpose, queries the allowed ones concurrently (each within its timeout; one failing source
 /// never sinks the response), signs the decision and audits every request, denials included.
 public final class Broker: Sendable {

@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 
-/// Where the policy broker's `nautilus.yaml` is, found at boot (DESIGN §8): `--nautilus-config`,
+/// Where the policy broker's `nautilus.yaml` is, found at boot: `--nautilus-config`,
 /// else the manifest's `nautilus_config`, else `./config/nautilus.yaml`.
 ///
 /// A missing file is not an error: the broker soft-fails (one warning, `/health` says

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The built-in `broker` node kind (DESIGN §8): asks the policy broker for data and writes its
+/// The built-in `broker` node kind: asks the policy broker for data and writes its
 /// whole response (``BrokerResponse/json``) into a `dict` state field.
 ///
 /// Config: `agent_id_field` and `intent_field` (`str` fields read at call time), `purpose` (a

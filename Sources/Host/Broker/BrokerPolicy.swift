@@ -1,6 +1,6 @@
 import Foundation
 
-/// A validated `nautilus.yaml` (DESIGN §8): the sources the broker may query, the agents that may
+/// A validated `nautilus.yaml`: the sources the broker may query, the agents that may
 /// ask, the ordered clearance levels, how intents map to data types, attestation and audit.
 /// Built by ``BrokerPolicyDecoder``; relative paths are already resolved against the config's folder.
 public struct BrokerPolicy: Sendable {

@@ -116,7 +116,7 @@ public struct BrokerResponse: Sendable, Hashable {
     public var attestationToken: String?
     public var durationMs: Double
 
-    /// The response body, exactly the members DESIGN §8 / issue 6 lists.
+    /// The response body: exactly these members, in the API's snake_case.
     public var json: JSONValue {
         [
             "request_id": .string(requestId),

@@ -1,4 +1,4 @@
-/// The broker's policy decision for one request, before any source is queried (DESIGN §8):
+/// The broker's policy decision for one request, before any source is queried:
 ///
 /// 1. Data types: the request's `context.data_types`, else the union (in config order) of the
 ///    `intent_map` entries whose glob matches the intent (case-insensitive).

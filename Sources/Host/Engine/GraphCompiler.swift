@@ -12,7 +12,7 @@ public struct CompiledGraph: Sendable {
 
     /// The graph id (`id:` in the YAML).
     public var id: String { ir.id }
-    /// The graph hash (DESIGN §3).
+    /// The graph hash.
     public var hash: String { ir.graphHash }
 
     /// The same graph running the rules of `rule_packs[version]` instead of `rules:`.

@@ -1,7 +1,7 @@
 import Foundation
 import Synchronization
 
-/// The only source of time, randomness and ids for a node (DESIGN §5). Every value handed
+/// The only source of time, randomness and ids for a node. Every value handed
 /// out is recorded in order, and stored in the step's checkpoint (`effects`), so a replay can
 /// feed the same values back. Custom events a node emits are collected here too and committed
 /// to the run's event log with the step.

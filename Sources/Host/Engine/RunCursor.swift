@@ -42,7 +42,7 @@ struct RunCursor: Sendable {
     }
 }
 
-/// Run and counterfactual identifiers (DESIGN §5): `run-<uuid v7>`, `cf-<uuid>`.
+/// Run and counterfactual identifiers: `run-<uuid v7>`, `cf-<uuid>`.
 public enum RunIdentifiers {
     /// A new `run-<uuid v7>`: time-ordered, so ids sort by creation.
     public static func newRunId() -> String {

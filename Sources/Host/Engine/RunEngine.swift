@@ -16,9 +16,9 @@ extension RunObserver {
     public func stepStarted(_ step: Int, node: String, run: RunRecord) {}
 }
 
-/// Executes runs step by step, committing one checkpoint per step before the next starts
-/// (DESIGN §4–§5). Any process holding the same database can continue a run from its last
-/// checkpoint: the run row carries state, facts and the next routing decision.
+/// Executes runs step by step, committing one checkpoint per step before the next starts.
+/// Any process holding the same database can continue a run from its last checkpoint: the run
+/// row carries state, facts and the next routing decision.
 public final class RunEngine: Sendable {
     /// The step limit when neither the graph nor the run sets one.
     public static let defaultMaxSteps = 10_000

@@ -6,7 +6,7 @@ import Logging
 public final class StargraphRuntime: Sendable {
     /// Where and how to open the host's state.
     public struct Options: Sendable {
-        /// SQLite file; DESIGN §7's default lets every command meet without flags.
+        /// SQLite file; the shared default lets every command meet without flags.
         public var databasePath: String = RunStore.defaultPath
         public var durability: Durability = .normal
         /// JSONL audit log to append run events to, if any.
@@ -17,7 +17,7 @@ public final class StargraphRuntime: Sendable {
         public var eventSink: (any RunEventSink)?
         /// Node kinds the host adds beside the built-ins (the server's `write_artifact`, `broker`).
         public var nodeKinds: [any NodeKind] = []
-        /// Plugin manifest to load (DESIGN §6), already parsed (``PluginSet/readManifest(at:)``):
+        /// Plugin manifest to load, already parsed (``PluginSet/readManifest(at:)``):
         /// its plugins' kinds join the registry before any graph is compiled, and
         /// ``StargraphRuntime/graphs`` holds their graphs plus the manifest's `graphs:`.
         public var manifest: Manifest?

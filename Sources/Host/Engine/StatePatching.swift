@@ -1,4 +1,4 @@
-/// Applies node patches to a run's state by the schema's types and reducers (DESIGN §5).
+/// Applies node patches to a run's state by the schema's types and reducers.
 public struct StatePatching: Sendable {
     public let schema: StateSchema
 

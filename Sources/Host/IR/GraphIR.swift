@@ -1,4 +1,4 @@
-/// A validated graph in the IR v1 format (DESIGN §3): nodes, typed state, rules, parallel
+/// A validated graph in the IR v1 format: nodes, typed state, rules, parallel
 /// blocks. Produced only by ``GraphLoader``, so every instance has passed validation.
 public struct GraphIR: Sendable {
     public var irVersion: String

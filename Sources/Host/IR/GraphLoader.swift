@@ -1,6 +1,6 @@
 import Foundation
 
-/// Loads graph YAML (IR v1, DESIGN §3) into a validated ``GraphIR``.
+/// Loads graph YAML (IR v1) into a validated ``GraphIR``.
 ///
 /// Every problem the loader can find is reported at once, each at the `file:line:column` of
 /// the offending node with a message saying what to change; a graph with any problem is not

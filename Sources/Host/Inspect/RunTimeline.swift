@@ -81,7 +81,7 @@ public struct RunTimeline: Sendable {
     }
 }
 
-/// The RunSummary of DESIGN §8: what `GET /v1/runs/{id}` and `stargraph run --json` show.
+/// The RunSummary: what `GET /v1/runs/{id}` and `stargraph run --json` show.
 public struct RunSummary: Sendable {
     public let run: RunRecord
 

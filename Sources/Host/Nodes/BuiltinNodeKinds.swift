@@ -1,6 +1,6 @@
 import Foundation
 
-/// The node kinds every host has (DESIGN §4–§5). All are pure except `delay`, which only
+/// The node kinds every host has. All are pure except `delay`, which only
 /// waits. Each checks its `config` when a graph is compiled.
 enum BuiltinNodeKinds {
     static let all: [any NodeKind] = [

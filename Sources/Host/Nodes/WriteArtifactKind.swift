@@ -1,7 +1,7 @@
 import Foundation
 
 /// The built-in `write_artifact` node kind: stores the text of a state field as a
-/// content-addressed artifact of the run (DESIGN §8), optionally writing its id to state.
+/// content-addressed artifact of the run, optionally writing its id to state.
 ///
 /// Config: `name` (required, the artifact's name in listings), `content_field` (required, a
 /// `str` field holding the content), `content_type` (default `text/plain; charset=utf-8`),

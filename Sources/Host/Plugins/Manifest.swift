@@ -1,6 +1,6 @@
 import Foundation
 
-/// A plugin manifest (`manifests/*.yaml`, DESIGN §6): the plugins to load, extra graph files,
+/// A plugin manifest (`manifests/*.yaml`): the plugins to load, extra graph files,
 /// and the server's settings (triggers, per-graph concurrency, broker config, API keys).
 /// Relative paths are already resolved against the manifest's folder, except plugin
 /// `library` values, which ``PluginLibraryLocator`` searches for.

@@ -6,7 +6,7 @@ enum SGABI {
     static let major = Int(SG_ABI_MAJOR)
 }
 
-/// The steps of loading one manifest, in DESIGN §6's order: per plugin resolve → sha256 →
+/// The steps of loading one manifest, in order: per plugin resolve → sha256 →
 /// dlopen → handshake → conflict check → init → register; then every graph.
 struct PluginBoot {
     let manifest: Manifest

@@ -9,7 +9,7 @@ struct PluginPointer<Pointee>: @unchecked Sendable {
     let pointer: UnsafePointer<Pointee>
 }
 
-/// A plugin library opened and checked against ABI v1 (DESIGN §6): hashed (and its pin
+/// A plugin library opened and checked against ABI v1: hashed (and its pin
 /// verified) before `dlopen` of exactly the bytes hashed, entry symbol, ABI major and struct sizes checked, descriptor
 /// read into Swift values. ``initialize()`` and ``shutdown()`` drive its lifecycle.
 final class PluginLibrary: Sendable {

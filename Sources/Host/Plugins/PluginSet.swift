@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 
-/// Everything a manifest brings into a host (DESIGN §6): its plugins loaded and initialised,
+/// Everything a manifest brings into a host: its plugins loaded and initialised,
 /// their node kinds registered, and — only after every plugin's kinds are registered — the
 /// plugins' graphs and the manifest's `graphs:` compiled against the full registry.
 ///

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Forks counterfactual runs (DESIGN §7): the one host function behind `stargraph replay` and
+/// Forks counterfactual runs: the one host function behind `stargraph replay` and
 /// `POST /v1/runs/{id}/counterfactual`. A fork starts from the state entering step N of its
 /// parent (steps < N are the shared prefix, read from the parent), applies the mutation, and
 /// runs as a `cf-<uuid>` run with `parent_run_id` and `from_step`. The parent is never written.

@@ -1,6 +1,6 @@
 import Synchronization
 
-/// What a counterfactual fork replays from its parent run (DESIGN §5): the parent's recorded
+/// What a counterfactual fork replays from its parent run: the parent's recorded
 /// outputs and host values, matched by node and input hash, the mutation's output overrides,
 /// and its interrupt answers. Built from the stored runs, so a fork resumed later replays the same way.
 final class ReplayContext: Sendable {

@@ -1,5 +1,5 @@
 /// The difference between a parent run and a run compared with it (usually its counterfactual
-/// fork), step by step (DESIGN §7). Steps pair by index from the fork step on; a pair with
+/// fork), step by step. Steps pair by index from the fork step on; a pair with
 /// different nodes, or a step past the other run's end, is added (fork side) or removed
 /// (parent side).
 public struct RunDiff: Sendable, Hashable {

@@ -15,7 +15,7 @@ public struct ClipsSyntaxError: Error, Sendable, CustomStringConvertible {
     public var description: String { "CLIPS syntax error at character \(offset): \(message)" }
 }
 
-/// Parses the CLIPS subset of DESIGN §4 into ``Condition``s and ``Pattern``s.
+/// Parses the CLIPS subset graphs use in `when:` into ``Condition``s and ``Pattern``s.
 ///
 /// Accepted forms (any number of top-level patterns form a conjunction; whitespace, newlines and
 /// `;` comments to the end of a line are free):

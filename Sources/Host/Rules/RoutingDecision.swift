@@ -1,4 +1,4 @@
-/// The one routing outcome of a rule evaluation (DESIGN §4), stored as a checkpoint's
+/// The one routing outcome of a rule evaluation, stored as a checkpoint's
 /// `next_action`. Every case but `continue` names the rule whose action won.
 public indirect enum RoutingDecision: Sendable, Hashable {
     /// No routing rule fired: go on to the next node in list order (`done` past the last).

@@ -27,7 +27,7 @@ public struct RuleEvaluation: Sendable, Hashable {
     public var decision: RoutingDecision
 }
 
-/// Evaluates a graph's rules after a node (DESIGN §4).
+/// Evaluates a graph's rules after a node.
 ///
 /// One evaluation:
 /// 1. Working memory = the asserted facts plus mirrored facts: `(initial-fact)` (no slots) only

@@ -1,4 +1,4 @@
-/// Cancel, pause, resume and respond (DESIGN §4–§5).
+/// Cancel, pause, resume and respond.
 ///
 /// A run executing in this process is stopped through the engine's ``RunSignals``: a cancel
 /// interrupts its step (which is not committed), a pause waits for the step's checkpoint. The

@@ -3,7 +3,7 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 
-/// The durable run scheduler of `stargraph serve` (DESIGN §8), run as a ServiceLifecycle service.
+/// The durable run scheduler of `stargraph serve`, run as a ServiceLifecycle service.
 ///
 /// - Accepting: ``submit(_:)`` checks the request, writes the run and its `pending_runs` row (or,
 ///   for a run that starts at once, this process's claim in `runs.claimed_by`) in one

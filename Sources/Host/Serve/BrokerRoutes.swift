@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
 
-/// The broker's HTTP surface (DESIGN §8), under the route capability `tools:broker_request` in
+/// The broker's HTTP surface, under the route capability `tools:broker_request` in
 /// the `cleared` profile: `POST /v1/broker/request`, `GET /v1/broker/sources` (metadata only)
 /// and `GET /v1/broker/jwks.json` (the attestation public key). Without a broker every route
 /// answers 503 naming the missing config.

@@ -105,7 +105,7 @@ enum OpenAPIDocument {
                     "from_step": ["type": ["integer", "null"], "minimum": 0, "description": "The step to fork at (default, or null: 0)."],
                     "mutation": [
                         "type": "object", "additionalProperties": false,
-                        "description": "CounterfactualMutation (DESIGN §7); every field is optional and checked against the graph.",
+                        "description": "CounterfactualMutation; every field is optional and checked against the graph.",
                         "properties": [
                             "state_overrides": ["type": ["object", "null"], "description": "State field → value, applied at the fork step."],
                             "facts_assert": ["type": ["array", "null"], "description": "Facts to assert (CLIPS text or {template, slots})."],

@@ -6,7 +6,7 @@ import HummingbirdWebSocket
 import Logging
 import ServiceLifecycle
 
-/// `stargraph serve`, composed in one place. Construction is the boot (DESIGN §8): profile
+/// `stargraph serve`, composed in one place. Construction is the boot: profile
 /// requirements → broker config (soft-fail) → store opened and migrated, manifest and plugins
 /// loaded, graphs registered → scheduler → HTTP application. ``run()`` then starts the scheduler
 /// (which first recovers interrupted runs) and the listener, until SIGINT/SIGTERM or

@@ -2,7 +2,7 @@ import GRDB
 import Metrics
 import Synchronization
 
-/// The single writer of a ``RunStore``: commits queued writes in groups (DESIGN §7).
+/// The single writer of a ``RunStore``: commits queued writes in groups.
 ///
 /// Writes queue, and GRDB's writer thread drains the queue: it takes every queued write, applies
 /// them all inside ONE immediate transaction, commits, resumes each caller with its own result,

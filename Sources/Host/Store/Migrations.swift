@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 import Logging
 
-/// The store's schema, as numbered forward-only migrations (DESIGN §7).
+/// The store's schema, as numbered forward-only migrations.
 ///
 /// Never edit a registered migration: add a new one with the next number.
 enum StoreMigrations {

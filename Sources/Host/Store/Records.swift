@@ -72,7 +72,7 @@ public struct RunRecord: Sendable, Hashable {
     }
 }
 
-/// One row of `checkpoints`: everything about one step (DESIGN §5).
+/// One row of `checkpoints`: everything about one step.
 public struct CheckpointRecord: Sendable, Hashable {
     public var runId: String
     public var step: Int

@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 import Logging
 
-/// How hard SQLite works to keep a committed step on disk (DESIGN §7).
+/// How hard SQLite works to keep a committed step on disk.
 public enum Durability: String, Sendable, CaseIterable {
     /// `PRAGMA synchronous=NORMAL`: a power loss may lose the last commits, never corrupts (WAL).
     case normal

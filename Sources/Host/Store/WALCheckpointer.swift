@@ -4,7 +4,7 @@ import GRDBSQLite
 import Synchronization
 
 /// Copies the WAL's committed frames into the database file on a thread of its own, so the
-/// store's writer does not stall on checkpoints (DESIGN §7).
+/// store's writer does not stall on checkpoints.
 ///
 /// SQLite's automatic checkpoint runs inside the commit that crosses 1000 WAL frames: that
 /// writer then copies every frame and syncs the WAL and the database file, while every other

@@ -1,4 +1,4 @@
-/// Whether a node kind touches the world (DESIGN §5): pure kinds re-execute on replay,
+/// Whether a node kind touches the world: pure kinds re-execute on replay,
 /// side-effecting ones are served from the recording.
 public enum NodeEffects: Sendable {
     case pure

@@ -28,8 +28,7 @@ public enum RouteCapabilities {
         "counterfactual:run", "artifacts:read", "metrics:read", "tools:broker_request",
     ]
 
-    /// The route table (DESIGN §8, plus the replay issue's counterfactual/diff routes and the
-    /// broker issue's routes, so the table is complete before they land).
+    /// The route table: every `/v1` route with the capability it needs.
     public static let routes: [Route] = [
         Route(.post, "/v1/runs", "runs:start"),
         Route(.get, "/v1/runs", "runs:read"),

@@ -1,6 +1,6 @@
 import Foundation
 
-/// How strict `stargraph serve` is (DESIGN §8).
+/// How strict `stargraph serve` is.
 ///
 /// - `oss-default`: anonymous clients may use every route; a presented valid API key still
 ///   names the caller (for rate limiting and logs).
