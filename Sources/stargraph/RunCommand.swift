@@ -47,11 +47,8 @@ struct RunCommand: AsyncParsableCommand {
         options.auditLogPath = logFile
         let runtime = try manifest.runtime(options)
         defer { runtime.close() }
-        let progress = isatty(STDERR_FILENO) != 0 ? ProgressPrinter() : nil
-        let run: RunRecord
-        do {
-            defer { progress?.finish() }
-            run = try await runtime.run(graphPath: graph, inputs: inputs, maxSteps: maxSteps, observer: progress)
+        let run = try await ProgressPrinter.reporting { progress in
+            try await runtime.run(graphPath: graph, inputs: inputs, maxSteps: maxSteps, observer: progress)
         }
         if json {
             print(CanonicalJSON.encode(RunSummary(run).json))
@@ -96,11 +93,8 @@ struct ResumeCommand: AsyncParsableCommand {
         let runtime = try database.runtime(auditLog: logFile)
         defer { runtime.close() }
         let current = try graph.map { try runtime.compiler.compile(path: $0) }
-        let progress = isatty(STDERR_FILENO) != 0 ? ProgressPrinter() : nil
-        let run: RunRecord
-        do {
-            defer { progress?.finish() }
-            run = try await runtime.resume(runId: runId, response: answer, currentGraph: current, observer: progress)
+        let run = try await ProgressPrinter.reporting { progress in
+            try await runtime.resume(runId: runId, response: answer, currentGraph: current, observer: progress)
         }
         if !noSummary { try SummaryPrinter(store: runtime.store).print(run) }
         print("run_id=\(run.runId) status=\(run.status.rawValue)")
@@ -129,8 +123,15 @@ final class ProgressPrinter: RunObserver {
         printError("\r\u{1B}[2K  step \(checkpoint.step)  \(checkpoint.node)  → \(RunTimeline.describe(checkpoint.nextAction))\(elapsed)")
     }
 
+    /// Runs `body` with a printer when stderr is a terminal (else `nil`), ending its last line.
+    static func reporting<T>(_ body: (ProgressPrinter?) async throws -> T) async throws -> T {
+        let progress = isatty(STDERR_FILENO) != 0 ? ProgressPrinter() : nil
+        defer { progress?.finish() }
+        return try await body(progress)
+    }
+
     /// Ends a started line that no commit completed (the step failed or the run was stopped).
-    func finish() {
+    private func finish() {
         if pending.withLock({ $0.take() }) != nil { printError("") }
     }
 

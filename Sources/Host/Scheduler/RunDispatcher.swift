@@ -177,11 +177,22 @@ final class RunDispatcher: Sendable {
             return state.active.values.map(\.task)
         }
         tasks.forEach { $0.cancel() }
-        let deadline = ContinuousClock.now + drain
-        while ContinuousClock.now < deadline, state.withLock({ !$0.active.isEmpty }) {
-            try? await Task.sleep(for: .milliseconds(10))
-        }
+        await Self.wait(atMost: drain) { self.state.withLock { $0.active.isEmpty } }
         return state.withLock { $0.active.keys.sorted() }
+    }
+
+    /// Returns `true` once `runId` is not executing in this process, or `false` after `limit`.
+    func waitUntilIdle(_ runId: String, atMost limit: Duration) async -> Bool {
+        await Self.wait(atMost: limit) { self.activeRun(runId) == nil }
+        return activeRun(runId) == nil
+    }
+
+    /// Polls `done` until it holds or `limit` has passed.
+    private static func wait(atMost limit: Duration, until done: () -> Bool) async {
+        let deadline = ContinuousClock.now + limit
+        while !done(), ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
     }
 
     private func enqueue(_ run: QueuedRun, _ state: inout State) {

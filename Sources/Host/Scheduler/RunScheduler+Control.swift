@@ -106,11 +106,7 @@ extension RunScheduler {
     /// and stops when that step returns.
     private func stopExecuting(_ runId: String, _ request: RunSignals.Request) async throws -> (run: RunRecord, stopped: Bool) {
         runtime.engine.signals.request(request, for: runId)
-        let deadline = ContinuousClock.now + Self.stopGrace
-        while dispatcher.activeRun(runId) != nil, ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(5))
-        }
-        let stopped = dispatcher.activeRun(runId) == nil
+        let stopped = await dispatcher.waitUntilIdle(runId, atMost: Self.stopGrace)
         if stopped { _ = runtime.engine.signals.take(runId) }
         guard let run = try runtime.store.run(runId) else { throw SchedulerError.runNotFound(runId) }
         return (run, stopped)

@@ -56,12 +56,7 @@ struct SchedulerProcess: Sendable {
 
     /// Field 22 of `/proc/<pid>/stat` (after the parenthesised command name, which may hold spaces).
     private static func startTicks(of pid: Int32) -> String? {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")")
-        else { return nil }
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        // After ")" come field 3 (state) onwards, so field 22 is at offset 19.
-        return fields.count > 19 ? String(fields[19]) : nil
+        ProcStat(pid: String(pid))?.field(22).map(String.init)
     }
 }
 

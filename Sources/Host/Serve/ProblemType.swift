@@ -80,10 +80,11 @@ extension ProblemType {
     /// The generic kind of a status, for failures no specific kind names (Hummingbird's own
     /// errors, a bare 4xx from an inner piece); `nil` for a status the server never answers with.
     static func generic(for status: HTTPResponse.Status) -> ProblemType? {
-        let generic: [ProblemType] = [
-            badRequest, unauthorized, forbidden, notFound, methodNotAllowed, conflict, bodyTooLarge,
-            unsupportedMediaType, unprocessable, upgradeRequired, rateLimited, internalError, unavailable,
-        ]
-        return generic.first { $0.status == status }
+        generics[status.code]
     }
+
+    private static let generics: [Int: ProblemType] = Dictionary(uniqueKeysWithValues: [
+        badRequest, unauthorized, forbidden, notFound, methodNotAllowed, conflict, bodyTooLarge,
+        unsupportedMediaType, unprocessable, upgradeRequired, rateLimited, internalError, unavailable,
+    ].map { ($0.status.code, $0) })
 }

@@ -12,22 +12,20 @@ struct ProcessMetrics {
     /// The figures now.
     static func sample() -> ProcessMetrics {
         var metrics = ProcessMetrics()
-        guard let stat = try? String(contentsOfFile: "/proc/self/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")")
-        else { return metrics }
-        // The numeric fields after the parenthesised command name and the state letter (field 3),
-        // so field N of proc(5) is at index N - 4.
-        let fields = Array(stat[stat.index(after: close)...].split(separator: " ").dropFirst().map { Double($0) ?? 0 })
         let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
         let pageSize = Double(sysconf(Int32(_SC_PAGESIZE)))
-        guard fields.count > 20, ticks > 0 else { return metrics }
-        metrics.add("process_cpu_seconds_total", "counter", "User and system CPU time spent, in seconds.", (fields[10] + fields[11]) / ticks)
-        metrics.add("process_threads", "gauge", "Threads of the process.", fields[16])
+        // proc(5): utime 14, stime 15, num_threads 20, starttime 22, vsize 23, rss 24 (pages).
+        guard let stat = ProcStat(), ticks > 0, let userTicks = stat.number(14), let systemTicks = stat.number(15),
+              let threads = stat.number(20), let startTicks = stat.number(22), let virtual = stat.number(23),
+              let residentPages = stat.number(24)
+        else { return metrics }
+        metrics.add("process_cpu_seconds_total", "counter", "User and system CPU time spent, in seconds.", (userTicks + systemTicks) / ticks)
+        metrics.add("process_threads", "gauge", "Threads of the process.", threads)
         if let bootTime = bootTime() {
-            metrics.add("process_start_time_seconds", "gauge", "Start time of the process since the Unix epoch, in seconds.", bootTime + fields[18] / ticks)
+            metrics.add("process_start_time_seconds", "gauge", "Start time of the process since the Unix epoch, in seconds.", bootTime + startTicks / ticks)
         }
-        metrics.add("process_virtual_memory_bytes", "gauge", "Virtual memory size, in bytes.", fields[19])
-        metrics.add("process_resident_memory_bytes", "gauge", "Resident memory size, in bytes.", fields[20] * pageSize)
+        metrics.add("process_virtual_memory_bytes", "gauge", "Virtual memory size, in bytes.", virtual)
+        metrics.add("process_resident_memory_bytes", "gauge", "Resident memory size, in bytes.", residentPages * pageSize)
         if let open = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") {
             // The listing itself holds one descriptor open.
             metrics.add("process_open_fds", "gauge", "Open file descriptors.", Double(max(0, open.count - 1)))
