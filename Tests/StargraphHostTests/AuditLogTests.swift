@@ -153,6 +153,48 @@ import Testing
         #expect(try AuditVerifier.verify(path: path) == .intact(records: 3))
     }
 
+    @Test func tornFinalRecordIsCutOffAtOpenAndRecorded() throws {
+        try writeLog(events: 2)
+        let intact = try Data(contentsOf: URL(fileURLWithPath: path))
+        let torn = Array("{\"event\":\"step\",\"n\":3,\"no".utf8)
+        try (intact + torn).write(to: URL(fileURLWithPath: path))
+        #expect(brokenLine(try AuditVerifier.verify(path: path)) != nil)
+        _ = try AuditLog(path: path)
+        #expect(try AuditVerifier.verify(path: path) == .intact(records: 3))
+        let repair = try JSONParser.parse(bytes: try lines()[2])
+        #expect(repair["event"]?.stringValue == "audit_tail_repaired")
+        #expect(repair["dropped_bytes"]?.intValue == torn.count)
+        #expect(repair["dropped_sha256"]?.stringValue == ContentHash.sha256Hex(torn))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)).prefix(intact.count) == intact)
+    }
+
+    @Test func tornRecordFoundByAnAppendIsRecordedBeforeTheBatch() throws {
+        let log = try writeLog(events: 1)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data("{\"seq\":2,\"ev".utf8))
+        try handle.close()
+        try log.append([event(2)])
+        #expect(try AuditVerifier.verify(path: path) == .intact(records: 3))
+        let events = try lines().map { try JSONParser.parse(bytes: $0)["event"]?.stringValue }
+        #expect(events == ["step", "audit_tail_repaired", "step"])
+        #expect(log.lastFailure == nil)
+    }
+
+    @Test func failedAppendIsReportedUntilAWriteSucceeds() throws {
+        let log = try writeLog(events: 1)
+        try FileManager.default.removeItem(atPath: folder.path)
+        #expect(throws: AuditLogError.self) { try log.append([event(2)]) }
+        #expect(log.lastFailure?.reason.contains("open failed") == true)
+        log.probeAfterFailure()
+        #expect(log.lastFailure != nil)
+        try FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        log.probeAfterFailure()
+        #expect(log.lastFailure == nil)
+        #expect(try AuditVerifier.verify(path: path) == .intact(records: 0))
+    }
+
     @Test func emptyLogIsIntact() throws {
         _ = try AuditLog(path: path)
         #expect(FileManager.default.fileExists(atPath: path))

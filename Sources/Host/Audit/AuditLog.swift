@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Logging
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -28,7 +29,9 @@ public enum AuditLogError: Error, CustomStringConvertible {
                 + "to locate the damage, then repair the log or move it aside"
         case .io(let path, let operation, let code):
             "audit log \(path): \(operation) failed: \(String(cString: strerror(code))) (errno \(code)); "
-                + "check the path and its permissions"
+                + ([ENOSPC, EDQUOT, EFBIG].contains(code)
+                    ? "free space on its file system (or raise the file-size limit); no partial record was kept"
+                    : "check the path and its permissions")
         }
     }
 }
@@ -78,23 +81,30 @@ public final class AuditLog: Sendable {
     private let signingKey: Curve25519.Signing.PrivateKey?
     /// Serialises this instance's appends; `flock` serialises them against other instances and processes.
     private let appendLock = NSLock()
+    private let health = WriteHealth()
+    private let logger = Logger(label: "stargraph.audit")
 
-    /// Opens (creating if needed, with parent folders) the log at `path`; throws when the folder
-    /// or file cannot be created or opened for writing.
+    /// Opens (creating if needed, with parent folders) the log at `path` and checks where its
+    /// chain continues: a torn final record (an append that died before its newline) is cut off
+    /// and the cut recorded as an `audit_tail_repaired` record; a damaged complete last line is
+    /// refused. Throws ``AuditLogError`` when the folder or file cannot be created or written, or
+    /// the last line is unusable.
     public init(path: String, signingKey: Curve25519.Signing.PrivateKey? = nil) throws {
         self.path = path
         self.signingKey = signingKey
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        try AuditFile(path: path).closeDescriptor()
+        try write([])
     }
 
     /// Appends one batch: each element must be a JSON object of the event's own fields (e.g.
     /// `event`, `run_id`, `ts`) and must not set `seq`, `prev_sha256`, `sha256` or `sig`.
     ///
     /// The batch is written under an exclusive `flock`, chained onto the file's real last line
-    /// (so other processes' appends count), then fsync'd once. Throws ``AuditLogError`` for bad
-    /// records, an unusable last line or I/O failure; nothing is written for a rejected batch.
+    /// (so other processes' appends count), then fsync'd once. It is all or nothing: when a write
+    /// or the fsync fails (a full disk), the file is cut back to where the batch began. Throws
+    /// ``AuditLogError`` for bad records, an unusable last line or I/O failure; nothing is written
+    /// for a rejected batch.
     public func append(_ records: [JSONValue]) throws {
         let events = try records.enumerated().map { index, record in
             guard case .object(let fields) = record else {
@@ -106,12 +116,57 @@ public final class AuditLog: Sendable {
             return fields
         }
         guard !events.isEmpty else { return }
+        try write(events)
+    }
+
+    /// Whether the last append failed, and why; cleared by the next one that succeeds.
+    public var lastFailure: WriteFailure? { health.lastFailure }
+
+    /// Checks, when the last append failed, whether the log takes writes again; clears
+    /// ``lastFailure`` when it does. The probe appends a block of newlines under the lock and cuts
+    /// them off again: empty lines are no part of the chain, so a reader that sees them mid-probe
+    /// still reads an intact log.
+    public func probeAfterFailure() {
         appendLock.lock()
         defer { appendLock.unlock() }
-        let file = try AuditFile(path: path)
-        defer { try? file.closeDescriptor() }
-        try file.lockExclusively()
-        let tail = try file.prepareTail()
+        health.probe {
+            let file = try AuditFile(path: path)
+            defer { try? file.closeDescriptor() }
+            try file.lockExclusively()
+            let length = try file.length()
+            try file.appendAtomically([UInt8](repeating: 0x0A, count: 4096), restoringLength: length)
+            try file.truncate(to: length)
+        }
+    }
+
+    /// Chains `events` (possibly none) onto the file, after an `audit_tail_repaired` record when
+    /// the tail had to be repaired.
+    private func write(_ events: [[String: JSONValue]]) throws {
+        appendLock.lock()
+        defer { appendLock.unlock() }
+        do {
+            let file = try AuditFile(path: path)
+            defer { try? file.closeDescriptor() }
+            try file.lockExclusively()
+            let tail = try file.prepareTail(lastLineIsRecord: { (try? lastSeq(of: $0)) != nil })
+            var events = events
+            if let torn = tail.tornBytes {
+                events.insert(Self.repairRecord(torn), at: 0)
+                logger.warning("cut a torn final record off the audit log (an append that did not finish)", metadata: [
+                    "path": "\(path)", "dropped_bytes": "\(torn.count)",
+                ])
+            }
+            guard !events.isEmpty else { return health.succeeded() }
+            let batch = try encode(events, after: tail)
+            try file.appendAtomically(batch, restoringLength: tail.length)
+            health.succeeded()
+        } catch {
+            health.failed(error)
+            throw error
+        }
+    }
+
+    private func encode(_ events: [[String: JSONValue]], after tail: AuditFile.Tail) throws -> [UInt8] {
         var seq = 0
         var previousHash = AuditRecordFormat.genesisHash
         if let lastLine = tail.lastLine {
@@ -134,8 +189,16 @@ public final class AuditLog: Sendable {
             batch.append(0x0A)
             previousHash = ContentHash.sha256Hex(line)
         }
-        try file.writeAll(batch)
-        try file.synchronize()
+        return batch
+    }
+
+    /// The record that says a torn tail was cut off: how many bytes and their hash, so what was
+    /// dropped stays identifiable.
+    private static func repairRecord(_ torn: [UInt8]) -> [String: JSONValue] {
+        [
+            "event": "audit_tail_repaired", "dropped_bytes": .number(Double(torn.count)),
+            "dropped_sha256": .string(ContentHash.sha256Hex(torn)), "ts": .string(Timestamps.format(Date())),
+        ]
     }
 
     private func lastSeq(of line: [UInt8]) throws -> Int {
@@ -154,11 +217,14 @@ public final class AuditLog: Sendable {
 
 /// An open descriptor on the log file with the few POSIX operations an append needs.
 private struct AuditFile {
-    /// Where the chain continues: the last record's bytes (nil for an empty log) and whether the
-    /// file lacks the newline that must end it.
+    /// Where the chain continues: the last record's bytes (nil for an empty log), whether the
+    /// file lacks the newline that must end it, the file's length (where the next batch begins)
+    /// and the torn record cut off the end, if there was one.
     struct Tail {
         var lastLine: [UInt8]?
         var needsNewline: Bool
+        var length: Int
+        var tornBytes: [UInt8]?
     }
 
     let path: String
@@ -179,11 +245,11 @@ private struct AuditFile {
     }
 
     /// Finds the last non-empty line, reading backwards from the end; trims surplus trailing
-    /// newlines so the next record follows the last one directly.
-    func prepareTail() throws -> Tail {
-        var stats = stat()
-        try retryingInterrupts("fstat") { fstat(descriptor, &stats) }
-        let size = Int(stats.st_size)
+    /// newlines so the next record follows the last one directly. A last line without its newline
+    /// that `lastLineIsRecord` rejects is a torn append: it is cut off, and the line before it
+    /// continues the chain.
+    func prepareTail(lastLineIsRecord: ([UInt8]) -> Bool) throws -> Tail {
+        let size = try length()
         var suffix: [UInt8] = []
         var suffixStart = size
         while suffixStart > 0 {
@@ -193,15 +259,35 @@ private struct AuditFile {
             guard let lastContent = suffix.lastIndex(where: { $0 != 0x0A }) else { continue }
             let lineStart = suffix[..<lastContent].lastIndex(of: 0x0A).map { $0 + 1 }
             guard lineStart != nil || suffixStart == 0 else { continue }
+            let line = Array(suffix[(lineStart ?? 0)...lastContent])
             let contentEnd = suffixStart + lastContent + 1
+            if size == contentEnd && !lastLineIsRecord(line) {
+                try truncate(to: suffixStart + (lineStart ?? 0))
+                var previous = try prepareTail(lastLineIsRecord: lastLineIsRecord)
+                previous.tornBytes = line
+                return previous
+            }
             if size > contentEnd + 1 { try truncate(to: contentEnd + 1) }
-            return Tail(lastLine: Array(suffix[(lineStart ?? 0)...lastContent]), needsNewline: size == contentEnd)
+            return Tail(lastLine: line, needsNewline: size == contentEnd, length: min(size, contentEnd + 1))
         }
         if size > 0 { try truncate(to: 0) }
-        return Tail(lastLine: nil, needsNewline: false)
+        return Tail(lastLine: nil, needsNewline: false, length: 0)
     }
 
-    func writeAll(_ bytes: [UInt8]) throws {
+    /// Writes `bytes` at the end and fsyncs; when either fails, cuts the file back to `length`
+    /// so no part of the batch stays behind.
+    func appendAtomically(_ bytes: [UInt8], restoringLength length: Int) throws {
+        do {
+            try writeAll(bytes)
+            try synchronize()
+        } catch {
+            try? truncate(to: length)
+            _ = fsync(descriptor)
+            throw error
+        }
+    }
+
+    private func writeAll(_ bytes: [UInt8]) throws {
         var written = 0
         while written < bytes.count {
             let result = bytes.withUnsafeBytes { buffer in
@@ -215,7 +301,7 @@ private struct AuditFile {
         }
     }
 
-    func synchronize() throws {
+    private func synchronize() throws {
         try retryingInterrupts("fsync") { fsync(descriptor) }
     }
 
@@ -234,7 +320,13 @@ private struct AuditFile {
         return bytes
     }
 
-    private func truncate(to length: Int) throws {
+    func length() throws -> Int {
+        var stats = stat()
+        try retryingInterrupts("fstat") { fstat(descriptor, &stats) }
+        return Int(stats.st_size)
+    }
+
+    func truncate(to length: Int) throws {
         try retryingInterrupts("ftruncate") { ftruncate(descriptor, off_t(length)) }
     }
 

@@ -72,9 +72,10 @@ public final class RunEngine: Sendable {
     /// Creates a run already `running` (one commit instead of two) and executes it to the end,
     /// as `stargraph run` does.
     public func start(
-        _ graph: CompiledGraph, inputs: [String: JSONValue], maxSteps: Int? = nil, observer: (any RunObserver)? = nil
+        _ graph: CompiledGraph, inputs: [String: JSONValue], maxSteps: Int? = nil,
+        runId: String = RunIdentifiers.newRunId(), observer: (any RunObserver)? = nil
     ) async throws -> RunRecord {
-        let run = newRun(graph, inputs: inputs, maxSteps: maxSteps, runId: RunIdentifiers.newRunId(), status: .running)
+        let run = newRun(graph, inputs: inputs, maxSteps: maxSteps, runId: runId, status: .running)
         try await events.insert(run, [.runCreated(graphHash: graph.hash, inputs: .object(inputs)), .runStarted])
         return try await drive(run, graph: graph, observer: observer, replay: nil)
     }

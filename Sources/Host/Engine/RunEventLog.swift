@@ -67,8 +67,10 @@ public protocol RunEventSink: Sendable {
     func runUpdated(_ runId: String)
 }
 
-/// Writes run rows, checkpoints and their events to the store, then mirrors the events to
-/// the audit log (when one is configured) and tells the sink, once they are durable.
+/// Writes run rows, checkpoints and their events to the store, and mirrors the events to the
+/// audit log (when one is configured) ahead of the commit, so no committed event goes unaudited:
+/// when the audit append fails nothing is committed, and when the commit fails after it a
+/// `commit_failed` record says so. The sink is told once the events are durable.
 struct RunEventLog: Sendable {
     let store: RunStore
     let audit: AuditLog?
@@ -86,15 +88,14 @@ struct RunEventLog: Sendable {
         alongside: @escaping @Sendable (Database) throws -> T
     ) async throws -> T {
         let records = events.map { record(run, $0, step: nil) }
-        let extra = try await store.insertRun(run, events: records, claimedBy: claimedBy, alongside: alongside)
-        try published(run, records)
-        return extra
+        return try await audited(run, records) {
+            try await store.insertRun(run, events: records, claimedBy: claimedBy, alongside: alongside)
+        }
     }
 
     func update(_ run: RunRecord, _ event: RunEvent) async throws {
         let records = [record(run, event, step: nil)]
-        try await store.updateRun(run, events: records)
-        try published(run, records)
+        try await audited(run, records) { try await store.updateRun(run, events: records) }
     }
 
     /// Commits a step; `encoded` is the canonical JSON of the checkpoint's state and output when
@@ -103,19 +104,20 @@ struct RunEventLog: Sendable {
         _ checkpoint: CheckpointRecord, run: RunRecord, _ events: [RunEvent], encoded: (state: String, output: String)? = nil
     ) async throws {
         let records = events.map { record(run, $0, step: checkpoint.step) }
-        try await store.commitStep(checkpoint, run: run, events: records, encoded: encoded)
-        try published(run, records)
+        try await audited(run, records) {
+            try await store.commitStep(checkpoint, run: run, events: records, encoded: encoded)
+        }
     }
 
     private func record(_ run: RunRecord, _ event: RunEvent, step: Int?) -> EventRecord {
         EventRecord(runId: run.runId, seq: 0, step: step, type: event.type, ts: run.updatedAt, payload: event.payload)
     }
 
-    /// After a commit: wakes the run's streams, then mirrors the events to the audit log.
-    private func published(_ run: RunRecord, _ records: [EventRecord]) throws {
-        sink?.runUpdated(run.runId)
-        guard let audit else { return }
-        try audit.append(records.map { event in
+    /// Appends `records` to the audit log, runs the store write `commit`, then wakes the run's
+    /// streams. A failed commit after the append is recorded as `commit_failed` (best effort: the
+    /// store's error is what the caller sees).
+    private func audited<T>(_ run: RunRecord, _ records: [EventRecord], commit: () async throws -> T) async throws -> T {
+        try audit?.append(records.map { event in
             var members: [String: JSONValue] = [
                 "event": .string(event.type), "run_id": .string(run.runId), "graph_id": .string(run.graphId),
                 "graph_hash": .string(run.graphHash), "ts": .string(Timestamps.format(event.ts)),
@@ -124,5 +126,29 @@ struct RunEventLog: Sendable {
             if let step = event.step { members["step"] = .number(Double(step)) }
             return .object(members)
         })
+        let result: T
+        do {
+            result = try await commit()
+        } catch {
+            recordCommitFailure(run, records, error)
+            throw error
+        }
+        sink?.runUpdated(run.runId)
+        return result
+    }
+
+    private func recordCommitFailure(_ run: RunRecord, _ records: [EventRecord], _ error: any Error) {
+        guard let audit else { return }
+        do {
+            try audit.append([[
+                "event": "commit_failed", "run_id": .string(run.runId),
+                "events": .array(records.map { .string($0.type) }), "reason": .string("\(error)"),
+                "ts": .string(Timestamps.format(Date())),
+            ]])
+        } catch {
+            logger.error("could not record a failed commit in the audit log", metadata: [
+                "run_id": "\(run.runId)", "error": "\(error)",
+            ])
+        }
     }
 }

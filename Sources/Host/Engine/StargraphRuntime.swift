@@ -87,7 +87,10 @@ public final class StargraphRuntime: Sendable {
     ) async throws -> RunRecord {
         let graph = try graph(graphPath)
         let values = try RunInputs.parse(pairs: inputs, schema: graph.ir.stateSchema)
-        return try await engine.start(graph, inputs: values, maxSteps: maxSteps, observer: observer)
+        let runId = RunIdentifiers.newRunId()
+        return try await executing(runId, as: "stargraph run") {
+            try await engine.start(graph, inputs: values, maxSteps: maxSteps, runId: runId, observer: observer)
+        }
     }
 
     /// Continues a run (see ``RunEngine/resume(runId:response:observer:currentGraph:)``),
@@ -97,8 +100,26 @@ public final class StargraphRuntime: Sendable {
         runId: String, response: JSONValue?, currentGraph: CompiledGraph? = nil, observer: (any RunObserver)? = nil
     ) async throws -> RunRecord {
         let registered = try store.run(runId).flatMap { graphs.entry($0.graphId)?.graph }
-        return try await engine.resume(
-            runId: runId, response: response, observer: observer, currentGraph: currentGraph ?? registered)
+        return try await executing(runId, as: "stargraph resume") {
+            try await engine.resume(
+                runId: runId, response: response, observer: observer, currentGraph: currentGraph ?? registered)
+        }
+    }
+
+    /// Runs `body` holding run `runId` against every other process (``RunExecutionClaim``), so a
+    /// second `run`/`resume` of the same run refuses at once instead of executing its step too.
+    private func executing(
+        _ runId: String, as command: String, _ body: () async throws -> RunRecord
+    ) async throws -> RunRecord {
+        let claim = try await store.claimExecution(runId: runId, by: SchedulerProcess.current(), command: command)
+        do {
+            let run = try await body()
+            await claim.release()
+            return run
+        } catch {
+            await claim.release()
+            throw error
+        }
     }
 
     /// The graph `graphId` as its newest run on this database stored it, for hosts asked to

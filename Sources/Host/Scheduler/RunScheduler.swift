@@ -197,8 +197,8 @@ public final class RunScheduler: Service, Sendable {
 
     var acceptsWork: Bool { lifecycle.withLock { $0 == .idle || $0 == .running } }
 
-    /// Runs `body`, passing ``SchedulerError``s through and turning store failures into
-    /// ``SchedulerError/shuttingDown`` (logged with their cause).
+    /// Runs `body`, passing ``SchedulerError``s through and turning store and audit-log failures
+    /// into ``SchedulerError/storageUnavailable(cause:)`` (logged with their cause).
     func storeCall<T>(_ operation: String, _ body: () async throws -> T) async throws(SchedulerError) -> T {
         do {
             return try await body()
@@ -206,7 +206,7 @@ public final class RunScheduler: Service, Sendable {
             throw error
         } catch {
             logger.error("scheduler store failure", metadata: ["operation": "\(operation)", "error": "\(error)"])
-            throw .shuttingDown
+            throw .storageUnavailable(cause: "\(error)")
         }
     }
 

@@ -13,8 +13,11 @@ public enum SchedulerError: Error, Sendable, CustomStringConvertible {
     case invalidTransition(runId: String, status: RunStatus, action: String)
     /// The response does not fit the graph's `state_schema` (422).
     case invalidResponse(String)
-    /// The scheduler is shutting down or cannot reach its store; nothing was accepted (503).
+    /// The scheduler is shutting down; nothing was accepted (503).
     case shuttingDown
+    /// The store or the audit log could not be written (a full disk, an I/O error); `cause` says
+    /// which and why. Nothing was accepted (503).
+    case storageUnavailable(cause: String)
 
     public var description: String {
         switch self {
@@ -32,7 +35,9 @@ public enum SchedulerError: Error, Sendable, CustomStringConvertible {
         case .invalidResponse(let why):
             why
         case .shuttingDown:
-            "the scheduler is shutting down or its store is unavailable; nothing was accepted — retry later"
+            "the scheduler is shutting down; nothing was accepted — retry against a running server"
+        case .storageUnavailable(let cause):
+            "the request could not be recorded (\(cause)); nothing was accepted — retry once GET /health reports ok"
         }
     }
 

@@ -39,7 +39,10 @@ struct SchedulerProcess: Sendable {
             return now.timeIntervalSince(row.heartbeatAt) < Self.staleHeartbeat
         }
         guard Self.exists(pid: row.pid) else { return false }
-        guard let recorded = row.startTicks, let actual = Self.startTicks(of: row.pid) else { return true }
+        guard let stat = ProcStat(pid: String(row.pid)) else { return true }
+        // A zombie (killed, not yet reaped: common under a container's init) runs no more.
+        if stat.field(3) == "Z" || stat.field(3) == "X" { return false }
+        guard let recorded = row.startTicks, let actual = stat.field(22) else { return true }
         return recorded == actual
     }
 

@@ -1,7 +1,12 @@
+import Foundation
 import GRDB
 
-/// `GET /health`: one status per component — `store`, `plugins`, `scheduler`, `broker` — each
-/// `ok`, `unconfigured` or `error` with a detail. Only an `error` makes the server unhealthy.
+/// `GET /health`: one status per component — `store`, `audit`, `plugins`, `scheduler`, `broker` —
+/// each `ok`, `unconfigured` or `error` with a detail. Only an `error` makes the server unhealthy.
+///
+/// The store and the audit log are `error` while their writes fail (a full disk), not only when
+/// they cannot be read: after a failed write, each check makes a probe write, so the status
+/// turns `ok` again once writes succeed.
 struct HealthReport: Sendable {
     /// A component's state.
     enum Status: String, Sendable { case ok, unconfigured, error }
@@ -22,12 +27,19 @@ struct HealthReport: Sendable {
 
     var componentsJSON: JSONValue { .object(components.mapValues(\.json)) }
 
-    /// Checks the live components (store, scheduler) and adds the ones fixed at boot.
-    static func check(store: RunStore, scheduler: RunScheduler, plugins: Component, broker: Component) -> HealthReport {
+    /// Checks the live components (store, audit log, scheduler) and adds the ones fixed at boot.
+    static func check(
+        store: RunStore, audit: AuditLog?, scheduler: RunScheduler, plugins: Component, broker: Component
+    ) async -> HealthReport {
         let storeStatus: Component
         do {
             try store.ping()
-            storeStatus = Component(status: .ok, detail: store.path)
+            await store.probeWritesAfterFailure()
+            if let failure = store.lastWriteFailure {
+                storeStatus = Component(status: .error, detail: "\(store.path): \(failure)")
+            } else {
+                storeStatus = Component(status: .ok, detail: store.path)
+            }
         } catch {
             storeStatus = Component(status: .error, detail: "\(store.path): \(error)")
         }
@@ -35,8 +47,16 @@ struct HealthReport: Sendable {
             ? Component(status: .ok, detail: nil)
             : Component(status: .error, detail: "the scheduler is not running (starting or shutting down)")
         return HealthReport(components: [
-            "store": storeStatus, "plugins": plugins, "scheduler": schedulerStatus, "broker": broker,
+            "store": storeStatus, "audit": auditStatus(audit), "plugins": plugins, "scheduler": schedulerStatus,
+            "broker": broker,
         ])
+    }
+
+    private static func auditStatus(_ audit: AuditLog?) -> Component {
+        guard let audit else { return Component(status: .unconfigured, detail: "no --audit-log") }
+        audit.probeAfterFailure()
+        guard let failure = audit.lastFailure else { return Component(status: .ok, detail: audit.path) }
+        return Component(status: .error, detail: "\(audit.path): \(failure)")
     }
 }
 
@@ -47,6 +67,23 @@ extension RunStore {
             _ = try pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
         } catch {
             throw StoreError.wrapping(error, operation: "checking \(path)")
+        }
+    }
+}
+
+extension RunStore {
+    /// Why the last write transaction failed, while writes fail (a full disk, an I/O error).
+    public var lastWriteFailure: WriteFailure? { committer.health.lastFailure }
+
+    /// After a failed write, rewrites the `store_probe` row (256 KiB), so a store whose disk has
+    /// room again reports healthy without waiting for the next run.
+    func probeWritesAfterFailure() async {
+        guard lastWriteFailure != nil else { return }
+        _ = try? await committer.submit { db in
+            try db.execute(sql: """
+                INSERT INTO store_probe (id, written_at, filler) VALUES (1, ?, randomblob(262144))
+                ON CONFLICT(id) DO UPDATE SET written_at = excluded.written_at, filler = excluded.filler
+                """, arguments: [ColumnCoding.timestamp(Date())])
         }
     }
 }

@@ -64,6 +64,7 @@ extension ProblemType {
     static let auditWriteFailed = ProblemType("audit-write-failed", .internalServerError, "Audit log not writable")
     // 503
     static let shuttingDown = ProblemType("shutting-down", .serviceUnavailable, "Server shutting down")
+    static let storageUnavailable = ProblemType("storage-unavailable", .serviceUnavailable, "Store or audit log not writable")
     static let unhealthy = ProblemType("unhealthy", .serviceUnavailable, "Component unhealthy")
     static let brokerNotConfigured = ProblemType("broker-not-configured", .serviceUnavailable, "No broker configured")
     static let unavailable = ProblemType("unavailable", .serviceUnavailable, "Service unavailable")
@@ -74,7 +75,7 @@ extension ProblemType {
         unauthorized, forbidden, routeNotFound, runNotFound, graphNotFound, artifactNotFound, notFound,
         methodNotAllowed, idempotencyConflict, invalidTransition, conflict, bodyTooLarge, unsupportedMediaType,
         invalidRequestBody, invalidParams, invalidCounterfactual, invalidBrokerRequest, unprocessable, upgradeRequired, rateLimited,
-        internalError, auditWriteFailed, shuttingDown, unhealthy, brokerNotConfigured, unavailable,
+        internalError, auditWriteFailed, shuttingDown, storageUnavailable, unhealthy, brokerNotConfigured, unavailable,
     ]
 
     /// The generic kind of a status, for failures no specific kind names (Hummingbird's own

@@ -3,7 +3,7 @@ import Hummingbird
 extension Problem {
     /// The HTTP answer to a refusal of the scheduler: 404 unknown graph or run, 409 idempotency
     /// conflict or refused transition (naming the run's current status), 422 params or response
-    /// that do not fit the graph, 503 while shutting down.
+    /// that do not fit the graph, 503 while shutting down or while the store or audit log cannot be written.
     init(_ error: SchedulerError) {
         let detail = error.description
         switch error {
@@ -19,6 +19,8 @@ extension Problem {
             self.init(.invalidTransition, detail: detail, extensions: ["run_id": .string(runId), "run_status": .string(status.rawValue)])
         case .shuttingDown:
             self.init(.shuttingDown, detail: detail, headers: [.retryAfter: "5"])
+        case .storageUnavailable:
+            self.init(.storageUnavailable, detail: detail, headers: [.retryAfter: "5"])
         }
     }
 }

@@ -67,7 +67,7 @@ public final class StargraphServer: Sendable {
             runtime: runtime, graphs: graphs, workers: options.workers, triggers: triggers, drainTimeout: options.drainTimeout, logger: logger)
         self.scheduler = scheduler
         let system = SystemRoutes(
-            store: runtime.store, scheduler: scheduler, plugins: Self.pluginHealth(runtime.plugins),
+            store: runtime.store, audit: runtime.audit, scheduler: scheduler, plugins: Self.pluginHealth(runtime.plugins),
             broker: brokerService.map { HealthReport.Component(status: .ok, detail: "\($0.policy.sourceFile): \($0.policy.sources.count) source(s)") }
                 ?? HealthReport.Component(status: .unconfigured, detail: "no nautilus config at \(broker.searchedPath)"),
             metrics: metrics,

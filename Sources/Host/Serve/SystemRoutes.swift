@@ -7,6 +7,7 @@ struct SystemRoutes: Sendable {
     typealias Context = StargraphRequestContext
 
     let store: RunStore
+    let audit: AuditLog?
     let scheduler: RunScheduler
     let plugins: HealthReport.Component
     let broker: HealthReport.Component
@@ -15,7 +16,7 @@ struct SystemRoutes: Sendable {
 
     /// Adds `/health` and `/openapi.json` to `router`.
     func register(on router: Router<Context>) {
-        router.get("health") { _, _ in try health() }
+        router.get("health") { _, _ in try await health() }
         router.get("openapi.json") { _, _ in JSONMessages.response(bytes: openAPI) }
     }
 
@@ -29,8 +30,8 @@ struct SystemRoutes: Sendable {
         }
     }
 
-    private func health() throws -> Response {
-        let report = HealthReport.check(store: store, scheduler: scheduler, plugins: plugins, broker: broker)
+    private func health() async throws -> Response {
+        let report = await HealthReport.check(store: store, audit: audit, scheduler: scheduler, plugins: plugins, broker: broker)
         guard report.isHealthy else {
             let failing = report.components.filter { $0.value.status == .error }.keys.sorted().joined(separator: ", ")
             throw Problem(.unhealthy, detail: "unhealthy component(s): \(failing)", extensions: [

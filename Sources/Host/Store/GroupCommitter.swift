@@ -60,6 +60,9 @@ final class GroupCommitter: Sendable {
     /// Writes submitted and not yet finished (tests wait for writes to meet).
     var inFlightCount: Int { state.withLock { $0.inFlight } }
 
+    /// Whether the last transaction committed, for `/health`.
+    let health = WriteHealth()
+
     init(pool: DatabasePool, path: String) {
         self.pool = pool
         self.path = path
@@ -179,10 +182,22 @@ final class GroupCommitter: Sendable {
         commitCounter.increment()
         do {
             try inImmediateTransaction(db) { db in try group.map { try $0.apply(db) } }.forEach { $0() }
+            health.succeeded()
         } catch {
-            guard group.count > 1 else { return group[0].fail(error) }
+            guard group.count > 1 else {
+                if Self.isStorageFailure(error) { health.failed(error) }
+                return group[0].fail(error)
+            }
             for write in group { commit([write], db) }
         }
+    }
+
+    /// Whether `error` says the database cannot be written at all (full disk, I/O error, read-only
+    /// or locked file), as opposed to one write's own refusal (a constraint, a missing run).
+    private static func isStorageFailure(_ error: any Error) -> Bool {
+        guard let error = error as? DatabaseError else { return false }
+        return [.SQLITE_FULL, .SQLITE_IOERR, .SQLITE_READONLY, .SQLITE_CANTOPEN, .SQLITE_CORRUPT, .SQLITE_NOTADB,
+                .SQLITE_BUSY, .SQLITE_PERM].contains(error.resultCode)
     }
 
     /// Runs `body` in `BEGIN IMMEDIATE … COMMIT`: the write lock is taken up front, so the busy

@@ -10,6 +10,7 @@ enum StoreMigrations {
     static let identifiers = [
         "001_runs_checkpoints", "002_runs_history_pending_runs", "003_artifacts", "004_scheduler", "005_status_triggers",
         "006_graph_sources", "007_runs_history_without_autoincrement", "008_runs_claimed_by",
+        "009_store_probe", "010_run_executions",
     ]
 
     /// The migrator holding every migration of the store.
@@ -23,6 +24,8 @@ enum StoreMigrations {
         migrator.registerMigration(identifiers[5], migrate: createGraphSources)
         migrator.registerMigration(identifiers[6], migrate: dropRunsHistoryAutoincrement)
         migrator.registerMigration(identifiers[7], migrate: addRunsClaimedBy)
+        migrator.registerMigration(identifiers[8], migrate: createStoreProbe)
+        migrator.registerMigration(identifiers[9], migrate: createRunExecutions)
         return migrator
     }
 
@@ -254,5 +257,33 @@ enum StoreMigrations {
     /// `stargraph run` have no `claimed_by`, and no scheduler ever takes them.
     private static func addRunsClaimedBy(_ db: Database) throws {
         try db.execute(sql: "ALTER TABLE runs ADD COLUMN claimed_by TEXT")
+    }
+
+    /// 009: `store_probe`, one row that `/health` rewrites after a failed write to learn whether
+    /// the database takes writes again. Its blob (256 KiB) makes the probe a commit larger than
+    /// the commits of runs, so the little room a failed commit leaves does not pass for a healthy
+    /// store.
+    private static func createStoreProbe(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE store_probe (id INTEGER PRIMARY KEY CHECK (id = 1), written_at TEXT NOT NULL, filler BLOB NOT NULL)
+            """)
+    }
+
+    /// 010: `run_executions`, the process executing each run outside a scheduler (`stargraph run`
+    /// and `resume`), so a second process refuses to execute the same run at once. A row whose
+    /// process is gone (its pid, or its heartbeat from another host) no longer counts.
+    private static func createRunExecutions(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE run_executions (
+                run_id TEXT PRIMARY KEY,
+                process_id TEXT NOT NULL,
+                host TEXT NOT NULL,
+                pid INTEGER NOT NULL,
+                start_ticks TEXT,
+                command TEXT NOT NULL,
+                started_at TEXT NOT NULL,
+                heartbeat_at TEXT NOT NULL
+            )
+            """)
     }
 }

@@ -24,6 +24,8 @@ public enum StoreError: Error, CustomStringConvertible {
     case corruptColumn(runId: String, column: String, detail: String)
     /// The store was closed with ``RunStore/close()``; no more writes are accepted.
     case closed(path: String)
+    /// Another live process executes this run now (``RunStore/claimExecution(runId:by:command:)``).
+    case runExecutingElsewhere(runId: String, holder: RunExecutionHolder)
     /// SQLite reported an error while doing `operation`.
     case database(operation: String, detail: String)
 
@@ -58,6 +60,9 @@ public enum StoreError: Error, CustomStringConvertible {
                 + "the database was edited outside stargraph — restore it from a backup or delete that run"
         case .closed(let path):
             return "the stargraph database at \(path) is closed; open a new RunStore to keep writing"
+        case .runExecutingElsewhere(let runId, let holder):
+            return "run \(runId) is being executed by \(holder); wait until it stops, or stop that process, "
+                + "then resume the run"
         case .database(let operation, let detail):
             return "database error while \(operation): \(detail)"
         }

@@ -1,0 +1,97 @@
+import Foundation
+import GRDB
+
+/// A run being executed by one process outside a scheduler (`stargraph run`, `resume`), held in
+/// `run_executions` (store migration 010) from before its first step until it stops.
+///
+/// While it is held, ``RunStore/claimExecution(runId:by:command:)`` refuses the run to every other
+/// process, so two `resume`s of one run never both execute its step (and a side-effecting node
+/// never acts twice). A holder that dies without releasing it stops counting at once on its host
+/// (its pid is gone) and after ``SchedulerProcess/staleHeartbeat`` elsewhere.
+struct RunExecutionClaim: Sendable {
+    /// The run held.
+    let runId: String
+    let process: SchedulerProcess
+    let store: RunStore
+    private let heartbeat: Task<Void, Never>
+
+    init(runId: String, process: SchedulerProcess, store: RunStore) {
+        self.runId = runId
+        self.process = process
+        self.store = store
+        heartbeat = Task {
+            while (try? await Task.sleep(for: SchedulerProcess.heartbeatInterval)) != nil {
+                try? await store.refreshExecution(runId: runId, by: process)
+            }
+        }
+    }
+
+    /// Gives the run up (the row is deleted); other processes may execute it from now on.
+    func release() async {
+        heartbeat.cancel()
+        try? await store.schedulerWrite("releasing run \(runId)") { db in
+            try db.execute(
+                sql: "DELETE FROM run_executions WHERE run_id = ? AND process_id = ?", arguments: [runId, process.id])
+        }
+    }
+}
+
+/// Who executes a run now, when ``RunStore/claimExecution(runId:by:command:)`` refuses it.
+public struct RunExecutionHolder: Sendable, CustomStringConvertible {
+    /// The holder's process id and host.
+    public let pid: Int32
+    public let host: String
+    /// What it is: a command line of `stargraph`, or `stargraph serve`.
+    public let command: String
+
+    public var description: String { "\(command) (pid \(pid) on \(host))" }
+}
+
+extension RunStore {
+    /// Takes run `runId` for `process`, which is about to execute its steps as `command` (e.g.
+    /// `stargraph resume`). Refused with ``StoreError/runExecutingElsewhere(runId:holder:)`` while
+    /// a live process holds it, or a live `stargraph serve` has it claimed.
+    func claimExecution(runId: String, by process: SchedulerProcess, command: String) async throws -> RunExecutionClaim {
+        try await schedulerWrite("claiming run \(runId)") { db in
+            if let holder = try Self.liveHolder(db, runId: runId, seenBy: process) {
+                throw StoreError.runExecutingElsewhere(runId: runId, holder: holder)
+            }
+            let now = ColumnCoding.timestamp(Date())
+            try db.execute(sql: """
+                INSERT OR REPLACE INTO run_executions (run_id, process_id, host, pid, start_ticks, command, started_at, heartbeat_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [runId, process.id, process.host, process.pid, process.startTicks, command, now, now])
+        }
+        return RunExecutionClaim(runId: runId, process: process, store: self)
+    }
+
+    fileprivate func refreshExecution(runId: String, by process: SchedulerProcess) async throws {
+        try await schedulerWrite("refreshing the claim of run \(runId)") { db in
+            try db.execute(
+                sql: "UPDATE run_executions SET heartbeat_at = ? WHERE run_id = ? AND process_id = ?",
+                arguments: [ColumnCoding.timestamp(Date()), runId, process.id])
+        }
+    }
+
+    /// The live process that executes `runId` now, if any: a `run_executions` holder, or the
+    /// scheduler that claims the run (in `runs.claimed_by` while it runs, or in its queue row).
+    private static func liveHolder(_ db: Database, runId: String, seenBy process: SchedulerProcess) throws -> RunExecutionHolder? {
+        if let row = try Row.fetchOne(db, sql: "SELECT * FROM run_executions WHERE run_id = ?", arguments: [runId]) {
+            let holder = SchedulerProcessRow(
+                processId: row["process_id"], host: row["host"], pid: row["pid"], startTicks: row["start_ticks"],
+                heartbeatAt: Timestamps.parse(row["heartbeat_at"]) ?? .distantPast)
+            if process.considersAlive(holder) {
+                return RunExecutionHolder(pid: holder.pid, host: holder.host, command: row["command"])
+            }
+        }
+        let schedulers = try String.fetchAll(db, sql: """
+            SELECT claimed_by FROM runs WHERE run_id = ? AND status = 'running' AND claimed_by IS NOT NULL
+            UNION SELECT claimed_by FROM pending_runs WHERE run_id = ? AND claimed_by IS NOT NULL
+            """, arguments: [runId, runId])
+        for scheduler in schedulers {
+            guard let row = try SchedulerProcessRow.fetch(db, processId: scheduler), process.considersAlive(row) else { continue }
+            return RunExecutionHolder(pid: row.pid, host: row.host, command: "stargraph serve")
+        }
+        return nil
+    }
+}
