@@ -53,12 +53,21 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("drain-timeout"), help: "Seconds SIGTERM waits for executing steps (cancelled at once) before exiting; unfinished steps resume on the next start.")
     var drainTimeout: Double = 30
 
+    @Option(name: .customLong("header-timeout"), help: "Seconds a connection may take to send its first request head (408, then closed).")
+    var headerTimeout: Double = 10
+
+    @Option(name: .customLong("idle-timeout"), help: "Seconds a keep-alive connection may stay without a request before it is closed.")
+    var idleTimeout: Double = 30
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
         guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
         guard (ioThreads ?? 1) >= 1 else { throw ValidationError("--io-threads must be at least 1") }
         guard rateLimit >= 0 else { throw ValidationError("--rate-limit must be 0 (off) or positive") }
         guard drainTimeout >= 0, drainTimeout <= 86_400 else { throw ValidationError("--drain-timeout must be from 0 to 86400 seconds") }
+        for (flag, seconds) in [("--header-timeout", headerTimeout), ("--idle-timeout", idleTimeout)] {
+            guard seconds > 0, seconds <= 86_400 else { throw ValidationError("\(flag) must be more than 0 and at most 86400 seconds") }
+        }
     }
 
     func run() async throws {
@@ -77,6 +86,8 @@ struct ServeCommand: AsyncParsableCommand {
         options.apiKeysPath = apiKeys
         options.rateLimit = rateLimit
         options.drainTimeout = .milliseconds(Int64(drainTimeout * 1000))
+        options.connectionTimeouts = ConnectionTimeouts(
+            header: .milliseconds(Int64(headerTimeout * 1000)), idle: .milliseconds(Int64(idleTimeout * 1000)))
         let server = try StargraphServer(options: options) { host, port in
             printError("listening on http://\(host):\(port)")
         }

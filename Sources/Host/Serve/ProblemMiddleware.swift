@@ -9,15 +9,21 @@ import NIOCore
 /// whose detail names the request id (the cause goes to the log, never to the client). An
 /// unmatched request is a 405 with `Allow` when its path has routes for other methods, else a 404.
 /// A 4xx/5xx response some inner piece returned without a problem body is rewritten into one.
+///
+/// `answered` sees every problem it answers with (the server records those of refused WebSocket
+/// upgrades, which Hummingbird's upgrade path would otherwise drop).
 struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
     let routes: RouteTemplates
+    var answered: @Sendable (Problem, Request, Context) -> Void = { _, _, _ in }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let response: Response
         do {
             response = try await next(request, context)
         } catch {
-            return problem(for: error, request: request, context: context).response()
+            let problem = problem(for: error, request: request, context: context)
+            answered(problem, request, context)
+            return problem.response()
         }
         guard response.status.code >= 400, response.headers[.contentType] != Problem.mediaType else {
             return response
@@ -32,6 +38,7 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         if response.status == .notFound, context.endpointPath == "NotFound" { problem = unmatched(request) }
         for field in problem.headers { headers[field.name] = field.value }
         problem.headers = headers
+        answered(problem, request, context)
         return problem.response()
     }
 

@@ -33,6 +33,8 @@ extension ProblemType {
     static let invalidQueryParameter = ProblemType("invalid-query-parameter", .badRequest, "Invalid query parameter")
     static let unknownQueryParameter = ProblemType("unknown-query-parameter", .badRequest, "Unknown query parameter")
     static let badRequest = ProblemType("bad-request", .badRequest, "Bad request")
+    static let malformedRequest = ProblemType("malformed-request", .badRequest, "Request is not valid HTTP")
+    static let upgradeRefused = ProblemType("upgrade-refused", .badRequest, "WebSocket upgrade refused")
     // 401, 403
     static let unauthorized = ProblemType("unauthorized", .unauthorized, "API key required")
     static let forbidden = ProblemType("forbidden", .forbidden, "Capability missing")
@@ -43,6 +45,8 @@ extension ProblemType {
     static let artifactNotFound = ProblemType("artifact-not-found", .notFound, "No such artifact")
     static let notFound = ProblemType("not-found", .notFound, "Not found")
     static let methodNotAllowed = ProblemType("method-not-allowed", .methodNotAllowed, "Method not allowed")
+    // 408
+    static let requestTimeout = ProblemType("request-timeout", .requestTimeout, "Request head timed out")
     // 409
     static let idempotencyConflict = ProblemType("idempotency-conflict", .conflict, "Idempotency key reused with another body")
     static let invalidTransition = ProblemType("invalid-transition", .conflict, "Run status forbids this transition")
@@ -59,9 +63,13 @@ extension ProblemType {
     // 426, 429
     static let upgradeRequired = ProblemType("upgrade-required", .upgradeRequired, "WebSocket upgrade required")
     static let rateLimited = ProblemType("rate-limited", .tooManyRequests, "Rate limit exceeded")
+    // 431
+    static let headersTooLarge = ProblemType("headers-too-large", .requestHeaderFieldsTooLarge, "Request head too large")
     // 500
     static let internalError = ProblemType("internal-error", .internalServerError, "Internal server error")
     static let auditWriteFailed = ProblemType("audit-write-failed", .internalServerError, "Audit log not writable")
+    // 501
+    static let methodNotImplemented = ProblemType("method-not-implemented", .notImplemented, "Method not implemented")
     // 503
     static let shuttingDown = ProblemType("shutting-down", .serviceUnavailable, "Server shutting down")
     static let storageUnavailable = ProblemType("storage-unavailable", .serviceUnavailable, "Store or audit log not writable")
@@ -71,11 +79,12 @@ extension ProblemType {
 
     /// Every kind, for `docs/api.md` and the test that keeps the two in step.
     static let all: [ProblemType] = [
-        invalidJSON, invalidPathParameter, invalidQueryParameter, unknownQueryParameter, badRequest,
-        unauthorized, forbidden, routeNotFound, runNotFound, graphNotFound, artifactNotFound, notFound,
-        methodNotAllowed, idempotencyConflict, invalidTransition, conflict, bodyTooLarge, unsupportedMediaType,
-        invalidRequestBody, invalidParams, invalidCounterfactual, invalidBrokerRequest, unprocessable, upgradeRequired, rateLimited,
-        internalError, auditWriteFailed, shuttingDown, storageUnavailable, unhealthy, brokerNotConfigured, unavailable,
+        invalidJSON, invalidPathParameter, invalidQueryParameter, unknownQueryParameter, badRequest, malformedRequest,
+        upgradeRefused, unauthorized, forbidden, routeNotFound, runNotFound, graphNotFound, artifactNotFound, notFound,
+        methodNotAllowed, requestTimeout, idempotencyConflict, invalidTransition, conflict, bodyTooLarge,
+        unsupportedMediaType, invalidRequestBody, invalidParams, invalidCounterfactual, invalidBrokerRequest, unprocessable,
+        upgradeRequired, rateLimited, headersTooLarge, internalError, auditWriteFailed, methodNotImplemented, shuttingDown,
+        storageUnavailable, unhealthy, brokerNotConfigured, unavailable,
     ]
 
     /// The generic kind of a status, for failures no specific kind names (Hummingbird's own

@@ -31,6 +31,9 @@ public struct ServeOptions: Sendable {
     /// `--drain-timeout`: how long SIGTERM waits for executing steps to return (they are
     /// cancelled at once) before the server exits anyway, leaving them to resume on the next start.
     public var drainTimeout: Duration = .seconds(30)
+    /// `--header-timeout` and `--idle-timeout`: how long a connection may take to send its first
+    /// request head, and how long it may stay idle between requests.
+    public var connectionTimeouts = ConnectionTimeouts()
 
     public init() {}
 

@@ -29,6 +29,8 @@ struct ServeRouter {
     let plugins: PluginRoutes
     let system: SystemRoutes
     let broker: BrokerRoutes
+    /// Where the problems of refused WebSocket upgrades go, for ``ServeChannel`` to answer with.
+    let upgradeRefusals: UpgradeRefusals
 
     /// The router: plain HTTP routes and the WebSocket stream.
     func router() -> Router<Context> {
@@ -52,7 +54,10 @@ struct ServeRouter {
     private func addMiddleware(to router: Router<Context>) {
         let routes = RouteTemplates(operations: OpenAPIDocument.operations)
         router.add(middleware: HTTPMetricsMiddleware())
-        router.add(middleware: ProblemMiddleware(routes: routes))
+        router.add(middleware: ProblemMiddleware(routes: routes) { [upgradeRefusals] problem, request, context in
+            guard request.headers[.upgrade]?.lowercased() == "websocket" else { return }
+            upgradeRefusals.record(problem, on: context.channel)
+        })
         router.add(middleware: AuthMiddleware(profile: profile, keys: keys, audit: audit))
         if rateLimit > 0 {
             router.add(middleware: RateLimitMiddleware(requestsPerSecond: rateLimit, burst: max(1, Int(rateLimit * 2))))

@@ -12,7 +12,8 @@ public struct StargraphRequestContext: RequestContext, WebSocketRequestContext, 
     public let webSocket: WebSocketHandlerReference<Self>
     /// Who is calling: set by the auth middleware on `/v1` routes (`nil` before it ran).
     public var principal: Principal?
-    private let channel: any Channel
+    /// The connection the request arrived on.
+    let channel: any Channel
 
     /// Creates the context for one request arriving on `source.channel`.
     public init(source: ApplicationRequestContextSource) {

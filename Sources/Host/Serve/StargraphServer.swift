@@ -72,11 +72,13 @@ public final class StargraphServer: Sendable {
                 ?? HealthReport.Component(status: .unconfigured, detail: "no nautilus config at \(broker.searchedPath)"),
             metrics: metrics,
             openAPI: CanonicalJSON.bytes(OpenAPIDocument.document(version: StargraphVersion.current)))
+        let upgradeRefusals = UpgradeRefusals()
         let router = ServeRouter(
             store: runtime.store, engine: runtime.engine, graphs: graphs, scheduler: scheduler, profile: options.profile, keys: keys,
             audit: runtime.audit.map { RequestAudit(log: $0, logger: logger) }, rateLimit: options.rateLimit, hub: hub, artifacts: artifacts,
             plugins: PluginRoutes(plugins: runtime.plugins?.plugins.map(\.json) ?? [], kinds: runtime.compiler.registry),
-            system: system, broker: BrokerRoutes(broker: brokerService, searchedPath: broker.searchedPath)
+            system: system, broker: BrokerRoutes(broker: brokerService, searchedPath: broker.searchedPath),
+            upgradeRefusals: upgradeRefusals
         ).router()
         routes = router.routes.map { (method: $0.method.rawValue, path: $0.path.description) }
         let host = options.host
@@ -84,7 +86,7 @@ public final class StargraphServer: Sendable {
         self.eventLoops = eventLoops
         let application = Application(
             router: router,
-            server: .http1WebSocketUpgrade(webSocketRouter: router),
+            server: .serve(webSocketRouter: router, timeouts: options.connectionTimeouts, refusals: upgradeRefusals),
             configuration: ApplicationConfiguration(address: .hostname(host, port: options.port), serverName: nil),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? options.port

@@ -52,10 +52,7 @@ public struct AuthMiddleware<Context: PrincipalCarrying>: RouterMiddleware {
                     ? "\(request.method.rawValue) \(path) needs an API key: send `Authorization: Bearer KEY` or `X-Api-Key: KEY`"
                     : "the API key presented is not known to this server; check the key, or ask for one in the server's key file"
                 audit?.record(request, principal: presented == nil ? Principal.anonymousId : "unknown", status: .unauthorized, location: nil)
-                return Problem(
-                    .unauthorized, detail: detail,
-                    headers: [.wwwAuthenticate: #"Bearer realm="stargraph""#]
-                ).response()
+                throw Problem(.unauthorized, detail: detail, headers: [.wwwAuthenticate: #"Bearer realm="stargraph""#])
             }
             let principal = Principal(id: key.id, capabilities: key.capabilities)
             if let capability = RouteCapabilities.capability(method: request.method, path: path), !principal.holds(capability) {
@@ -63,11 +60,10 @@ public struct AuthMiddleware<Context: PrincipalCarrying>: RouterMiddleware {
                     "principal": "\(key.id)", "capability": "\(capability)", "route": "\(request.method.rawValue) \(path)",
                 ])
                 audit?.record(request, principal: key.id, status: .forbidden, location: nil)
-                return Problem(
+                throw Problem(
                     .forbidden,
                     detail: "API key '\(key.id)' lacks the capability '\(capability)' that \(request.method.rawValue) \(path) needs; "
-                        + "add it to the key's capabilities in the key file"
-                ).response()
+                        + "add it to the key's capabilities in the key file")
             }
             context.principal = principal
             return try await audited(request, principal: key.id) { try await next(request, context) }
