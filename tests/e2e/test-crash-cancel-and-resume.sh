@@ -2,6 +2,8 @@
 # run start at once. Exactly one executes it (to done); the others refuse at once, naming the
 # process that executes it, and no step runs twice (one `step` event per step, one
 # `run_resumed`). A `resume` while the original `run` is still alive is refused the same way.
+# Then cancel and crash under `serve`: a cancel during a long `delay` step answers at once, the
+# run ends `cancelled` without committing that step, and after a SIGKILL and a restart it stays so.
 set -u
 source "$(dirname "$0")/lib.sh"
 sg="$STARGRAPH"
@@ -60,4 +62,31 @@ expect_eq "$(sqlite3 r.sqlite "SELECT COUNT(*) FROM run_executions")" "0" "execu
 # A finished run's claim is gone: resuming it is refused for its status, not for a claim.
 "$sg" resume "$run_id" --db r.sqlite >after.out 2>after.err
 grep -q "is being executed" after.err && fail "a claim outlived the run: $(cat after.err)"
+
+sed -i 's/ms: 1500/ms: 20000/' slow.yaml
+start_serve() {
+  "$sg" serve --port 0 --db served.sqlite --graph slow.yaml 2>serve.log &
+  serve_pid=$!
+  await_serve
+}
+start_serve
+run_id=$(curl -s -X POST "$base/v1/runs" -H 'Content-Type: application/json' -d '{"graph_id": "crash:resume"}' | jq -r .run_id)
+for _ in $(seq 1 200); do
+  [ "$(curl -s "$base/v1/runs/$run_id" | jq ".steps | length")" = "1" ] && break
+  sleep 0.02
+done
+expect_eq "$(curl -s "$base/v1/runs/$run_id" | jq ".steps | length")" "1" "steps committed before the cancel"
+sleep 0.3  # inside the 20 s delay step now
+code=$(curl -s -o cancel.json -w '%{http_code} %{time_total}' -X POST "$base/v1/runs/$run_id/cancel")
+read -r status seconds <<<"$code"
+[ "$status" = "200" ] || [ "$status" = "202" ] || fail "cancel answered $status: $(cat cancel.json)"
+awk "BEGIN { exit !($seconds < 2) }" || fail "cancel took $seconds s behind a 20 s delay step"
+expect_eq "$(await_final_status "$base" "$run_id")" "cancelled" "status after the cancel"
+kill -9 "$serve_pid"; wait "$serve_pid" 2>/dev/null
+start_serve
+sleep 1
+expect_eq "$(curl -s "$base/v1/runs/$run_id" | jq -r '.status + " " + (.steps | length | tostring)')" "cancelled 1" \
+  "the cancelled run after a crash and a restart (status, steps)"
+expect_eq "$(sqlite3 served.sqlite "SELECT COUNT(*) FROM checkpoints WHERE run_id = '$run_id'")" "1" "checkpoints of the cancelled run"
+kill -TERM "$serve_pid"; wait "$serve_pid"
 exit 0
