@@ -38,8 +38,10 @@ struct ServeAuditTests {
             text = try String(contentsOfFile: auditPath, encoding: .utf8)
         }
         #expect(!text.contains(operatorSecret) && !text.contains(readerSecret), "keys never reach the audit log")
-        let requests = try text.split(separator: "\n").map { try JSONParser.parse(bytes: Array($0.utf8)) }
-            .filter { $0["event"]?.stringValue == "http_request" }
+        let records = try text.split(separator: "\n").map { try JSONParser.parse(bytes: Array($0.utf8)) }
+        let created = records.filter { $0["event"]?.stringValue == "run_created" }
+        #expect(created.map { $0["payload"]?["principal"]?.stringValue } == ["ops"], "the run's own creation names who asked")
+        let requests = records.filter { $0["event"]?.stringValue == "http_request" }
         let summary = requests.map { "\($0["principal"]?.stringValue ?? "-") \($0["method"]?.stringValue ?? "-") \($0["status"]?.intValue ?? 0)" }
         #expect(summary == ["ops POST 202", "anonymous POST 401", "reader POST 403", "ops POST 200"], "GETs are not recorded")
         let runIds = Set(requests.compactMap { $0["run_id"]?.stringValue })

@@ -60,10 +60,10 @@ public final class RunEngine: Sendable {
     /// claimed by the scheduler process `claimedBy`.
     func createRun<T: Sendable>(
         _ graph: CompiledGraph, inputs: [String: JSONValue], maxSteps: Int? = nil, runId: String, running: Bool = false,
-        claimedBy: String? = nil, alongside: @escaping @Sendable (Database) throws -> T
+        claimedBy: String? = nil, principal: String? = nil, alongside: @escaping @Sendable (Database) throws -> T
     ) async throws -> (run: RunRecord, alongside: T) {
         let run = newRun(graph, inputs: inputs, maxSteps: maxSteps, runId: runId, status: running ? .running : .pending)
-        let created = RunEvent.runCreated(graphHash: graph.hash, inputs: .object(inputs))
+        let created = RunEvent.runCreated(graphHash: graph.hash, inputs: .object(inputs), principal: principal)
         let extra = try await events.insert(
             run, running ? [created, .runStarted] : [created], claimedBy: claimedBy, alongside: alongside)
         return (run, extra)

@@ -4,7 +4,8 @@ import Logging
 
 /// Something that happened to a run, as stored in the durable event log and the audit log.
 enum RunEvent: Sendable {
-    case runCreated(graphHash: String, inputs: JSONValue)
+    /// `principal`: who asked for the run, when someone did (see ``RunRequest/principal``).
+    case runCreated(graphHash: String, inputs: JSONValue, principal: String? = nil)
     case runForked(parentRunId: String, fromStep: Int, mutation: JSONValue)
     case runStarted
     case runResumed
@@ -39,8 +40,10 @@ enum RunEvent: Sendable {
 
     var payload: JSONValue {
         switch self {
-        case .runCreated(let hash, let inputs):
-            return ["graph_hash": .string(hash), "inputs": inputs]
+        case .runCreated(let hash, let inputs, let principal):
+            var members: [String: JSONValue] = ["graph_hash": .string(hash), "inputs": inputs]
+            if let principal { members["principal"] = .string(principal) }
+            return .object(members)
         case .runForked(let parent, let fromStep, let mutation):
             return ["parent_run_id": .string(parent), "from_step": .number(Double(fromStep)), "mutation": mutation]
         case .runStarted, .runResumed, .runPaused, .interruptTimedOut:

@@ -53,7 +53,9 @@ extension RunScheduler {
 
     /// Submits the run of `trigger`'s fire at `fireTime` and records the fire.
     func fire(_ trigger: CronTrigger, at fireTime: Date) async {
-        let request = RunRequest(graphId: trigger.graphId, params: trigger.params, idempotencyKey: trigger.idempotencyKey(for: fireTime))
+        let request = RunRequest(
+            graphId: trigger.graphId, params: trigger.params, idempotencyKey: trigger.idempotencyKey(for: fireTime),
+            principal: "trigger:\(trigger.id)")
         do {
             let submission = try await submit(request)
             try await runtime.store.recordTriggerFire(trigger.id, fireTime: fireTime, runId: submission.run.runId)

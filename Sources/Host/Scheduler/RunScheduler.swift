@@ -156,7 +156,8 @@ public final class RunScheduler: Service, Sendable {
                     // One transaction: the run, and its queue row — or, when it starts now, its
                     // claim by this process in the run row (migration 008). An accepted run is owed.
                     created = try await self.runtime.engine.createRun(
-                        graph, inputs: inputs, runId: runId, running: startsNow, claimedBy: startsNow ? processId : nil
+                        graph, inputs: inputs, runId: runId, running: startsNow, claimedBy: startsNow ? processId : nil,
+                        principal: request.principal
                     ) { db in
                         guard startsNow else {
                             return try RunStore.enqueueNewRun(

@@ -6,11 +6,15 @@ public struct RunRequest: Sendable {
     public var params: JSONValue
     /// With a key, the same key and the same body return the same run; a different body is refused.
     public var idempotencyKey: String?
+    /// Who asks: the API key's id (or `anonymous`) over HTTP, `trigger:<id>` for a cron fire. It
+    /// is recorded in the run's `run_created` event (and so in the audit log); never the key.
+    public var principal: String?
 
-    public init(graphId: String, params: JSONValue, idempotencyKey: String? = nil) {
+    public init(graphId: String, params: JSONValue, idempotencyKey: String? = nil, principal: String? = nil) {
         self.graphId = graphId
         self.params = params
         self.idempotencyKey = idempotencyKey
+        self.principal = principal
     }
 
     /// The hash idempotency compares: SHA-256 of the canonical JSON `{graph_id, params}`.

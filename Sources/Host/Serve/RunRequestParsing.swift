@@ -7,7 +7,7 @@ struct RunSubmission: Sendable {
     static let fields = ["graph_id", "params", "idempotency_key"]
     static let maximumKeyLength = 255
 
-    let request: RunRequest
+    var request: RunRequest
 
     /// Checks `body`; throws a 422 ``Problem`` naming the field that does not fit.
     init(body: JSONValue, idempotencyHeader: String?) throws(Problem) {

@@ -25,7 +25,8 @@ struct RunRoutes: Sendable {
     /// `POST /v1/runs`: 202 `{run_id, status}` for a new run, 200 for an idempotent repeat.
     @Sendable func submit(_ request: Request, context: Context) async throws -> Response {
         let body = try await JSONMessages.body(of: request)
-        let submission = try RunSubmission(body: body, idempotencyHeader: request.headers[.idempotencyKey])
+        var submission = try RunSubmission(body: body, idempotencyHeader: request.headers[.idempotencyKey])
+        submission.request.principal = context.principal?.id
         let result: Submission
         do {
             result = try await scheduler.submit(submission.request)
