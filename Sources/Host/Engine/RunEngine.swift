@@ -224,6 +224,20 @@ public final class RunEngine: Sendable {
         return run
     }
 
+    /// Executes the node or parallel block `move` names (the body of one interruptible step).
+    private static func execute(
+        _ move: NextMove, with executor: StepExecutor, step: Int, state: [String: JSONValue], inputHash: String, runId: String
+    ) async throws(RunFailure) -> StepOutcome {
+        switch move {
+        case .node(let id):
+            return try await executor.runNode(id, step: step, state: state, inputHash: inputHash)
+        case .block(let block):
+            return try await executor.runBlock(block, step: step, state: state, inputHash: inputHash)
+        case .finish, .await:
+            throw RunFailure(errorClass: "invalid_state", message: "run \(runId) has nothing to execute")
+        }
+    }
+
     private func drive(
         _ start: RunRecord, graph: CompiledGraph, observer: (any RunObserver)?, replay: ReplayContext?
     ) async throws -> RunRecord {
@@ -264,13 +278,8 @@ public final class RunEngine: Sendable {
             }
             do {
                 let input = state, runId = run.runId
-                outcome = try await signals.interruptible(runId) { () async throws -> StepOutcome in
-                    switch move {
-                    case .node(let id): try await executor.runNode(id, step: step, state: input, inputHash: inputHash)
-                    case .block(let block): try await executor.runBlock(block, step: step, state: input, inputHash: inputHash)
-                    case .finish, .await:
-                        throw RunFailure(errorClass: "invalid_state", message: "run \(runId) has nothing to execute")
-                    }
+                outcome = try await signals.interruptible(runId) {
+                    try await Self.execute(move, with: executor, step: step, state: input, inputHash: inputHash, runId: runId)
                 }
             } catch {
                 if signals.isCancelRequested(run.runId) { return try await cancelMidStep(run) }
