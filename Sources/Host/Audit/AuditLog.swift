@@ -148,7 +148,7 @@ public final class AuditLog: Sendable {
             let file = try AuditFile(path: path)
             defer { try? file.closeDescriptor() }
             try file.lockExclusively()
-            let tail = try file.prepareTail(lastLineIsRecord: { (try? lastSeq(of: $0)) != nil })
+            let tail = try file.prepareTail(seqOfRecord: { try? lastSeq(of: $0) })
             var events = events
             if let torn = tail.tornBytes {
                 events.insert(Self.repairRecord(torn), at: 0)
@@ -170,7 +170,8 @@ public final class AuditLog: Sendable {
         var seq = 0
         var previousHash = AuditRecordFormat.genesisHash
         if let lastLine = tail.lastLine {
-            seq = try lastSeq(of: lastLine)
+            // The tail read the seq already unless the line is complete but damaged: then say why.
+            seq = try tail.lastSeq ?? lastSeq(of: lastLine)
             previousHash = ContentHash.sha256Hex(lastLine)
         }
         var batch: [UInt8] = tail.needsNewline ? [0x0A] : []
@@ -222,6 +223,8 @@ private struct AuditFile {
     /// and the torn record cut off the end, if there was one.
     struct Tail {
         var lastLine: [UInt8]?
+        /// The last record's `seq`, when it is a readable record.
+        var lastSeq: Int?
         var needsNewline: Bool
         var length: Int
         var tornBytes: [UInt8]?
@@ -246,9 +249,9 @@ private struct AuditFile {
 
     /// Finds the last non-empty line, reading backwards from the end; trims surplus trailing
     /// newlines so the next record follows the last one directly. A last line without its newline
-    /// that `lastLineIsRecord` rejects is a torn append: it is cut off, and the line before it
+    /// whose `seq` `seqOfRecord` cannot read is a torn append: it is cut off, and the line before it
     /// continues the chain.
-    func prepareTail(lastLineIsRecord: ([UInt8]) -> Bool) throws -> Tail {
+    func prepareTail(seqOfRecord: ([UInt8]) -> Int?) throws -> Tail {
         let size = try length()
         var suffix: [UInt8] = []
         var suffixStart = size
@@ -261,17 +264,18 @@ private struct AuditFile {
             guard lineStart != nil || suffixStart == 0 else { continue }
             let line = Array(suffix[(lineStart ?? 0)...lastContent])
             let contentEnd = suffixStart + lastContent + 1
-            if size == contentEnd && !lastLineIsRecord(line) {
+            let seq = seqOfRecord(line)
+            if size == contentEnd && seq == nil {
                 try truncate(to: suffixStart + (lineStart ?? 0))
-                var previous = try prepareTail(lastLineIsRecord: lastLineIsRecord)
+                var previous = try prepareTail(seqOfRecord: seqOfRecord)
                 previous.tornBytes = line
                 return previous
             }
             if size > contentEnd + 1 { try truncate(to: contentEnd + 1) }
-            return Tail(lastLine: line, needsNewline: size == contentEnd, length: min(size, contentEnd + 1))
+            return Tail(lastLine: line, lastSeq: seq, needsNewline: size == contentEnd, length: min(size, contentEnd + 1))
         }
         if size > 0 { try truncate(to: 0) }
-        return Tail(lastLine: nil, needsNewline: false, length: 0)
+        return Tail(lastLine: nil, lastSeq: nil, needsNewline: false, length: 0)
     }
 
     /// Writes `bytes` at the end and fsyncs; when either fails, cuts the file back to `length`

@@ -54,7 +54,12 @@ extension SchedulerProcessRow {
         guard let row = try Row.fetchOne(
             db, sql: "SELECT * FROM scheduler_processes WHERE process_id = ?", arguments: [processId])
         else { return nil }
-        return SchedulerProcessRow(
+        return SchedulerProcessRow(row: row)
+    }
+
+    /// The process columns of a `scheduler_processes` or `run_executions` row.
+    init(row: Row) {
+        self.init(
             processId: row["process_id"], host: row["host"], pid: row["pid"], startTicks: row["start_ticks"],
             heartbeatAt: Timestamps.parse(row["heartbeat_at"]) ?? .distantPast)
     }

@@ -77,9 +77,7 @@ extension RunStore {
     /// scheduler that claims the run (in `runs.claimed_by` while it runs, or in its queue row).
     private static func liveHolder(_ db: Database, runId: String, seenBy process: SchedulerProcess) throws -> RunExecutionHolder? {
         if let row = try Row.fetchOne(db, sql: "SELECT * FROM run_executions WHERE run_id = ?", arguments: [runId]) {
-            let holder = SchedulerProcessRow(
-                processId: row["process_id"], host: row["host"], pid: row["pid"], startTicks: row["start_ticks"],
-                heartbeatAt: Timestamps.parse(row["heartbeat_at"]) ?? .distantPast)
+            let holder = SchedulerProcessRow(row: row)
             if process.considersAlive(holder) {
                 return RunExecutionHolder(pid: holder.pid, host: holder.host, command: row["command"])
             }

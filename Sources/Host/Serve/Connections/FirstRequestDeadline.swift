@@ -39,7 +39,7 @@ final class FirstRequestDeadline: ChannelInboundHandler, RemovableChannelHandler
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let buffer = unwrapInboundIn(data)
         receivedBytes = receivedBytes || buffer.readableBytes > 0
-        let seen = carry + buffer.readableBytesView.suffix(buffer.readableBytes)
+        let seen = carry + buffer.readableBytesView
         let headEnded = Self.containsHeadEnd(seen)
         carry = Array(seen.suffix(3))
         context.fireChannelRead(data)
