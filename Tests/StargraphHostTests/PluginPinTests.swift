@@ -29,7 +29,7 @@ struct PluginPinTests {
         let pinned = try hashed.load(privateCopy: true).get()
         #expect(try Self.pluginName(pinned) == "dup", "the pinned load must run the bytes that were hashed")
         // The mapping of the private copy: a removed file in a removed stargraph-plugin-* folder.
-        let maps = try String(contentsOfFile: "/proc/self/maps", encoding: .utf8)
+        let maps = try #require(ProcFile.read("/proc/self/maps"))
         let copy = try #require(maps.split(separator: "\n").lazy
             .compactMap { $0.split(separator: " ", omittingEmptySubsequences: true).dropFirst(5).joined(separator: " ") }
             .first { $0.contains("/stargraph-plugin-") && $0.hasSuffix("/libplugin.so (deleted)") })

@@ -53,7 +53,7 @@ struct WALCheckpointerTests {
         #expect(checkpointer.preparedRestartCount > 0)
         // Operators find the thread by name (`top -H`, `perf`).
         let threadNames = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").map {
-            try String(contentsOfFile: "/proc/self/task/\($0)/comm", encoding: .utf8)
+            try #require(ProcFile.read("/proc/self/task/\($0)/comm"))
         }
         #expect(threadNames.contains("sg-checkpoint\n"))
 

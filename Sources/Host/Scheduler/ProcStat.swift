@@ -8,7 +8,7 @@ struct ProcStat {
 
     /// The stat of process `pid`, or of this process by default; `nil` without `/proc`.
     init?(pid: String = "self") {
-        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+        guard let text = ProcFile.read("/proc/\(pid)/stat"),
               let close = text.lastIndex(of: ")")
         else { return nil }
         fields = text[text.index(after: close)...].split(separator: " ")

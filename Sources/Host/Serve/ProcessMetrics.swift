@@ -49,13 +49,13 @@ struct ProcessMetrics {
 
     /// `btime` of `/proc/stat`: when the system booted, in seconds since the epoch.
     private static func bootTime() -> Double? {
-        guard let stat = try? String(contentsOfFile: "/proc/stat", encoding: .utf8) else { return nil }
+        guard let stat = ProcFile.read("/proc/stat") else { return nil }
         return stat.split(separator: "\n").first { $0.hasPrefix("btime ") }.flatMap { Double($0.dropFirst(6)) }
     }
 
     /// The soft limit of `Max open files` in `/proc/self/limits`.
     private static func maximumDescriptors() -> Double? {
-        guard let limits = try? String(contentsOfFile: "/proc/self/limits", encoding: .utf8),
+        guard let limits = ProcFile.read("/proc/self/limits"),
               let line = limits.split(separator: "\n").first(where: { $0.hasPrefix("Max open files") })
         else { return nil }
         return line.dropFirst("Max open files".count).split(separator: " ").first.flatMap { Double($0) }
