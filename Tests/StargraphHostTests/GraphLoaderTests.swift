@@ -397,7 +397,16 @@ struct GraphLoaderTests {
         var text = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n"
         for level in 1...8 { text += "a\(level): &a\(level) [" + Array(repeating: "*a\(level - 1)", count: 10).joined(separator: ", ") + "]\n" }
         let errors = loadErrors(text)
-        #expect(errors.first?.message.contains("expands to more than") == true, "\(errors.prefix(1))")
+        #expect(errors.first?.message.contains("expands to more than 1000000 nodes") == true, "\(errors.prefix(1))")
+        #expect(errors.first?.message.contains("aliases copy") == true, "\(errors.prefix(1))")
+    }
+
+    @Test("a file with over a million nodes and no alias is refused for its size, not its aliases")
+    func hugeDocumentsWithoutAliasesBlameTheirSize() {
+        let text = "nodes: [" + Array(repeating: "0", count: YAMLParser.maxExpandedNodes).joined(separator: ",") + "]\n"
+        let errors = loadErrors(text)
+        #expect(errors.first?.message.contains("the document has more than 1000000 nodes") == true, "\(errors.prefix(1))")
+        #expect(errors.first?.message.contains("alias") == false, "\(errors.prefix(1))")
     }
 
     @Test func binaryGarbageAndMissingFilesFailWithOneError() throws {

@@ -73,6 +73,8 @@ struct YAMLTreeBuilder {
     private var anchors: [String: (node: YAMLNode, weight: Int)] = [:]
     private var documents = 0
     private var expandedNodes = 0
+    /// How many of ``expandedNodes`` are copies made by aliases.
+    private var aliasCopies = 0
 
     init(diagnostics: LoadDiagnostics) { self.diagnostics = diagnostics }
 
@@ -95,7 +97,7 @@ struct YAMLTreeBuilder {
                 diagnostics.error(at: mark, "alias '*\(name)' refers to no anchor defined before it; define '&\(name)' on an earlier node")
                 return .abort
             }
-            guard expand(by: anchored.weight, at: mark) else { return .abort }
+            guard expand(by: anchored.weight, at: mark, copiedByAlias: true) else { return .abort }
             return attach(YAMLNode(content: anchored.node.content, mark: mark, endMark: endMark), weight: anchored.weight, anchor: nil)
         case YAML_SCALAR_EVENT:
             let scalar = event.data.scalar
@@ -121,11 +123,18 @@ struct YAMLTreeBuilder {
         }
     }
 
-    /// Counts `count` more nodes in the expanded document; `false` (error recorded) past the limit.
-    private mutating func expand(by count: Int, at mark: SourceMark) -> Bool {
+    /// Counts `count` more nodes in the expanded document; `false` (error recorded) past the
+    /// limit, which bounds the memory one file can take. The message says whether aliases
+    /// (copied on expansion) or the file's own size reached it.
+    private mutating func expand(by count: Int, at mark: SourceMark, copiedByAlias: Bool = false) -> Bool {
         expandedNodes += count
+        if copiedByAlias { aliasCopies += count }
         guard expandedNodes <= YAMLParser.maxExpandedNodes else {
-            diagnostics.error(at: mark, "the document expands to more than \(YAMLParser.maxExpandedNodes) nodes (aliases are copied); reduce the use of aliases")
+            let limit = "more than \(YAMLParser.maxExpandedNodes) nodes, the most one YAML file may hold (a bound on the memory it can take)"
+            diagnostics.error(at: mark, aliasCopies == 0
+                ? "the document has \(limit); split it into smaller files"
+                : "the document expands to \(limit): it writes \(expandedNodes - aliasCopies) nodes and its aliases copy "
+                    + "\(aliasCopies) more; reduce the use of aliases")
             return false
         }
         return true
