@@ -51,6 +51,9 @@ let serialStep = serialTime / Double(serialRuns * steps)
 print(String(format: "pipeline.yaml serial:     %8.0f steps/s  (%.1f µs/step, %d runs)", 1 / serialStep, serialStep * 1e6, serialRuns))
 print(String(format: "pipeline.yaml 64 at once: %8.0f steps/s  (%d runs, group commit)", Double(concurrentRuns * steps) / concurrentTime, concurrentRuns))
 
+// 1b. The same serially without and with an audit log (anchored, then also signed).
+try await AuditBench.run(examples: examples, scratch: scratch, runs: serialRuns)
+
 // 2. A raw SQLite insert-and-commit of an equal row, same process, same pragmas.
 let sample = try runtime.store.checkpoints(runId: runtime.store.listRuns(limit: 1).runs[0].runId)[1]
 var db: OpaquePointer?

@@ -112,26 +112,3 @@ struct InspectCommand: ParsableCommand {
         }
     }
 }
-
-/// `stargraph verify-audit LOG`: checks an audit log's hash chain.
-struct VerifyAuditCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "verify-audit",
-        abstract: "Verify a hash-chained audit log; exit 0 when intact, 2 naming the first bad record.")
-
-    @Argument(help: "The JSONL audit log.", completion: .file())
-    var log: String
-
-    func run() throws {
-        guard FileManager.default.fileExists(atPath: log) else {
-            throw UsageError(message: "no audit log at \(log)")
-        }
-        switch try AuditVerifier.verify(path: log) {
-        case .intact(let records):
-            print("ok \(records) records")
-        case .broken(let line, let seq, let reason):
-            printError("broken at line \(line)\(seq.map { " (seq \($0))" } ?? ""): \(reason)")
-            throw ExitCode(CLIFailure.usage)
-        }
-    }
-}

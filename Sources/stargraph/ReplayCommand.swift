@@ -29,9 +29,11 @@ struct ReplayCommand: AsyncParsableCommand {
     @Option(name: .customLong("log-file"), help: "Append the fork's events to this audit log.", completion: .file())
     var logFile: String?
 
+    @OptionGroup var auditSigning: AuditSigningOptions
+
     func run() async throws {
         let document = try mutation.map(Self.readMutation)
-        let runtime = try database.runtime(auditLog: logFile)
+        let runtime = try database.runtime(auditLog: logFile, auditSigning: auditSigning)
         defer { runtime.close() }
         let replay = try await Counterfactuals(engine: runtime.engine)
             .replay(parentRunId: runId, fromStep: fromStep, mutation: document, live: live)

@@ -24,6 +24,8 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("log-file"), help: "Append run events to this hash-chained JSONL audit log.", completion: .file())
     var logFile: String?
 
+    @OptionGroup var auditSigning: AuditSigningOptions
+
     @Flag(help: "Print only the final run_id line.")
     var noSummary = false
 
@@ -45,6 +47,7 @@ struct RunCommand: AsyncParsableCommand {
         options.databasePath = checkpoint
         options.durability = durability
         options.auditLogPath = logFile
+        options.auditSigningKeyPath = try auditSigning.keyPath(signing: logFile, logFlag: "--log-file")
         let runtime = try manifest.runtime(options)
         defer { runtime.close() }
         let run = try await ProgressPrinter.reporting { progress in
@@ -77,6 +80,8 @@ struct ResumeCommand: AsyncParsableCommand {
     @Option(name: .customLong("log-file"), help: "Append run events to this audit log.", completion: .file())
     var logFile: String?
 
+    @OptionGroup var auditSigning: AuditSigningOptions
+
     @Flag(help: "Print only the final run_id line.")
     var noSummary = false
 
@@ -90,7 +95,7 @@ struct ResumeCommand: AsyncParsableCommand {
         } catch {
             throw UsageError(message: "--response is not valid JSON: \(error)")
         }
-        let runtime = try database.runtime(auditLog: logFile)
+        let runtime = try database.runtime(auditLog: logFile, auditSigning: auditSigning)
         defer { runtime.close() }
         let current = try graph.map { try runtime.compiler.compile(path: $0) }
         let run = try await ProgressPrinter.reporting { progress in

@@ -11,7 +11,7 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Serve the /v1 API: runs, graphs, plugins, event streams.",
         discussion: "Prints `listening on http://HOST:PORT` to stderr once it accepts connections. SIGINT/SIGTERM starts no new step, cancels executing steps (uncommitted; they run again on the next start), waits for them at most --drain-timeout seconds, and exits 0.")
 
-    @Option(help: "oss-default (anonymous allowed) or cleared (API keys, pinned plugins, audit log).")
+    @Option(help: "oss-default (anonymous allowed) or cleared (API keys, pinned plugins, signed audit log).")
     var profile: ServeProfile = .ossDefault
 
     @Option(help: "Address to listen on.")
@@ -25,6 +25,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("audit-log"), help: "Append run events to this hash-chained JSONL audit log.", completion: .file())
     var auditLog: String?
+
+    @OptionGroup var auditSigning: AuditSigningOptions
 
     @Option(help: "Plugin manifest (default: \(ServeOptions.defaultManifestPath) when it exists).", completion: .file(extensions: ["yaml", "yml"]))
     var manifest: String?
@@ -78,6 +80,7 @@ struct ServeCommand: AsyncParsableCommand {
         options.databasePath = database
         options.durability = durability
         options.auditLogPath = auditLog
+        options.auditSigningKeyPath = try auditSigning.keyPath(signing: auditLog, logFlag: "--audit-log")
         options.manifestPath = manifest
         options.graphPaths = graphs
         options.brokerConfigPath = nautilusConfig

@@ -29,7 +29,7 @@ struct Stargraph: AsyncParsableCommand {
         version: StargraphVersion.current,
         subcommands: [
             RunCommand.self, ResumeCommand.self, ValidateCommand.self, InspectCommand.self,
-            VerifyAuditCommand.self, ReplayCommand.self, ServeCommand.self, PluginsCommand.self, GraphsCommand.self, BrokerCommand.self,
+            VerifyAuditCommand.self, AuditKeyCommand.self, ReplayCommand.self, ServeCommand.self, PluginsCommand.self, GraphsCommand.self, BrokerCommand.self,
         ])
 
     /// Parses, runs, and maps every failure to the documented exit codes: 2 for usage
@@ -100,6 +100,7 @@ enum CLIFailure {
         case let error as PluginLoadError: return error.description
         case let error as BrokerConfigurationError: return error.description
         case let error as ServeError: return error.description
+        case let error as Ed25519KeyFileError: return error.description
         default: return nil
         }
     }
@@ -129,12 +130,14 @@ struct DatabaseOptions: ParsableArguments {
 
     @OptionGroup var manifest: ManifestOptions
 
-    /// The runtime on the existing database; `executing` as in ``ManifestOptions/runtime(_:executing:)``.
-    func runtime(auditLog: String? = nil, executing: Bool = true) throws -> StargraphRuntime {
+    /// The runtime on the existing database, appending to `auditLog` signed by `auditSigning`'s
+    /// key; `executing` as in ``ManifestOptions/runtime(_:executing:)``.
+    func runtime(auditLog: String? = nil, auditSigning: AuditSigningOptions? = nil, executing: Bool = true) throws -> StargraphRuntime {
         var options = StargraphRuntime.Options()
         options.databasePath = database
         options.createDatabase = false
         options.auditLogPath = auditLog
+        options.auditSigningKeyPath = try auditSigning?.keyPath(signing: auditLog, logFlag: "--log-file")
         return try manifest.runtime(options, executing: executing)
     }
 }

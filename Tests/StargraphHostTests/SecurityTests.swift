@@ -82,24 +82,25 @@ struct SecurityTests {
 
     @Test func clearedProfileListsEveryUnmetRequirement() throws {
         let plugins = [ServeProfile.PluginEntry(name: "text", sha256: nil), .init(name: "math", sha256: "ab12")]
-        #expect(throws: Never.self) { try ServeProfile.ossDefault.validate(auditLogPath: nil, apiKeys: nil, plugins: plugins) }
+        #expect(throws: Never.self) { try ServeProfile.ossDefault.validate(auditLogPath: nil, auditSigningKeyPath: nil, apiKeys: nil, plugins: plugins) }
         do {
-            try ServeProfile.cleared.validate(auditLogPath: nil, apiKeys: nil, plugins: plugins)
+            try ServeProfile.cleared.validate(auditLogPath: nil, auditSigningKeyPath: nil, apiKeys: nil, plugins: plugins)
             Issue.record("cleared must refuse")
         } catch {
-            #expect(error.problems == [.auditLogMissing, .apiKeysMissing, .unpinnedPlugins(["text"])])
+            #expect(error.problems == [.auditLogMissing, .auditSigningKeyMissing, .apiKeysMissing, .unpinnedPlugins(["text"])])
+            #expect(error.description.contains("--audit-signing-key"))
             #expect(error.description.contains("--audit-log"))
             #expect(error.description.contains("sha256"))
         }
         let empty = try APIKeyStore(keys: [])
         do {
-            try ServeProfile.cleared.validate(auditLogPath: "a.jsonl", apiKeys: empty, plugins: [])
+            try ServeProfile.cleared.validate(auditLogPath: "a.jsonl", auditSigningKeyPath: "audit.key", apiKeys: empty, plugins: [])
             Issue.record("an empty key file must be refused in cleared")
         } catch {
             #expect(error.problems == [.apiKeysEmpty])
         }
         do {
-            try ServeProfile.cleared.validate(auditLogPath: "/no-such-folder-\(UUID().uuidString)/audit.jsonl", apiKeys: empty, plugins: [])
+            try ServeProfile.cleared.validate(auditLogPath: "/no-such-folder-\(UUID().uuidString)/audit.jsonl", auditSigningKeyPath: "audit.key", apiKeys: empty, plugins: [])
             Issue.record("an audit log in a missing folder must be refused in cleared")
         } catch {
             #expect(error.problems.first.map { "\($0)" }?.contains("does not exist") == true)
@@ -107,7 +108,7 @@ struct SecurityTests {
         }
         let keys = try APIKeyStore(keys: [APIKey(id: "k", keySHA256: Self.secretHash, capabilities: [])])
         #expect(throws: Never.self) {
-            try ServeProfile.cleared.validate(auditLogPath: "audit.jsonl", apiKeys: keys, plugins: [.init(name: "m", sha256: "ab")])
+            try ServeProfile.cleared.validate(auditLogPath: "audit.jsonl", auditSigningKeyPath: "audit.key", apiKeys: keys, plugins: [.init(name: "m", sha256: "ab")])
         }
     }
 }

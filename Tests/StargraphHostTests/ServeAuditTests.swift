@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Testing
 @testable import StargraphHost
@@ -10,6 +11,7 @@ struct ServeAuditTests {
     func requestsAreAttributed() async throws {
         let operatorSecret = "operator-secret-\(UUID().uuidString)", readerSecret = "reader-secret-\(UUID().uuidString)"
         var auditPath = ""
+        var publicKey: Curve25519.Signing.PublicKey?
         var text = ""
         try await ServeTestHarness.with(configure: { options, folder in
             let keys = folder.appendingPathComponent("keys.yaml").path
@@ -21,6 +23,8 @@ struct ServeAuditTests {
             options.apiKeysPath = keys
             auditPath = folder.appendingPathComponent("audit.jsonl").path
             options.auditLogPath = auditPath
+            options.auditSigningKeyPath = folder.appendingPathComponent("audit.key").path
+            publicKey = try Ed25519KeyFile.loadOrCreate(path: options.auditSigningKeyPath!).key.publicKey
         }) { server in
             let body = #"{"graph_id": "graph:hitl", "params": {"message": "m"}}"#
             let posted = try await server.request("POST", "/v1/runs", body: body, headers: ["Authorization": "Bearer \(operatorSecret)"])
@@ -36,6 +40,12 @@ struct ServeAuditTests {
             #expect(try await server.request("POST", "/v1/runs/\(runId)/cancel", headers: ["X-Api-Key": operatorSecret]).status == 200)
             #expect(try await server.request("GET", "/v1/runs/\(runId)", headers: ["X-Api-Key": readerSecret]).status == 200)
             text = try String(contentsOfFile: auditPath, encoding: .utf8)
+            let served = try await server.request("GET", "/v1/audit/jwks.json", headers: ["X-Api-Key": operatorSecret])
+            #expect(served.status == 403, "the key set needs audit:read")
+            let report = try AuditVerifier.report(path: auditPath, publicKey: publicKey, anchors: server.server.runtime.store)
+            #expect(report.failure == nil, "\(String(describing: report.failure))")
+            #expect(report.passed.map(\.name) == ["chain", "signatures", "anchors from DB"])
+            #expect(report.passed.last?.detail.contains("not anchored") == false, "every record, requests included, is anchored: \(report.passed)")
         }
         #expect(!text.contains(operatorSecret) && !text.contains(readerSecret), "keys never reach the audit log")
         let records = try text.split(separator: "\n").map { try JSONParser.parse(bytes: Array($0.utf8)) }
@@ -46,5 +56,54 @@ struct ServeAuditTests {
         #expect(summary == ["ops POST 202", "anonymous POST 401", "reader POST 403", "ops POST 200"], "GETs are not recorded")
         let runIds = Set(requests.compactMap { $0["run_id"]?.stringValue })
         #expect(runIds.count == 1, "the start (from its Location) and the cancels name the run")
+    }
+
+    @Test("without an audit log the audit routes answer 503 audit-not-configured")
+    func auditRoutesNeedALog() async throws {
+        try await ServeTestHarness.with { server in
+            try await server.request("GET", "/v1/audit/head").problem(503, "audit-not-configured")
+            try await server.request("GET", "/v1/audit/jwks.json").problem(503, "audit-not-configured")
+        }
+    }
+
+    @Test("an unsigned log's head says so, and its key set is empty")
+    func unsignedHead() async throws {
+        try await ServeTestHarness.with(configure: { options, folder in
+            options.auditLogPath = folder.appendingPathComponent("audit.jsonl").path
+        }) { server in
+            let posted = try await server.request("POST", "/v1/runs", body: #"{"graph_id": "run:hello-stargraph", "params": {"message": "m"}}"#)
+            #expect(posted.status == 202)
+            let head = try await server.request("GET", "/v1/audit/head").json()
+            #expect(head["signed"] == false && head["key_id"] == .null)
+            #expect((head["seq"]?.intValue ?? 0) >= 2, "run_created and the request at least: \(head)")
+            #expect(try await server.request("GET", "/v1/audit/jwks.json").json() == ["keys": []])
+        }
+    }
+}
+
+/// Key files: the private key file `audit-key` writes, and the public forms `--public-key` reads.
+@Suite("Audit: key files")
+struct Ed25519KeyFileTests {
+    @Test("a public key is read from a JWK Set, a JWK or raw base64; anything else is refused naming the file")
+    func publicKeyForms() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("keys-\(UUID().uuidString)")
+        let (key, created) = try Ed25519KeyFile.loadOrCreate(path: folder.appendingPathComponent("audit.key").path)
+        #expect(created)
+        let jwks = Ed25519KeyFile.jwks(key.publicKey)
+        let forms: [String: String] = [
+            "set.json": CanonicalJSON.encode(jwks),
+            "one.json": CanonicalJSON.encode(try #require(jwks["keys"]?.arrayValue?.first)),
+            "raw.txt": key.publicKey.rawRepresentation.base64EncodedString() + "\n",
+        ]
+        for (name, text) in forms {
+            let path = folder.appendingPathComponent(name).path
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            #expect(try Ed25519KeyFile.publicKey(path: path).rawRepresentation == key.publicKey.rawRepresentation, "\(name)")
+        }
+        let garbage = folder.appendingPathComponent("garbage.json").path
+        try #"{"keys": [{"kty": "RSA"}]}"#.write(toFile: garbage, atomically: true, encoding: .utf8)
+        let error = #expect(throws: Ed25519KeyFileError.self) { try Ed25519KeyFile.publicKey(path: garbage) }
+        #expect(error?.description.contains(garbage) == true && error?.description.contains("no Ed25519 public key") == true)
+        #expect(throws: Ed25519KeyFileError.self) { try Ed25519KeyFile.load(path: folder.appendingPathComponent("missing.key").path) }
     }
 }

@@ -9,7 +9,8 @@ sg="$STARGRAPH"
 key="hygiene-key-0123456789"
 printf -- '- id: ops\n  key_sha256: %s\n  capabilities: [runs:read]\n' "$(printf %s "$key" | sha256sum | cut -d' ' -f1)" > keys.yaml
 mkdir -p audit
-"$sg" serve --port 0 --db db.sqlite --profile cleared --api-keys keys.yaml --audit-log audit/audit.jsonl \
+"$sg" audit-key audit.key >/dev/null 2>&1 || fail "audit-key"
+"$sg" serve --port 0 --db db.sqlite --profile cleared --api-keys keys.yaml --audit-log audit/audit.jsonl --audit-signing-key audit.key \
   --graph "$EXAMPLES/hello.yaml" --header-timeout 1 --idle-timeout 2 2>serve.log &
 serve_pid=$!
 await_serve

@@ -110,4 +110,7 @@ rc=0; wait $serve_pid || rc=$?
 trap - EXIT
 expect_eq "$rc" 0 "serve exit status after SIGTERM"
 "$sg" verify-audit ./.stargraph/audit.jsonl | grep -q '^ok ' || fail "audit log shared by serve and run does not verify"
+# Both processes anchored the shared log's head in the shared database.
+"$sg" verify-audit ./.stargraph/audit.jsonl --db ./.stargraph/serve.sqlite | grep -q '^anchors from DB: ok' \
+  || fail "the shared audit log does not agree with its anchors: $("$sg" verify-audit ./.stargraph/audit.jsonl --db ./.stargraph/serve.sqlite 2>&1)"
 echo "tutorial steps 1-7: ok"

@@ -68,6 +68,27 @@ enum AuditRecordFormat {
     }
 }
 
+/// Where an audit log's chain stands: enough to anchor it outside the file or hand it to a
+/// witness, so that a log later found shorter, or different at this record, is known tampered.
+public struct AuditHead: Sendable, Equatable {
+    /// The log's absolute path when the head was taken.
+    public var logPath: String
+    /// Hex SHA-256 of the log's first line: which chain this is, wherever the file is moved.
+    public var chainSHA256: String
+    /// The last record's `seq`.
+    public var seq: Int
+    /// Hex SHA-256 of the last record's line, the `prev_sha256` the next record carries.
+    public var lineSHA256: String
+
+    /// The head as JSON (`log_path`, `chain_sha256`, `seq`, `sha256`).
+    public var json: JSONValue {
+        [
+            "log_path": .string(logPath), "chain_sha256": .string(chainSHA256),
+            "seq": .number(Double(seq)), "sha256": .string(lineSHA256),
+        ]
+    }
+}
+
 /// An append-only, hash-chained JSONL audit log, safe to share between threads and
 /// between processes.
 ///
@@ -78,6 +99,8 @@ enum AuditRecordFormat {
 public final class AuditLog: Sendable {
     /// The log file's path.
     public let path: String
+    /// ``path`` made absolute, as anchors name the log.
+    public let absolutePath: String
     private let signingKey: Curve25519.Signing.PrivateKey?
     /// Serialises this instance's appends; `flock` serialises them against other instances and processes.
     private let appendLock = NSLock()
@@ -91,11 +114,15 @@ public final class AuditLog: Sendable {
     /// the last line is unusable.
     public init(path: String, signingKey: Curve25519.Signing.PrivateKey? = nil) throws {
         self.path = path
+        absolutePath = URL(fileURLWithPath: path).standardizedFileURL.path
         self.signingKey = signingKey
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         try write([])
     }
+
+    /// The public half of the signing key, when records are signed.
+    public var publicKey: Curve25519.Signing.PublicKey? { signingKey?.publicKey }
 
     /// Appends one batch: each element must be a JSON object of the event's own fields (e.g.
     /// `event`, `run_id`, `ts`) and must not set `seq`, `prev_sha256`, `sha256` or `sig`.
@@ -105,7 +132,9 @@ public final class AuditLog: Sendable {
     /// or the fsync fails (a full disk), the file is cut back to where the batch began. Throws
     /// ``AuditLogError`` for bad records, an unusable last line or I/O failure; nothing is written
     /// for a rejected batch.
-    public func append(_ records: [JSONValue]) throws {
+    /// - Returns: the chain's head after the batch (its last record), `nil` for an empty batch.
+    @discardableResult
+    public func append(_ records: [JSONValue]) throws -> AuditHead? {
         let events = try records.enumerated().map { index, record in
             guard case .object(let fields) = record else {
                 throw AuditLogError.recordNotObject(index: index, typeName: record.typeName)
@@ -115,8 +144,27 @@ public final class AuditLog: Sendable {
             }
             return fields
         }
-        guard !events.isEmpty else { return }
-        try write(events)
+        guard !events.isEmpty else { return nil }
+        return try write(events)
+    }
+
+    /// The head of the chain as the file holds it now, other processes' appends included: its
+    /// last complete record (a torn final line is skipped). `nil` for an empty log.
+    /// - Throws: ``AuditLogError`` when the file cannot be read or its last record has no `seq`.
+    public func head() throws -> AuditHead? {
+        let file = try AuditFile(path: path)
+        defer { try? file.closeDescriptor() }
+        try file.lockShared()
+        let size = try file.length()
+        guard var last = try file.lastLine(endingBefore: size) else { return nil }
+        if last.end == size, (try? lastSeq(of: last.bytes)) == nil {
+            guard let previous = try file.lastLine(endingBefore: last.start) else { return nil }
+            last = previous
+        }
+        guard let first = try file.firstLine() else { return nil }
+        return AuditHead(
+            logPath: absolutePath, chainSHA256: ContentHash.sha256Hex(first), seq: try lastSeq(of: last.bytes),
+            lineSHA256: ContentHash.sha256Hex(last.bytes))
     }
 
     /// Whether the last append failed, and why; cleared by the next one that succeeds.
@@ -140,8 +188,9 @@ public final class AuditLog: Sendable {
     }
 
     /// Chains `events` (possibly none) onto the file, after an `audit_tail_repaired` record when
-    /// the tail had to be repaired.
-    private func write(_ events: [[String: JSONValue]]) throws {
+    /// the tail had to be repaired; returns the head when anything was written.
+    @discardableResult
+    private func write(_ events: [[String: JSONValue]]) throws -> AuditHead? {
         appendLock.lock()
         defer { appendLock.unlock() }
         do {
@@ -156,17 +205,32 @@ public final class AuditLog: Sendable {
                     "path": "\(path)", "dropped_bytes": "\(torn.count)",
                 ])
             }
-            guard !events.isEmpty else { return health.succeeded() }
+            guard !events.isEmpty else {
+                health.succeeded()
+                return nil
+            }
+            let existingFirstLine = tail.lastLine == nil ? nil : try file.firstLine()
             let batch = try encode(events, after: tail)
-            try file.appendAtomically(batch, restoringLength: tail.length)
+            try file.appendAtomically(batch.bytes, restoringLength: tail.length)
             health.succeeded()
+            return AuditHead(
+                logPath: absolutePath, chainSHA256: existingFirstLine.map(ContentHash.sha256Hex) ?? batch.firstLineSHA256,
+                seq: batch.lastSeq, lineSHA256: batch.lastLineSHA256)
         } catch {
             health.failed(error)
             throw error
         }
     }
 
-    private func encode(_ events: [[String: JSONValue]], after tail: AuditFile.Tail) throws -> [UInt8] {
+    /// A batch's lines, with the seq and line hash of its last record and the hash of its first.
+    private struct EncodedBatch {
+        var bytes: [UInt8]
+        var firstLineSHA256: String
+        var lastSeq: Int
+        var lastLineSHA256: String
+    }
+
+    private func encode(_ events: [[String: JSONValue]], after tail: AuditFile.Tail) throws -> EncodedBatch {
         var seq = 0
         var previousHash = AuditRecordFormat.genesisHash
         if let lastLine = tail.lastLine {
@@ -175,6 +239,7 @@ public final class AuditLog: Sendable {
             previousHash = ContentHash.sha256Hex(lastLine)
         }
         var batch: [UInt8] = tail.needsNewline ? [0x0A] : []
+        var firstLineHash: String?
         for var fields in events {
             seq += 1
             fields[AuditRecordFormat.seqField] = .number(Double(seq))
@@ -189,8 +254,9 @@ public final class AuditLog: Sendable {
             batch.append(contentsOf: line)
             batch.append(0x0A)
             previousHash = ContentHash.sha256Hex(line)
+            firstLineHash = firstLineHash ?? previousHash
         }
-        return batch
+        return EncodedBatch(bytes: batch, firstLineSHA256: firstLineHash ?? previousHash, lastSeq: seq, lastLineSHA256: previousHash)
     }
 
     /// The record that says a torn tail was cut off: how many bytes and their hash, so what was
@@ -213,130 +279,5 @@ public final class AuditLog: Sendable {
             throw AuditLogError.unusableLastLine(path: path, reason: "has no positive integer \"seq\"")
         }
         return seq
-    }
-}
-
-/// An open descriptor on the log file with the few POSIX operations an append needs.
-private struct AuditFile {
-    /// Where the chain continues: the last record's bytes (nil for an empty log), whether the
-    /// file lacks the newline that must end it, the file's length (where the next batch begins)
-    /// and the torn record cut off the end, if there was one.
-    struct Tail {
-        var lastLine: [UInt8]?
-        /// The last record's `seq`, when it is a readable record.
-        var lastSeq: Int?
-        var needsNewline: Bool
-        var length: Int
-        var tornBytes: [UInt8]?
-    }
-
-    let path: String
-    let descriptor: Int32
-
-    init(path: String) throws {
-        self.path = path
-        descriptor = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
-        if descriptor < 0 { throw AuditLogError.io(path: path, operation: "open", code: errno) }
-    }
-
-    func closeDescriptor() throws {
-        if close(descriptor) != 0 { throw AuditLogError.io(path: path, operation: "close", code: errno) }
-    }
-
-    func lockExclusively() throws {
-        try retryingInterrupts("flock") { flock(descriptor, LOCK_EX) }
-    }
-
-    /// Finds the last non-empty line, reading backwards from the end; trims surplus trailing
-    /// newlines so the next record follows the last one directly. A last line without its newline
-    /// whose `seq` `seqOfRecord` cannot read is a torn append: it is cut off, and the line before it
-    /// continues the chain.
-    func prepareTail(seqOfRecord: ([UInt8]) -> Int?) throws -> Tail {
-        let size = try length()
-        var suffix: [UInt8] = []
-        var suffixStart = size
-        while suffixStart > 0 {
-            let chunkLength = min(max(4096, suffix.count), suffixStart)
-            suffixStart -= chunkLength
-            suffix = try read(at: suffixStart, count: chunkLength) + suffix
-            guard let lastContent = suffix.lastIndex(where: { $0 != 0x0A }) else { continue }
-            let lineStart = suffix[..<lastContent].lastIndex(of: 0x0A).map { $0 + 1 }
-            guard lineStart != nil || suffixStart == 0 else { continue }
-            let line = Array(suffix[(lineStart ?? 0)...lastContent])
-            let contentEnd = suffixStart + lastContent + 1
-            let seq = seqOfRecord(line)
-            if size == contentEnd && seq == nil {
-                try truncate(to: suffixStart + (lineStart ?? 0))
-                var previous = try prepareTail(seqOfRecord: seqOfRecord)
-                previous.tornBytes = line
-                return previous
-            }
-            if size > contentEnd + 1 { try truncate(to: contentEnd + 1) }
-            return Tail(lastLine: line, lastSeq: seq, needsNewline: size == contentEnd, length: min(size, contentEnd + 1))
-        }
-        if size > 0 { try truncate(to: 0) }
-        return Tail(lastLine: nil, lastSeq: nil, needsNewline: false, length: 0)
-    }
-
-    /// Writes `bytes` at the end and fsyncs; when either fails, cuts the file back to `length`
-    /// so no part of the batch stays behind.
-    func appendAtomically(_ bytes: [UInt8], restoringLength length: Int) throws {
-        do {
-            try writeAll(bytes)
-            try synchronize()
-        } catch {
-            try? truncate(to: length)
-            _ = fsync(descriptor)
-            throw error
-        }
-    }
-
-    private func writeAll(_ bytes: [UInt8]) throws {
-        var written = 0
-        while written < bytes.count {
-            let result = bytes.withUnsafeBytes { buffer in
-                write(descriptor, buffer.baseAddress! + written, buffer.count - written)
-            }
-            if result < 0 {
-                if errno == EINTR { continue }
-                throw AuditLogError.io(path: path, operation: "write", code: errno)
-            }
-            written += result
-        }
-    }
-
-    private func synchronize() throws {
-        try retryingInterrupts("fsync") { fsync(descriptor) }
-    }
-
-    private func read(at offset: Int, count: Int) throws -> [UInt8] {
-        var bytes = [UInt8](repeating: 0, count: count)
-        var filled = 0
-        while filled < count {
-            let result = bytes.withUnsafeMutableBytes { buffer in
-                pread(descriptor, buffer.baseAddress! + filled, count - filled, off_t(offset + filled))
-            }
-            if result < 0 && errno == EINTR { continue }
-            if result < 0 { throw AuditLogError.io(path: path, operation: "read", code: errno) }
-            if result == 0 { throw AuditLogError.io(path: path, operation: "read (file shrank while locked)", code: EIO) }
-            filled += result
-        }
-        return bytes
-    }
-
-    func length() throws -> Int {
-        var stats = stat()
-        try retryingInterrupts("fstat") { fstat(descriptor, &stats) }
-        return Int(stats.st_size)
-    }
-
-    func truncate(to length: Int) throws {
-        try retryingInterrupts("ftruncate") { ftruncate(descriptor, off_t(length)) }
-    }
-
-    private func retryingInterrupts(_ operation: String, _ call: () -> Int32) throws {
-        while call() != 0 {
-            if errno != EINTR { throw AuditLogError.io(path: path, operation: operation, code: errno) }
-        }
     }
 }

@@ -9,28 +9,90 @@ public enum AuditVerification: Sendable, Equatable {
     case broken(line: Int, seq: Int?, reason: String)
 }
 
+/// What ``AuditVerifier/report(path:publicKey:anchors:)`` checked and found.
+public struct AuditReport: Sendable, Equatable {
+    /// A check that passed: its name (`chain`, `anchors from DB`, `signatures`) and what it saw.
+    public struct Check: Sendable, Equatable {
+        public var name: String
+        public var detail: String
+    }
+
+    /// The first failure: the check that found it, the record and the reason.
+    public struct Failure: Error, Sendable, Equatable {
+        public var check: String
+        public var line: Int
+        public var seq: Int?
+        public var reason: String
+    }
+
+    /// How many records the log holds.
+    public var records: Int
+    /// The checks that passed, in the order they ran.
+    public var passed: [Check]
+    /// Why the log is not intact, if it is not.
+    public var failure: Failure?
+
+    /// The report reduced to intact or broken.
+    public var verification: AuditVerification {
+        failure.map { .broken(line: $0.line, seq: $0.seq, reason: $0.reason) } ?? .intact(records: records)
+    }
+}
+
+/// Where a verifier finds the heads an audit log's writers anchored (the store).
+public protocol AuditAnchorLookup: Sendable {
+    /// Every anchor of the chain whose first line hashes to `chainSHA256`, by `seq`.
+    func auditAnchors(chainSHA256: String) throws -> [AuditHead]
+    /// The latest anchor of each chain anchored under the absolute `logPath`.
+    func auditAnchors(logPath: String) throws -> [AuditHead]
+}
+
 /// Checks an ``AuditLog`` file record by record and names the first record that was edited,
-/// removed, reordered, damaged or wrongly signed.
+/// removed, reordered, damaged or wrongly signed; with anchors, also a log cut short or
+/// rewritten after its head was anchored.
 public enum AuditVerifier {
-    /// Verifies the log at `path`. With `publicKey`, every record must also carry a valid `sig`.
+    /// Verifies the log at `path`'s chain. With `publicKey`, every record must also carry a valid `sig`.
     ///
     /// A tampered log is reported as ``AuditVerification/broken(line:seq:reason:)``, not thrown;
     /// this throws only when the file cannot be read (check the path and permissions).
     public static func verify(path: String, publicKey: Curve25519.Signing.PublicKey? = nil) throws -> AuditVerification {
+        try report(path: path, publicKey: publicKey, anchors: nil).verification
+    }
+
+    /// Runs every check it can: the chain always, signatures with `publicKey`, and the anchors
+    /// `anchors` holds for this log (by its chain, or by its path when the chain is unknown).
+    /// Stops at the first failure.
+    /// - Throws: when the file cannot be read, or the anchors cannot be looked up.
+    public static func report(
+        path: String, publicKey: Curve25519.Signing.PublicKey?, anchors: (any AuditAnchorLookup)?
+    ) throws -> AuditReport {
         let contents = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
         var lines = contents.split(separator: 0x0A, omittingEmptySubsequences: false)
         while lines.last?.isEmpty == true { lines.removeLast() }
+        var report = AuditReport(records: lines.count, passed: [])
         var previousLine: ArraySlice<UInt8>?
         for (position, line) in lines.enumerated() {
             let expected = ExpectedLink(
                 seq: position + 1,
                 previousHash: previousLine.map { ContentHash.sha256Hex(Array($0)) } ?? AuditRecordFormat.genesisHash)
             if let failure = check(line: Array(line), expected: expected, publicKey: publicKey) {
-                return .broken(line: position + 1, seq: failure.seq, reason: failure.reason)
+                report.failure = AuditReport.Failure(check: failure.check, line: position + 1, seq: failure.seq, reason: failure.reason)
+                return report
             }
             previousLine = line
         }
-        return .intact(records: lines.count)
+        report.passed.append(.init(name: "chain", detail: "\(lines.count) records, each linked to the one before"))
+        if let publicKey {
+            report.passed.append(.init(
+                name: "signatures", detail: "\(lines.count) records signed by key \(Ed25519KeyFile.keyId(publicKey))"))
+        }
+        if let anchors {
+            let logPath = URL(fileURLWithPath: path).standardizedFileURL.path
+            switch try AnchorCheck(lines: lines.map(Array.init), logPath: logPath, lookup: anchors).run() {
+            case .success(let detail): report.passed.append(.init(name: AnchorCheck.name, detail: detail))
+            case .failure(let failure): report.failure = failure
+            }
+        }
+        return report
     }
 
     /// What the chain requires of the record on a given line.
@@ -40,6 +102,7 @@ public enum AuditVerifier {
     }
 
     private struct Failure {
+        var check = "chain"
         var seq: Int?
         var reason: String
     }
@@ -79,8 +142,8 @@ public enum AuditVerifier {
             return failure("prev_sha256 does not match the previous line: the previous line was edited or removed, "
                 + "or records were reordered")
         }
-        if let publicKey {
-            return signatureFailure(fields, hash: hash, publicKey: publicKey).map(failure)
+        if let publicKey, let reason = signatureFailure(fields, hash: hash, publicKey: publicKey) {
+            return Failure(check: "signatures", seq: seq, reason: reason)
         }
         return nil
     }

@@ -1,10 +1,5 @@
 import Crypto
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Signs broker routing decisions as compact JWS (RFC 7515) with Ed25519 (RFC 8037):
 /// header `{"alg":"EdDSA","typ":"JWT","kid":…}`, the payload's canonical JSON, both
@@ -17,48 +12,20 @@ public struct BrokerSigner: Sendable {
     /// A signer with `key`.
     public init(key: Curve25519.Signing.PrivateKey) {
         self.key = key
-        keyId = String(ContentHash.sha256Hex(Array(key.publicKey.rawRepresentation)).prefix(16))
+        keyId = Ed25519KeyFile.keyId(key.publicKey)
     }
 
-    /// Loads the key file at `path` (base64 of the 32-byte Ed25519 private key, one line), or,
-    /// when no file is there, creates one with mode 0600 and a fresh key. `created` says which.
+    /// Loads the key file at `path` (see ``Ed25519KeyFile``), or, when no file is there,
+    /// creates one with mode 0600 and a fresh key. `created` says which.
     /// - Throws: ``BrokerConfigurationError/cannotStart(_:_:)`` when the file cannot be read,
     ///   holds no valid key, or cannot be created.
     public static func loadOrCreate(path: String) throws -> (signer: BrokerSigner, created: Bool) {
-        let what = "attestation key \(path)"
-        if FileManager.default.fileExists(atPath: path) {
-            let text: String
-            do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-                throw BrokerConfigurationError.cannotStart(what, "cannot read it (\(error.localizedDescription))")
-            }
-            guard let raw = Data(base64Encoded: text.trimmingCharacters(in: .whitespacesAndNewlines))
-                    ?? AuditRecordFormat.base64URLDecoded(text.trimmingCharacters(in: .whitespacesAndNewlines)),
-                  let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: raw) else {
-                throw BrokerConfigurationError.cannotStart(what, "it does not hold a base64 32-byte Ed25519 private key; delete it to have a new key generated")
-            }
-            return (BrokerSigner(key: key), false)
-        }
-        let key = Curve25519.Signing.PrivateKey()
-        try writeNewKeyFile(path: path, contents: key.rawRepresentation.base64EncodedString() + "\n", what: what)
-        return (BrokerSigner(key: key), true)
-    }
-
-    private static func writeNewKeyFile(path: String, contents: String, what: String) throws {
         do {
-            try FileManager.default.createDirectory(
-                at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
+            let (key, created) = try Ed25519KeyFile.loadOrCreate(path: path)
+            return (BrokerSigner(key: key), created)
         } catch {
-            throw BrokerConfigurationError.cannotStart(what, "cannot create its folder (\(error.localizedDescription))")
-        }
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else {
-            throw BrokerConfigurationError.cannotStart(what, "cannot create it (\(String(cString: strerror(errno))))")
-        }
-        defer { close(descriptor) }
-        let bytes = Array(contents.utf8)
-        let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-        guard written == bytes.count, fsync(descriptor) == 0 else {
-            throw BrokerConfigurationError.cannotStart(what, "cannot write it (\(String(cString: strerror(errno))))")
+            let advice = if case .notAKey = error { "; delete it to have a new key generated" } else { "" }
+            throw BrokerConfigurationError.cannotStart("attestation key \(path)", error.reason + advice)
         }
     }
 
@@ -70,14 +37,8 @@ public struct BrokerSigner: Sendable {
         return input + "." + BrokerJWS.encode(Array(signature))
     }
 
-    /// The public key as a JWK Set (RFC 8037 `OKP`/`Ed25519`, `x` base64url), served at
-    /// `GET /v1/broker/jwks.json`.
-    public var jwks: JSONValue {
-        ["keys": [[
-            "kty": "OKP", "crv": "Ed25519", "alg": "EdDSA", "use": "sig", "kid": .string(keyId),
-            "x": .string(BrokerJWS.encode(Array(key.publicKey.rawRepresentation))),
-        ]]]
-    }
+    /// The public key as a JWK Set, served at `GET /v1/broker/jwks.json`.
+    public var jwks: JSONValue { Ed25519KeyFile.jwks(key.publicKey) }
 }
 
 /// Checking compact JWS tokens the broker signed.

@@ -91,14 +91,14 @@ struct RunEventLog: Sendable {
         alongside: @escaping @Sendable (Database) throws -> T
     ) async throws -> T {
         let records = events.map { record(run, $0, step: nil) }
-        return try await audited(run, records) {
-            try await store.insertRun(run, events: records, claimedBy: claimedBy, alongside: alongside)
+        return try await audited(run, records) { anchor in
+            try await store.insertRun(run, events: records, claimedBy: claimedBy, anchor: anchor, alongside: alongside)
         }
     }
 
     func update(_ run: RunRecord, _ event: RunEvent) async throws {
         let records = [record(run, event, step: nil)]
-        try await audited(run, records) { try await store.updateRun(run, events: records) }
+        try await audited(run, records) { anchor in try await store.updateRun(run, events: records, anchor: anchor) }
     }
 
     /// Commits a step; `encoded` is the canonical JSON of the checkpoint's state and output when
@@ -107,8 +107,8 @@ struct RunEventLog: Sendable {
         _ checkpoint: CheckpointRecord, run: RunRecord, _ events: [RunEvent], encoded: (state: String, output: String)? = nil
     ) async throws {
         let records = events.map { record(run, $0, step: checkpoint.step) }
-        try await audited(run, records) {
-            try await store.commitStep(checkpoint, run: run, events: records, encoded: encoded)
+        try await audited(run, records) { anchor in
+            try await store.commitStep(checkpoint, run: run, events: records, encoded: encoded, anchor: anchor)
         }
     }
 
@@ -116,11 +116,13 @@ struct RunEventLog: Sendable {
         EventRecord(runId: run.runId, seq: 0, step: step, type: event.type, ts: run.updatedAt, payload: event.payload)
     }
 
-    /// Appends `records` to the audit log, runs the store write `commit`, then wakes the run's
-    /// streams. A failed commit after the append is recorded as `commit_failed` (best effort: the
-    /// store's error is what the caller sees).
-    private func audited<T>(_ run: RunRecord, _ records: [EventRecord], commit: () async throws -> T) async throws -> T {
-        try audit?.append(records.map { event in
+    /// Appends `records` to the audit log, runs the store write `commit` with the log's new head
+    /// (to anchor in its transaction), then wakes the run's streams. A failed commit after the
+    /// append is recorded as `commit_failed` (best effort: the store's error is what the caller sees).
+    private func audited<T>(
+        _ run: RunRecord, _ records: [EventRecord], commit: (AuditHead?) async throws -> T
+    ) async throws -> T {
+        let head = try audit?.append(records.map { event in
             var members: [String: JSONValue] = [
                 "event": .string(event.type), "run_id": .string(run.runId), "graph_id": .string(run.graphId),
                 "graph_hash": .string(run.graphHash), "ts": .string(Timestamps.format(event.ts)),
@@ -131,7 +133,7 @@ struct RunEventLog: Sendable {
         })
         let result: T
         do {
-            result = try await commit()
+            result = try await commit(head)
         } catch {
             recordCommitFailure(run, records, error)
             throw error

@@ -11,6 +11,8 @@ public final class StargraphRuntime: Sendable {
         public var durability: Durability = .normal
         /// JSONL audit log to append run events to, if any.
         public var auditLogPath: String?
+        /// Ed25519 private key file (``Ed25519KeyFile``) that signs every audit record, if any.
+        public var auditSigningKeyPath: String?
         /// `false` for read-only commands: a missing database is an error, never created.
         public var createDatabase: Bool = true
         /// Told after every commit that a run's event log grew (the server's streams).
@@ -59,7 +61,8 @@ public final class StargraphRuntime: Sendable {
             compiler = GraphCompiler(registry: registry)
             graphs = GraphRegistry()
         }
-        audit = try options.auditLogPath.map { try AuditLog(path: $0) }
+        let signingKey = try options.auditSigningKeyPath.map { try Ed25519KeyFile.load(path: $0) }
+        audit = try options.auditLogPath.map { try AuditLog(path: $0, signingKey: signingKey) }
         engine = RunEngine(store: self.store, compiler: compiler, audit: audit, eventSink: options.eventSink, logger: logger)
     }
 

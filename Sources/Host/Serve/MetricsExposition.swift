@@ -26,6 +26,20 @@ enum MetricsExposition {
         return annotated
     }
 
+    /// The audit log's head: `stargraph_audit_head_seq` and, as labels of an info metric, the
+    /// hashes a witness keeps.
+    static func emit(_ head: AuditHead, into text: inout [UInt8]) {
+        text.append(contentsOf: """
+            # HELP stargraph_audit_head_seq The seq of the audit log's last record.
+            # TYPE stargraph_audit_head_seq gauge
+            stargraph_audit_head_seq \(head.seq)
+            # HELP stargraph_audit_head_info The audit log's head: the last record's line sha256 and the chain's first-line sha256.
+            # TYPE stargraph_audit_head_info gauge
+            stargraph_audit_head_info{sha256="\(head.lineSHA256)",chain_sha256="\(head.chainSHA256)"} 1
+
+            """.utf8)
+    }
+
     /// `text` with `# HELP name …` before each `# TYPE name …` line whose name has help.
     static func withHelp(_ text: [UInt8]) -> [UInt8] {
         var result: [UInt8] = []

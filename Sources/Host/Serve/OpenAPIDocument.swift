@@ -182,6 +182,12 @@ enum OpenAPIDocument {
         "/v1/broker/jwks.json": ["get": operation(
             "brokerJWKS", "The attestation public key as a JWK Set (OKP / Ed25519); empty when attestation is disabled.",
             responses: ["200": json("The key set.", "JWKS"), "503": problem("No broker is configured (no nautilus config).")])],
+        "/v1/audit/head": ["get": operation(
+            "auditHead", "The audit log's head: the last record's seq and line sha256, and the chain's first-line sha256, read from the file (every process's appends count). Hand it to an outside witness; a log later shorter than this seq, or different at it, was tampered with.",
+            responses: ["200": json("The head.", "AuditHead"), "503": problem("The server writes no audit log.")])],
+        "/v1/audit/jwks.json": ["get": operation(
+            "auditJWKS", "The public key that verifies the audit log's record signatures, as a JWK Set (OKP / Ed25519); empty when the log is not signed.",
+            responses: ["200": json("The key set.", "JWKS"), "503": problem("The server writes no audit log.")])],
         "/v1/plugins": ["get": operation(
             "listPlugins", "Loaded plugins with their node kinds and graphs.",
             responses: ["200": json("The plugins.", "PluginList")])],

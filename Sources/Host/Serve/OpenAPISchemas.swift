@@ -149,6 +149,12 @@ enum OpenAPISchemas {
                     "classification": string, "data_types": strings, "allowed_purposes": strings,
                     "timeout_s": ["type": "number", "exclusiveMinimum": 0], "max_rows": ["type": "integer", "minimum": 1],
                 ])]]),
+        "AuditHead": object(
+            required: ["seq", "sha256", "chain_sha256", "log_path", "signed", "key_id"],
+            [
+                "seq": count, "sha256": nullableString, "chain_sha256": nullableString, "log_path": string,
+                "signed": ["type": "boolean"], "key_id": nullableString,
+            ]),
         "JWKS": object(
             required: ["keys"],
             ["keys": ["type": "array", "items": object(

@@ -75,6 +75,7 @@ extension ProblemType {
     static let storageUnavailable = ProblemType("storage-unavailable", .serviceUnavailable, "Store or audit log not writable")
     static let unhealthy = ProblemType("unhealthy", .serviceUnavailable, "Component unhealthy")
     static let brokerNotConfigured = ProblemType("broker-not-configured", .serviceUnavailable, "No broker configured")
+    static let auditNotConfigured = ProblemType("audit-not-configured", .serviceUnavailable, "No audit log configured")
     static let unavailable = ProblemType("unavailable", .serviceUnavailable, "Service unavailable")
 
     /// Every kind, for `docs/api.md` and the test that keeps the two in step.
@@ -84,7 +85,7 @@ extension ProblemType {
         methodNotAllowed, requestTimeout, idempotencyConflict, invalidTransition, conflict, bodyTooLarge,
         unsupportedMediaType, invalidRequestBody, invalidParams, invalidCounterfactual, invalidBrokerRequest, unprocessable,
         upgradeRequired, rateLimited, headersTooLarge, internalError, auditWriteFailed, methodNotImplemented, shuttingDown,
-        storageUnavailable, unhealthy, brokerNotConfigured, unavailable,
+        storageUnavailable, unhealthy, brokerNotConfigured, auditNotConfigured, unavailable,
     ]
 
     /// The generic kind of a status, for failures no specific kind names (Hummingbird's own

@@ -13,6 +13,8 @@ public struct ServeOptions: Sendable {
     public var databasePath = RunStore.defaultPath
     public var durability: Durability = .normal
     public var auditLogPath: String?
+    /// Ed25519 private key file that signs every audit record (required by `cleared`).
+    public var auditSigningKeyPath: String?
     /// The plugin manifest; `nil` uses ``defaultManifestPath`` when it exists.
     public var manifestPath: String?
     /// Graph YAML files registered beside the manifest's graphs (`--graph`).

@@ -45,6 +45,7 @@ struct ServeRouter {
         plugins.register(on: v1)
         ArtifactRoutes.register(on: v1, artifacts: artifacts)
         broker.register(on: v1)
+        AuditRoutes(audit: system.audit).register(on: v1)
         // The same router decides WebSocket upgrades (see `StreamRoutes`): a refused upgrade
         // falls through to this route, which answers the problem over plain HTTP.
         StreamRoutes.register(on: router, store: store, hub: hub)

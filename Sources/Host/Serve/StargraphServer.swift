@@ -36,7 +36,7 @@ public final class StargraphServer: Sendable {
         let manifest = try manifestPath.map { path throws(GraphLoadErrors) in try Manifest.load(path: path) }
         let keys = try (options.apiKeysPath ?? manifest?.apiKeys).map { path throws(APIKeyFileError) in try APIKeyStore.load(path: path) }
         try options.profile.validate(
-            auditLogPath: options.auditLogPath, apiKeys: keys,
+            auditLogPath: options.auditLogPath, auditSigningKeyPath: options.auditSigningKeyPath, apiKeys: keys,
             plugins: manifest?.plugins.map { ServeProfile.PluginEntry(name: $0.name, sha256: $0.sha256) } ?? [])
         let broker = try BrokerConfiguration.detect(
             flagPath: options.brokerConfigPath, manifestPath: manifest?.nautilusConfig, logger: logger)
@@ -51,6 +51,7 @@ public final class StargraphServer: Sendable {
         let hub = RunEventHub()
         var runtimeOptions = StargraphRuntime.Options()
         runtimeOptions.auditLogPath = options.auditLogPath
+        runtimeOptions.auditSigningKeyPath = options.auditSigningKeyPath
         runtimeOptions.eventSink = hub
         runtimeOptions.nodeKinds = hostKinds.kinds
         runtimeOptions.manifest = manifest
@@ -75,7 +76,7 @@ public final class StargraphServer: Sendable {
         let upgradeRefusals = UpgradeRefusals()
         let router = ServeRouter(
             store: runtime.store, engine: runtime.engine, graphs: graphs, scheduler: scheduler, profile: options.profile, keys: keys,
-            audit: runtime.audit.map { RequestAudit(log: $0, logger: logger) }, rateLimit: options.rateLimit, hub: hub, artifacts: artifacts,
+            audit: runtime.audit.map { RequestAudit(log: $0, store: store, logger: logger) }, rateLimit: options.rateLimit, hub: hub, artifacts: artifacts,
             plugins: PluginRoutes(plugins: runtime.plugins?.plugins.map(\.json) ?? [], kinds: runtime.compiler.registry),
             system: system, broker: BrokerRoutes(broker: brokerService, searchedPath: broker.searchedPath),
             upgradeRefusals: upgradeRefusals

@@ -23,7 +23,8 @@ struct SystemRoutes: Sendable {
     /// Adds `/metrics` to `group` (behind the auth middleware: capability `metrics:read`).
     func registerMetrics(on group: RouterGroup<Context>) {
         group.get { _, _ in
-            let text = MetricsExposition.render(metrics)
+            var text = MetricsExposition.render(metrics)
+            if let head = try audit?.head() { MetricsExposition.emit(head, into: &text) }
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: text)))

@@ -10,7 +10,7 @@ enum StoreMigrations {
     static let identifiers = [
         "001_runs_checkpoints", "002_runs_history_pending_runs", "003_artifacts", "004_scheduler", "005_status_triggers",
         "006_graph_sources", "007_runs_history_without_autoincrement", "008_runs_claimed_by",
-        "009_store_probe", "010_run_executions",
+        "009_store_probe", "010_run_executions", "011_audit_anchors",
     ]
 
     /// The migrator holding every migration of the store.
@@ -26,6 +26,7 @@ enum StoreMigrations {
         migrator.registerMigration(identifiers[7], migrate: addRunsClaimedBy)
         migrator.registerMigration(identifiers[8], migrate: createStoreProbe)
         migrator.registerMigration(identifiers[9], migrate: createRunExecutions)
+        migrator.registerMigration(identifiers[10], migrate: createAuditAnchors)
         return migrator
     }
 
@@ -284,6 +285,23 @@ enum StoreMigrations {
                 started_at TEXT NOT NULL,
                 heartbeat_at TEXT NOT NULL
             )
+            """)
+    }
+
+    /// 011: `audit_anchors`, the head of an audit log's chain recorded with each batch of writes
+    /// it audits, so a log later found shorter or rewritten disagrees with its anchors. A chain is
+    /// named by the hash of its first line, so a log verifies wherever it was moved.
+    private static func createAuditAnchors(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE audit_anchors (
+                chain_sha256 TEXT NOT NULL,
+                seq INTEGER NOT NULL,
+                line_sha256 TEXT NOT NULL,
+                log_path TEXT NOT NULL,
+                anchored_at TEXT NOT NULL,
+                PRIMARY KEY (chain_sha256, seq)
+            ) WITHOUT ROWID;
+            CREATE INDEX audit_anchors_by_path ON audit_anchors (log_path);
             """)
     }
 }

@@ -91,7 +91,7 @@ extension RunStore {
     }
 
     /// Runs `body` on a reader, turning any failure into a ``StoreError``.
-    private func read<T>(_ operation: String, _ body: (Database) throws -> T) throws -> T {
+    func read<T>(_ operation: String, _ body: (Database) throws -> T) throws -> T {
         do {
             return try pool.read(body)
         } catch {

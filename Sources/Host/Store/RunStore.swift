@@ -138,9 +138,10 @@ public final class RunStore: Sendable {
 
     /// ``insertRun(_:events:)`` with `alongside` applied first in the same transaction (the
     /// scheduler's queue row or idempotency key): both are committed, or — when either throws —
-    /// neither. `claimedBy` marks the run as owed work by that scheduler process (migration 008).
+    /// neither. `claimedBy` marks the run as owed work by that scheduler process; `anchor` is the
+    /// audit log's head after these events were audited.
     func insertRun<T: Sendable>(
-        _ run: RunRecord, events: [EventRecord], claimedBy: String? = nil,
+        _ run: RunRecord, events: [EventRecord], claimedBy: String? = nil, anchor: AuditHead? = nil,
         alongside: @escaping @Sendable (Database) throws -> T
     ) async throws -> T {
         // Encoded before the write, so the shared transaction holds its lock for SQL only.
@@ -159,6 +160,7 @@ public final class RunStore: Sendable {
                 throw StoreError.runAlreadyExists(run.runId)
             }
             try Self.appendEvents(db, runId: run.runId, events: events, statements)
+            try anchor?.record(in: db, statements)
             return extra
         }
     }
@@ -176,9 +178,11 @@ public final class RunStore: Sendable {
     }
 
     /// ``commitStep(_:run:events:)`` with the checkpoint's state and output already encoded as
-    /// canonical JSON (`encoded`, which must be the text of exactly those values).
+    /// canonical JSON (`encoded`, which must be the text of exactly those values), and the audit
+    /// log's head after the step's events (`anchor`) recorded in the same transaction.
     func commitStep(
-        _ checkpoint: CheckpointRecord, run: RunRecord, events: [EventRecord], encoded: (state: String, output: String)?
+        _ checkpoint: CheckpointRecord, run: RunRecord, events: [EventRecord], encoded: (state: String, output: String)?,
+        anchor: AuditHead? = nil
     ) async throws {
         guard checkpoint.runId == run.runId else {
             throw StoreError.mismatchedRunIds(checkpointRunId: checkpoint.runId, runId: run.runId)
@@ -198,6 +202,7 @@ public final class RunStore: Sendable {
             } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
                 throw StoreError.stepAlreadyCommitted(runId: checkpoint.runId, step: checkpoint.step)
             }
+            try anchor?.record(in: db, statements)
         }
     }
 
@@ -205,11 +210,17 @@ public final class RunStore: Sendable {
     /// cancelled…) and appends `events`; the triggers apply as for ``commitStep(_:run:events:)``.
     /// - Throws: ``StoreError/runNotFound(_:)``.
     public func updateRun(_ run: RunRecord, events: [EventRecord]) async throws {
+        try await updateRun(run, events: events, anchor: nil)
+    }
+
+    /// ``updateRun(_:events:)`` that also records `anchor` in the same transaction.
+    func updateRun(_ run: RunRecord, events: [EventRecord], anchor: AuditHead?) async throws {
         let update = RunUpdate(run)
         let events = events.map(EncodedEvent.init)
         let statements = committer.statements
         try await write("updating run \(run.runId)") { db in
             try Self.replaceRun(db, update, events: events, statements)
+            try anchor?.record(in: db, statements)
         }
     }
 
@@ -242,7 +253,7 @@ public final class RunStore: Sendable {
     // MARK: - Write helpers
 
     /// Submits `work` to the group committer, turning any failure into a ``StoreError``.
-    private func write<T: Sendable>(
+    func write<T: Sendable>(
         _ operation: String, _ work: @escaping @Sendable (Database) throws -> T
     ) async throws -> T {
         do {

@@ -14,7 +14,7 @@ import GRDB
 final class WriterStatements: @unchecked Sendable {
     /// One cached statement.
     enum Key: Int, CaseIterable {
-        case beginImmediate, commit, insertGraphSource, insertRun, updateRun, insertCheckpoint, appendEvent
+        case beginImmediate, commit, insertGraphSource, insertRun, updateRun, insertCheckpoint, appendEvent, insertAuditAnchor
 
         var sql: String {
             switch self {
@@ -29,6 +29,8 @@ final class WriterStatements: @unchecked Sendable {
                 INSERT INTO events (run_id, seq, step, type, ts, payload)
                 SELECT ?1, COALESCE(MAX(seq), 0) + 1, ?2, ?3, ?4, ?5 FROM events WHERE run_id = ?1
                 """
+            case .insertAuditAnchor:
+                "INSERT OR IGNORE INTO audit_anchors (chain_sha256, seq, line_sha256, log_path, anchored_at) VALUES (?, ?, ?, ?, ?)"
             }
         }
     }

@@ -21,7 +21,7 @@ public struct AuthMiddleware<Context: PrincipalCarrying>: RouterMiddleware {
     private let audit: RequestAudit?
 
     /// Creates the middleware for `profile`; `keys` may be `nil` only in `oss-default`
-    /// (in `cleared` a `nil` store refuses every key — ``ServeProfile/validate(auditLogPath:apiKeys:plugins:)``
+    /// (in `cleared` a `nil` store refuses every key — ``ServeProfile/validate(auditLogPath:auditSigningKeyPath:apiKeys:plugins:)``
     /// stops such a boot first). With `audit`, mutating and refused requests are recorded there
     /// with their principal.
     init(profile: ServeProfile, keys: APIKeyStore?, audit: RequestAudit? = nil) {
@@ -51,7 +51,7 @@ public struct AuthMiddleware<Context: PrincipalCarrying>: RouterMiddleware {
                 let detail = presented == nil
                     ? "\(request.method.rawValue) \(path) needs an API key: send `Authorization: Bearer KEY` or `X-Api-Key: KEY`"
                     : "the API key presented is not known to this server; check the key, or ask for one in the server's key file"
-                audit?.record(request, principal: presented == nil ? Principal.anonymousId : "unknown", status: .unauthorized, location: nil)
+                await audit?.record(request, principal: presented == nil ? Principal.anonymousId : "unknown", status: .unauthorized, location: nil)
                 throw Problem(.unauthorized, detail: detail, headers: [.wwwAuthenticate: #"Bearer realm="stargraph""#])
             }
             let principal = Principal(id: key.id, capabilities: key.capabilities)
@@ -59,7 +59,7 @@ public struct AuthMiddleware<Context: PrincipalCarrying>: RouterMiddleware {
                 context.logger.info("request refused: capability missing", metadata: [
                     "principal": "\(key.id)", "capability": "\(capability)", "route": "\(request.method.rawValue) \(path)",
                 ])
-                audit?.record(request, principal: key.id, status: .forbidden, location: nil)
+                await audit?.record(request, principal: key.id, status: .forbidden, location: nil)
                 throw Problem(
                     .forbidden,
                     detail: "API key '\(key.id)' lacks the capability '\(capability)' that \(request.method.rawValue) \(path) needs; "
@@ -75,10 +75,10 @@ public struct AuthMiddleware<Context: PrincipalCarrying>: RouterMiddleware {
         guard let audit else { return try await respond() }
         do {
             let response = try await respond()
-            audit.record(request, principal: principal, status: response.status, location: response.headers[.location])
+            await audit.record(request, principal: principal, status: response.status, location: response.headers[.location])
             return response
         } catch {
-            audit.record(request, principal: principal, status: (error as? any HTTPResponseError)?.status ?? .internalServerError, location: nil)
+            await audit.record(request, principal: principal, status: (error as? any HTTPResponseError)?.status ?? .internalServerError, location: nil)
             throw error
         }
     }

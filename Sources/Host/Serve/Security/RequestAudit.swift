@@ -9,6 +9,8 @@ import Logging
 /// it answers "which key cancelled this run".
 struct RequestAudit: Sendable {
     let log: AuditLog
+    /// Where the log's head is anchored after each record.
+    let store: RunStore
     let logger: Logger
 
     /// Whether `request` is audited once answered with `status`.
@@ -17,8 +19,9 @@ struct RequestAudit: Sendable {
     }
 
     /// Appends the record of `request`, answered with `status`; `location` is the response's
-    /// `Location` (a new run's URL). A failed append is logged, not turned into the answer.
-    func record(_ request: Request, principal: String, status: HTTPResponse.Status, location: String?) {
+    /// `Location` (a new run's URL), and anchors the log's new head in the store. A failed append
+    /// is logged, not turned into the answer.
+    func record(_ request: Request, principal: String, status: HTTPResponse.Status, location: String?) async {
         guard Self.audits(request, status: status) else { return }
         var members: [String: JSONValue] = [
             "event": "http_request", "principal": .string(principal), "method": .string(request.method.rawValue),
@@ -27,9 +30,9 @@ struct RequestAudit: Sendable {
         ]
         if let runId = Self.runId(path: location ?? request.uri.path) { members["run_id"] = .string(runId) }
         do {
-            try log.append([.object(members)])
+            if let head = try log.append([.object(members)]) { try await store.anchorAudit(head) }
         } catch {
-            logger.error("could not append the request to the audit log", metadata: ["path": "\(log.path)", "error": "\(error)"])
+            logger.error("could not append the request to the audit log or anchor it", metadata: ["path": "\(log.path)", "error": "\(error)"])
         }
     }
 

@@ -25,7 +25,7 @@ public enum RouteCapabilities {
     /// Every capability a key file may grant, in a stable order.
     public static let allCapabilities = [
         "runs:start", "runs:read", "runs:cancel", "runs:pause", "runs:resume", "runs:respond",
-        "counterfactual:run", "artifacts:read", "metrics:read", "tools:broker_request",
+        "counterfactual:run", "artifacts:read", "metrics:read", "tools:broker_request", "audit:read",
     ]
 
     /// The route table: every `/v1` route with the capability it needs.
@@ -49,6 +49,8 @@ public enum RouteCapabilities {
         Route(.post, "/v1/broker/request", "tools:broker_request"),
         Route(.get, "/v1/broker/sources", "tools:broker_request"),
         Route(.get, "/v1/broker/jwks.json", "tools:broker_request"),
+        Route(.get, "/v1/audit/head", "audit:read"),
+        Route(.get, "/v1/audit/jwks.json", "audit:read"),
         Route(.get, "/metrics", "metrics:read"),
     ]
 

@@ -10,7 +10,7 @@ public enum ServeProfile: String, Sendable, CaseIterable {
     case ossDefault = "oss-default"
     case cleared
 
-    /// A plugin entry as the manifest declares it, for ``validate(auditLogPath:apiKeys:plugins:)``.
+    /// A plugin entry as the manifest declares it, for ``validate(auditLogPath:auditSigningKeyPath:apiKeys:plugins:)``.
     public struct PluginEntry: Sendable, Hashable {
         public var name: String
         /// The manifest's `sha256` pin, `nil` when the entry has none.
@@ -27,11 +27,13 @@ public enum ServeProfile: String, Sendable, CaseIterable {
     public var allowsAnonymous: Bool { self == .ossDefault }
 
     /// Checks, before any plugin is loaded, what the profile requires at boot: in `cleared`, an
-    /// audit log path in an existing folder (a mistyped folder is refused, not created), an API
-    /// key store holding at least one key, and a `sha256` pin on every plugin. `oss-default`
-    /// requires nothing.
+    /// audit log path in an existing folder (a mistyped folder is refused, not created), a key
+    /// that signs it, an API key store holding at least one key, and a `sha256` pin on every
+    /// plugin. `oss-default` requires nothing.
     /// - Throws: ``ServeProfileError`` naming every unmet requirement and what to change.
-    public func validate(auditLogPath: String?, apiKeys: APIKeyStore?, plugins: [PluginEntry]) throws(ServeProfileError) {
+    public func validate(
+        auditLogPath: String?, auditSigningKeyPath: String?, apiKeys: APIKeyStore?, plugins: [PluginEntry]
+    ) throws(ServeProfileError) {
         guard self == .cleared else { return }
         var problems: [ServeProfileError.Problem] = []
         if let auditLogPath, !auditLogPath.isEmpty {
@@ -43,6 +45,7 @@ public enum ServeProfile: String, Sendable, CaseIterable {
         } else {
             problems.append(.auditLogMissing)
         }
+        if (auditSigningKeyPath ?? "").isEmpty { problems.append(.auditSigningKeyMissing) }
         if let apiKeys {
             if apiKeys.keys.isEmpty { problems.append(.apiKeysEmpty) }
         } else {
@@ -60,6 +63,7 @@ public struct ServeProfileError: Error, Sendable, CustomStringConvertible {
     public enum Problem: Sendable, Hashable, CustomStringConvertible {
         case auditLogMissing
         case auditLogFolderMissing(String)
+        case auditSigningKeyMissing
         case apiKeysMissing
         case apiKeysEmpty
         case unpinnedPlugins([String])
@@ -70,6 +74,9 @@ public struct ServeProfileError: Error, Sendable, CustomStringConvertible {
                 "an audit log is mandatory: pass --audit-log PATH"
             case .auditLogFolderMissing(let folder):
                 "the audit log's folder \(folder) does not exist; create it (with the permissions the log needs) or fix --audit-log"
+            case .auditSigningKeyMissing:
+                "the audit log must be signed, so a rewrite without the key is detected: create a key with "
+                    + "`stargraph audit-key PATH` and pass --audit-signing-key PATH"
             case .apiKeysMissing:
                 "API keys are mandatory: name a key file (a list of {id, key_sha256, capabilities}) "
                     + "with the manifest's api_keys or the command-line flag"

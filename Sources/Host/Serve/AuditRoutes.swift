@@ -1,0 +1,34 @@
+import Foundation
+import Hummingbird
+
+/// The audit log's public facts, under the route capability `audit:read` in the `cleared`
+/// profile: `GET /v1/audit/head` (the chain's current `seq` and head hash, to hand to an outside
+/// witness) and `GET /v1/audit/jwks.json` (the public key that verifies its signatures). Without
+/// an audit log both answer 503.
+struct AuditRoutes: Sendable {
+    typealias Context = StargraphRequestContext
+
+    let audit: AuditLog?
+
+    /// Adds the routes to `group` (mounted at `/v1`).
+    func register(on group: RouterGroup<Context>) {
+        group.get("audit/head") { _, _ in
+            let log = try configured()
+            var members: [String: JSONValue] = ["seq": 0, "sha256": .null, "chain_sha256": .null, "log_path": .string(log.absolutePath)]
+            if case .object(let head)? = try log.head()?.json { members.merge(head) { $1 } }
+            members["signed"] = .bool(log.publicKey != nil)
+            members["key_id"] = log.publicKey.map { .string(Ed25519KeyFile.keyId($0)) } ?? .null
+            return JSONMessages.response(.object(members))
+        }
+        group.get("audit/jwks.json") { _, _ in
+            JSONMessages.response(try configured().publicKey.map(Ed25519KeyFile.jwks) ?? ["keys": []])
+        }
+    }
+
+    private func configured() throws(Problem) -> AuditLog {
+        guard let audit else {
+            throw Problem(.auditNotConfigured, detail: "this server writes no audit log; start it with --audit-log PATH (and --audit-signing-key KEY to sign it)")
+        }
+        return audit
+    }
+}
