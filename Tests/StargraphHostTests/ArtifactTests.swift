@@ -142,8 +142,9 @@ struct ArtifactTests {
 
         let list = try await httpRequest(port: server.port, "GET", "/v1/runs/\(run.runId)/artifacts")
         #expect(list.status == 200)
-        #expect(list.json?["run_id"] == .string(run.runId))
-        let entry = try #require(list.json?["artifacts"]?.arrayValue?.first)
+        #expect(list.json?["total"] == 1 && list.json?["next_cursor"] == .null)
+        let entry = try #require(list.json?["items"]?.arrayValue?.first)
+        #expect(entry["run_id"] == .string(run.runId))
         #expect(entry["artifact_id"] == .string(id.description))
         #expect(entry["name"] == "report.md")
         #expect(entry["content_type"] == "text/markdown")

@@ -43,10 +43,14 @@ expect_eq "$(jq -r .run_id <<<"$summary")" "$RUN_ID" "run_id"
 expect_eq "$(jq -r .status <<<"$summary")" done "status of the CLI run"
 jq -e '.graph_hash | startswith("sha256:")' <<<"$summary" >/dev/null || fail "graph_hash: $summary"
 jq -e '.started_at != null and .finished_at != null' <<<"$summary" >/dev/null || fail "timestamps: $summary"
-page=$(curl -sS "$base/v1/runs?limit=1&offset=0")
-expect_eq "$(jq -r '.runs | length' <<<"$page")" 1 "page size with limit=1"
+# The list command of the original docs: items with a cursor.
+expect_eq "$(curl -s 'http://'"${base#http://}"'/v1/runs?limit=10' | jq -r '.items[].run_id' | grep -c "$RUN_ID")" 1 "Step 3's list shows the run"
+page=$(curl -sS "$base/v1/runs?limit=1")
+expect_eq "$(jq -r '.items | length' <<<"$page")" 1 "page size with limit=1"
 expect_eq "$(jq -r .total <<<"$page")" 2 "total runs"
-expect_eq "$(jq -r .limit <<<"$page")/$(jq -r .offset <<<"$page")" "1/0" "paging echo"
+second=$(curl -sS "$base/v1/runs?limit=1&cursor=$(jq -r .next_cursor <<<"$page")")
+expect_eq "$(jq -r '.items | length' <<<"$second")/$(jq -r .next_cursor <<<"$second")" "1/null" "the cursor's page is the last"
+[ "$(jq -r '.items[0].run_id' <<<"$page")" != "$(jq -r '.items[0].run_id' <<<"$second")" ] || fail "the second page repeats the first"
 steps=$(curl -sS "$base/v1/runs/$RUN_ID/steps")
 expect_eq "$(jq -r '[.steps[].node] | join(",")' <<<"$steps")" "greet,done" "steps of the CLI run"
 
@@ -57,9 +61,17 @@ posted=$(curl -sS -w '\n%{http_code}' -X POST "$base/v1/runs" \
 expect_eq "$(tail -1 <<<"$posted")" 202 "POST /v1/runs status code"
 NEW_ID=$(head -1 <<<"$posted" | jq -r .run_id)
 echo "$NEW_ID" | grep -q '^run-' || fail "POST /v1/runs gave no run id: $posted"
+# No manifest registers the graph: it is the one Step 2 stored in this database.
+cli_hash=$(curl -sS "$base/v1/runs/$RUN_ID" | jq -r .graph_hash)
+expect_eq "$(head -1 <<<"$posted" | jq -r '.origin + " " + .graph_hash')" "database $cli_hash" "origin and graph_hash of the POSTed run"
+expect_eq "$(curl -sS "$base/v1/graphs" | jq -r '.items[] | select(.id == "run:hello-stargraph") | .origin')" database "GET /v1/graphs lists the stored graph"
+pinned=$(curl -sS -o /dev/null -w '%{http_code}' -X POST "$base/v1/runs" -H "Content-Type: application/json" \
+  -d '{"graph_id": "run:hello-stargraph", "graph_hash": "sha256:0000", "params": {"message": "hello"}}')
+expect_eq "$pinned" 409 "a pinned graph_hash that differs"
 status=$(await_final_status "$base" "$NEW_ID")
 expect_eq "$status" done "status of the POSTed run"
 expect_eq "$(curl -sS "$base/v1/runs/$NEW_ID" | jq -r .state.greeting)" "hello, stargraph!" "state.greeting"
+expect_eq "$(curl -sS "$base/v1/runs/$NEW_ID" | jq -r .graph_origin)" database "the run says its graph came from the database"
 
 # Step 5 — Replay the real run: a fresh cf id and an empty diff for a no-op fork.
 out=$("$sg" replay "$RUN_ID" --db ./.stargraph/serve.sqlite)

@@ -3,7 +3,7 @@ import Synchronization
 /// A graph ready to execute: the validated IR, one node instance per node, the compiled
 /// rules and the state patching of its schema.
 public struct CompiledGraph: Sendable {
-    public let ir: GraphIR
+    public internal(set) var ir: GraphIR
     let nodes: [String: any NodeInstance]
     let evaluator: RuleEvaluator
     let patching: StatePatching

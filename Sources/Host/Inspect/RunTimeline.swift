@@ -91,7 +91,7 @@ public struct RunSummary: Sendable {
         func text(_ value: String?) -> JSONValue { value.map(JSONValue.string) ?? .null }
         return [
             "run_id": .string(run.runId), "status": .string(run.status.rawValue),
-            "graph_id": .string(run.graphId), "graph_hash": .string(run.graphHash),
+            "graph_id": .string(run.graphId), "graph_hash": .string(run.graphHash), "graph_origin": .string(run.graphOrigin),
             "started_at": text(run.startedAt.map(Timestamps.format)),
             "finished_at": text(run.finishedAt.map(Timestamps.format)),
             "created_at": .string(Timestamps.format(run.createdAt)),

@@ -72,6 +72,9 @@ public struct Manifest: Sendable {
     /// `max_node_output_bytes:` the largest output one plugin invoke may return; a larger one
     /// fails its step with `OutputTooLarge` before the host parses or stores it.
     public var maxNodeOutputBytes = defaultMaxNodeOutputBytes
+    /// `database_graphs:` whether the `cleared` profile runs graphs found through the database
+    /// (a graph id no plugin or file registers, stored by an earlier run); `oss-default` always does.
+    public var databaseGraphs = false
 
     /// The output limit of `entry`'s kinds.
     public func outputLimit(of entry: PluginEntry) -> Int {

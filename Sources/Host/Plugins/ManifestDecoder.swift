@@ -1,7 +1,7 @@
 /// Walks a parsed manifest, filling a ``Manifest`` and recording every problem at its
 /// `file:line:column` in ``diagnostics``.
 struct ManifestDecoder {
-    static let topLevelKeys = ["plugins", "graphs", "triggers", "max_concurrency", "nautilus_config", "api_keys", "max_node_output_bytes"]
+    static let topLevelKeys = ["plugins", "graphs", "triggers", "max_concurrency", "nautilus_config", "api_keys", "max_node_output_bytes", "database_graphs"]
     static let pluginKeys = ["name", "library", "sha256", "config", "optional", "max_output_bytes"]
     static let triggerKeys = ["id", "cron", "timezone", "graph_id", "params"]
 
@@ -34,6 +34,16 @@ struct ManifestDecoder {
         if let node = fields["max_node_output_bytes"], let limit = outputLimit(node, what: "max_node_output_bytes") {
             manifest.maxNodeOutputBytes = limit
         }
+        if let node = fields["database_graphs"] { manifest.databaseGraphs = flag(node, what: "database_graphs") ?? false }
+    }
+
+    /// A `true`/`false` scalar.
+    private mutating func flag(_ node: YAMLNode, what: String) -> Bool? {
+        guard let flag = node.toJSON().boolValue else {
+            diagnostics.error(at: node, "\(what) must be true or false, not '\(node.scalarText ?? node.kindName)'")
+            return nil
+        }
+        return flag
     }
 
     /// A byte count from 1 to ``Manifest/largestOutputLimit``.
@@ -67,14 +77,7 @@ struct ManifestDecoder {
             default: diagnostics.error(at: configNode, "config must be a mapping (handed to the plugin's init as a JSON object), not a \(configNode.kindName)")
             }
         }
-        var optional = false
-        if let optionalNode = fields["optional"] {
-            if let flag = optionalNode.toJSON().boolValue {
-                optional = flag
-            } else {
-                diagnostics.error(at: optionalNode, "optional must be true or false, not '\(optionalNode.scalarText ?? optionalNode.kindName)'")
-            }
-        }
+        let optional = fields["optional"].flatMap { flag($0, what: "optional") } ?? false
         let maxOutputBytes = fields["max_output_bytes"].flatMap { outputLimit($0, what: "max_output_bytes") }
         guard let name, let library else { return nil }
         return Manifest.PluginEntry(

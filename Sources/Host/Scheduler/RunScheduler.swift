@@ -27,6 +27,8 @@ public final class RunScheduler: Service, Sendable {
 
     let runtime: StargraphRuntime
     let graphs: GraphRegistry
+    /// Finds the graph a request names (``submit(_:)``), in the registry or the database.
+    let resolver: GraphResolver
     let triggers: [CronTrigger]
     let process: SchedulerProcess
     let dispatcher: RunDispatcher
@@ -47,15 +49,17 @@ public final class RunScheduler: Service, Sendable {
         self.init(runtime: runtime, graphs: runtime.graphs, workers: workers, triggers: triggers, logger: logger)
     }
 
-    /// A scheduler serving `graphs` (tests and hosts that assemble their registry themselves);
-    /// at shutdown it waits `drainTimeout` for executing steps.
+    /// A scheduler serving `graphs` (tests and hosts that assemble their registry themselves),
+    /// and graphs that ran on the database before unless `allowsStoredGraphs` is `false`; at
+    /// shutdown it waits `drainTimeout` for executing steps.
     init(
         runtime: StargraphRuntime, graphs: GraphRegistry, workers: Int, triggers: [CronTrigger],
-        drainTimeout: Duration = .seconds(30), logger: Logger
+        drainTimeout: Duration = .seconds(30), allowsStoredGraphs: Bool = true, logger: Logger
     ) {
         self.runtime = runtime
         self.drainTimeout = drainTimeout
         self.graphs = graphs
+        resolver = GraphResolver(registry: graphs, runtime: runtime, allowsStoredGraphs: allowsStoredGraphs, logger: logger)
         self.triggers = triggers
         self.logger = logger
         let process = SchedulerProcess.current()
@@ -129,13 +133,12 @@ public final class RunScheduler: Service, Sendable {
     /// `running` when it starts at once (no other commit), else `pending`.
     /// A repeated idempotency key with the same graph and params returns the first run
     /// (`created: false`).
-    /// - Throws: ``SchedulerError/unknownGraph(_:)``, ``SchedulerError/invalidParams(_:)``,
+    /// - Throws: the refusals of ``GraphResolver/resolve(_:graphHash:)``, ``SchedulerError/invalidParams(_:)``,
     ///   ``SchedulerError/idempotencyConflict(key:runId:)``, ``SchedulerError/shuttingDown``.
     public func submit(_ request: RunRequest) async throws(SchedulerError) -> Submission {
         guard acceptsWork else { throw .shuttingDown }
-        guard let graph = graphs.entry(request.graphId)?.graph ?? storedGraph(request.graphId) else {
-            throw .unknownGraph(request.graphId)
-        }
+        let entry = try resolver.resolve(request.graphId, graphHash: request.graphHash)
+        let graph = entry.graph
         let inputs: [String: JSONValue]
         do {
             inputs = try RunInputs.check(params: request.params, schema: graph.ir.stateSchema)
@@ -146,7 +149,7 @@ public final class RunScheduler: Service, Sendable {
         return try await storeCall("accepting a run of \(request.graphId)") {
             try await self.register()
             while true {
-                if let key, let earlier = try self.earlierSubmission(for: key) { return earlier }
+                if let key, let earlier = try self.earlierSubmission(for: key, origin: entry.origin) { return earlier }
                 let runId = RunIdentifiers.newRunId()
                 let processId = self.process.id
                 // With a worker free, the run is stored `running` and starts without a second commit.
@@ -179,20 +182,8 @@ public final class RunScheduler: Service, Sendable {
                 } else {
                     self.dispatcher.add(created.alongside)
                 }
-                return Submission(run: created.run, created: true)
+                return Submission(run: created.run, created: true, origin: entry.origin)
             }
-        }
-    }
-
-    /// A graph no manifest registers but that already ran on this database (the tutorial's
-    /// `stargraph run graph.yaml --checkpoint <serve db>`): its newest run's stored source,
-    /// compiled against this host's node kinds; `nil` when none ran or it no longer compiles.
-    private func storedGraph(_ graphId: String) -> CompiledGraph? {
-        do {
-            return try runtime.storedGraph(graphId)
-        } catch {
-            logger.warning("stored graph does not compile here", metadata: ["graph_id": "\(graphId)", "error": "\(error)"])
-            return nil
         }
     }
 
@@ -213,13 +204,13 @@ public final class RunScheduler: Service, Sendable {
 
     /// The run an earlier request with `key` created, or `nil` when the key is new. (A key is
     /// committed in the transaction that inserts its run, so a visible key has a visible run.)
-    private func earlierSubmission(for key: IdempotencyEntry.Key) throws -> Submission? {
+    private func earlierSubmission(for key: IdempotencyEntry.Key, origin: String) throws -> Submission? {
         guard let earlier = try runtime.store.idempotencyEntry(key: key.key) else { return nil }
         guard earlier.requestHash == key.requestHash else {
             throw SchedulerError.idempotencyConflict(key: key.key, runId: earlier.runId)
         }
         guard let run = try runtime.store.run(earlier.runId) else { throw SchedulerError.runNotFound(earlier.runId) }
-        return Submission(run: run, created: false)
+        return Submission(run: run, created: false, origin: origin)
     }
 
     /// Records this process as a live scheduler before its first claim.

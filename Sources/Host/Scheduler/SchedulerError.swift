@@ -3,6 +3,10 @@
 public enum SchedulerError: Error, Sendable, CustomStringConvertible {
     /// No graph with this id is registered (404).
     case unknownGraph(String)
+    /// The graph ran on this database before, but this host does not run stored graphs (404).
+    case storedGraphNotAllowed(String)
+    /// The request pinned a `graph_hash` the graph named does not have (409).
+    case graphHashMismatch(graphId: String, requested: String, actual: String)
     /// The params do not fit the graph's `state_schema` (422).
     case invalidParams(String)
     /// The idempotency key was accepted before with a different body (409).
@@ -23,6 +27,11 @@ public enum SchedulerError: Error, Sendable, CustomStringConvertible {
         switch self {
         case .unknownGraph(let id):
             "no graph '\(id)' is registered; list the graphs with GET /v1/graphs, or load it with --graph or the manifest"
+        case .storedGraphNotAllowed(let id):
+            "no graph '\(id)' is registered; it ran on this database before, but the cleared profile runs graphs found "
+                + "through the database only when the manifest sets `database_graphs: true`"
+        case .graphHashMismatch(let id, let requested, let actual):
+            "graph '\(id)' is \(actual) here, not the \(requested) the request pinned; drop graph_hash or pin the graph this server has"
         case .invalidParams(let why):
             "params do not fit the graph's state_schema: \(why)"
         case .idempotencyConflict(let key, let runId):

@@ -9,12 +9,15 @@ public struct RunRequest: Sendable {
     /// Who asks: the API key's id (or `anonymous`) over HTTP, `trigger:<id>` for a cron fire. It
     /// is recorded in the run's `run_created` event (and so in the audit log); never the key.
     public var principal: String?
+    /// With a hash, only the graph that hashes so runs (409 otherwise).
+    public var graphHash: String?
 
-    public init(graphId: String, params: JSONValue, idempotencyKey: String? = nil, principal: String? = nil) {
+    public init(graphId: String, params: JSONValue, idempotencyKey: String? = nil, principal: String? = nil, graphHash: String? = nil) {
         self.graphId = graphId
         self.params = params
         self.idempotencyKey = idempotencyKey
         self.principal = principal
+        self.graphHash = graphHash
     }
 
     /// The hash idempotency compares: SHA-256 of the canonical JSON `{graph_id, params}`.
@@ -29,9 +32,13 @@ public struct Submission: Sendable {
     /// `true` when this request created the run (HTTP 202); `false` when an earlier request with
     /// the same idempotency key and body did (HTTP 200).
     public var created: Bool
+    /// Where the graph came from: its registry origin, or `database` for a graph found through
+    /// the database (``GraphResolver``).
+    public var origin: String
 
-    public init(run: RunRecord, created: Bool) {
+    public init(run: RunRecord, created: Bool, origin: String) {
         self.run = run
         self.created = created
+        self.origin = origin
     }
 }

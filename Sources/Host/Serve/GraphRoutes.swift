@@ -1,31 +1,39 @@
 import Foundation
 import Hummingbird
 
-/// `GET /v1/graphs` and `GET /v1/graphs/{id}`: the graphs this server runs. The registry is
-/// fixed at start, so both documents are encoded once here, never per request.
+/// `GET /v1/graphs` and `GET /v1/graphs/{id}`: the graphs this server runs — those it registers
+/// (fixed at start, so their documents are encoded once here) and, when it runs them, those
+/// found through the database (`origin: database`, read per request).
 struct GraphRoutes: Sendable {
     typealias Context = StargraphRequestContext
 
-    private let listing: [UInt8]
+    private let registered: [JSONValue]
     private let details: [String: [UInt8]]
+    private let resolver: GraphResolver
 
-    init(graphs: GraphRegistry) {
+    init(graphs: GraphRegistry, resolver: GraphResolver) {
         let entries = graphs.all
-        listing = CanonicalJSON.bytes(["graphs": .array(entries.map(Self.summary))])
+        registered = entries.map(Self.summary)
         details = Dictionary(uniqueKeysWithValues: entries.map { ($0.graph.id, CanonicalJSON.bytes(Self.detail($0))) })
+        self.resolver = resolver
     }
 
     /// Adds the routes to `group` (mounted at `/v1`).
     func register(on group: RouterGroup<Context>) {
-        group.get("graphs") { _, _ in JSONMessages.response(bytes: listing) }
+        group.get("graphs") { _, _ in
+            let stored = try resolver.databaseEntries().map(Self.summary)
+            let items = (registered + stored).sorted { ($0["id"]?.stringValue ?? "") < ($1["id"]?.stringValue ?? "") }
+            return JSONMessages.response(ListPage.json(items: items))
+        }
         group.get("graphs/:id") { _, context in
             guard let raw = context.parameters.get("id"), let id = raw.removingPercentEncoding else {
                 throw Problem(.invalidPathParameter, detail: "the graph id in the path is not valid percent-encoded text")
             }
-            guard let document = details[id] else {
+            if let document = details[id] { return JSONMessages.response(bytes: document) }
+            guard let stored = resolver.databaseEntry(id) else {
                 throw Problem(.graphNotFound, detail: "no graph '\(id)' is registered on this server; GET /v1/graphs lists them")
             }
-            return JSONMessages.response(bytes: document)
+            return JSONMessages.response(Self.detail(stored))
         }
     }
 

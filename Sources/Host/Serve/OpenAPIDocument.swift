@@ -56,7 +56,7 @@ enum OpenAPIDocument {
             secured: false)],
         "/v1/runs": [
             "post": operation(
-                "submitRun", "Start a run of a registered graph. It is queued durably and really executes.",
+                "submitRun", "Start a run of a registered graph, or of a graph found through the database (one an earlier run stored; origin: database). It is queued durably and really executes.",
                 parameters: [["name": "Idempotency-Key", "in": "header", "required": false,
                               "schema": ["type": "string", "minLength": 1, "maxLength": 255]]],
                 body: ["required": true, "content": ["application/json": ["schema": ref("RunSubmission")]]],
@@ -64,21 +64,27 @@ enum OpenAPIDocument {
                     "202": json("A new run was accepted.", "RunAccepted", headers: ["Location": ["schema": ["type": "string"]]], links: runLinks),
                     "200": json("Same idempotency key and body as an earlier request: that run.", "RunAccepted", links: runLinks),
                     "400": problem("The body is not valid JSON."),
-                    "404": problem("No graph with that graph_id."),
-                    "409": problem("The idempotency key was used with a different body."),
+                    "404": problem("No graph with that graph_id (or a stored one the cleared profile does not run without database_graphs: true)."),
+                    "409": problem("The idempotency key was used with a different body, or graph_hash pins another graph than the one with that id."),
                     "413": problem("The body is over 1 MiB."),
                     "415": problem("The body is not declared as JSON."),
                     "422": problem("The body or its params do not fit (params are checked against the graph's state_schema)."),
                     "503": problem("The server is shutting down."),
                 ], mutating: true),
             "get": operation(
-                "listRuns", "Runs, newest first, filtered and paged.",
+                "listRuns", "Runs, newest first, filtered and paged by cursor: a walk from the first page to the last sees every run that existed when it began exactly once, however many are inserted meanwhile.",
                 parameters: [
                     query("status", ["type": "string", "enum": .array(RunStatus.allCases.map { .string($0.rawValue) })]),
                     query("graph_id", ["type": "string"]),
                     query("parent_run_id", ["type": "string"]),
+                    query("created_after", ["type": "string", "format": "date-time"]),
+                    query("created_before", ["type": "string", "format": "date-time"]),
                     query("limit", ["type": "integer", "minimum": 1, "maximum": 500, "default": 50]),
-                    query("offset", ["type": "integer", "minimum": 0, "maximum": 2_147_483_647, "default": 0]),
+                    query("cursor", ["type": "string", "description": "The previous page's next_cursor, with the same filters."]),
+                    query("offset", [
+                        "type": "integer", "minimum": 0, "maximum": 2_147_483_647, "default": 0,
+                        "description": "Deprecated: shifts when runs are inserted; use cursor. Not combinable with cursor.",
+                    ], deprecated: true),
                 ],
                 responses: ["200": json("One page of runs.", "RunList"), "400": problem("A query parameter does not fit.")]),
         ],
@@ -258,8 +264,10 @@ enum OpenAPIDocument {
         return .object(members)
     }
 
-    private static func query(_ name: String, _ schema: JSONValue) -> JSONValue {
-        ["name": .string(name), "in": "query", "required": false, "schema": schema]
+    private static func query(_ name: String, _ schema: JSONValue, deprecated: Bool = false) -> JSONValue {
+        var parameter: [String: JSONValue] = ["name": .string(name), "in": "query", "required": false, "schema": schema]
+        if deprecated { parameter["deprecated"] = true }
+        return .object(parameter)
     }
 
     private static func pathId(_ description: String, pattern: String? = nil) -> JSONValue {

@@ -21,8 +21,11 @@ enum OpenAPISchemas {
                 "graph_id": ["type": "string", "minLength": 1],
                 "params": ["type": "object", "description": "Initial state; checked against the graph's state_schema."],
                 "idempotency_key": ["type": ["string", "null"], "minLength": 1, "maxLength": 255],
+                "graph_hash": ["type": ["string", "null"], "pattern": "^sha256:", "description": "Run only the graph that hashes so (409 otherwise)."],
             ], examples: [["graph_id": "run:hello-stargraph", "params": ["message": "hello"]]]),
-        "RunAccepted": object(required: ["run_id", "status"], ["run_id": string, "status": runStatus]),
+        "RunAccepted": object(
+            required: ["run_id", "status", "graph_hash", "origin"],
+            ["run_id": string, "status": runStatus, "graph_hash": string, "origin": ["type": "string", "description": "The graph's registry origin, or `database`."]]),
         "ForkAccepted": object(
             required: ["run_id", "parent_run_id", "status"], ["run_id": string, "parent_run_id": string, "status": runStatus]),
         "RunDiff": object(
@@ -33,22 +36,18 @@ enum OpenAPISchemas {
             ]),
         "RunSummary": object(
             required: [
-                "run_id", "status", "graph_id", "graph_hash", "started_at", "finished_at", "created_at",
+                "run_id", "status", "graph_id", "graph_hash", "graph_origin", "started_at", "finished_at", "created_at",
                 "parent_run_id", "from_step", "error_class", "error_cause", "steps", "state",
             ],
             [
                 "run_id": string, "status": runStatus, "graph_id": string, "graph_hash": string,
+                "graph_origin": ["type": "string", "description": "Where the run's graph text came from: a file or plugin, or `database` for a graph found through the database."],
                 "started_at": nullableString, "finished_at": nullableString, "created_at": string,
                 "parent_run_id": nullableString, "from_step": ["type": ["integer", "null"], "minimum": 0],
                 "error_class": nullableString, "error_cause": nullableString,
                 "steps": ["type": "integer", "minimum": 0], "state": ["type": "object"],
             ]),
-        "RunList": object(
-            required: ["runs", "total", "limit", "offset"],
-            [
-                "runs": ["type": "array", "items": ["$ref": "#/components/schemas/RunSummary"]],
-                "total": count, "limit": count, "offset": count,
-            ]),
+        "RunList": listPage(["$ref": "#/components/schemas/RunSummary"]),
         "RunSteps": object(
             required: ["run_id", "status", "steps"],
             ["run_id": string, "status": runStatus, "steps": ["type": "array", "items": ["$ref": "#/components/schemas/Checkpoint"]]]),
@@ -68,8 +67,7 @@ enum OpenAPISchemas {
                 "id": string, "graph_hash": string, "origin": string,
                 "max_concurrency": ["type": ["integer", "null"], "minimum": 1], "nodes": count,
             ]),
-        "GraphList": object(
-            required: ["graphs"], ["graphs": ["type": "array", "items": ["$ref": "#/components/schemas/GraphSummary"]]]),
+        "GraphList": listPage(["$ref": "#/components/schemas/GraphSummary"]),
         "GraphDetail": object(
             required: ["id", "graph_hash", "origin", "max_concurrency", "nodes", "state_schema", "rules", "max_steps", "source"],
             [
@@ -96,18 +94,13 @@ enum OpenAPISchemas {
                     required: ["name", "side_effecting", "provider"],
                     ["name": string, "side_effecting": ["type": "boolean"], "provider": string])],
             ]),
-        "ArtifactList": object(
-            required: ["run_id", "artifacts"],
+        "ArtifactList": listPage(object(
+            required: ["artifact_id", "run_id", "step", "node", "name", "content_type", "size", "created_at"],
             [
-                "run_id": string,
-                "artifacts": ["type": "array", "items": object(
-                    required: ["artifact_id", "run_id", "step", "node", "name", "content_type", "size", "created_at"],
-                    [
-                        "artifact_id": ["type": "string", "pattern": "^sha256:[0-9a-f]{64}$"], "run_id": string,
-                        "step": count, "node": string, "name": string, "content_type": string, "size": count,
-                        "created_at": string,
-                    ])],
-            ]),
+                "artifact_id": ["type": "string", "pattern": "^sha256:[0-9a-f]{64}$"], "run_id": string,
+                "step": count, "node": string, "name": string, "content_type": string, "size": count,
+                "created_at": string,
+            ])),
         "BrokerRequest": object(
             required: ["agent_id", "intent", "context"],
             [
@@ -161,6 +154,17 @@ enum OpenAPISchemas {
                 required: ["kty", "crv", "x", "kid", "alg", "use"],
                 ["kty": ["const": "OKP"], "crv": ["const": "Ed25519"], "x": string, "kid": string, "alg": ["const": "EdDSA"], "use": ["const": "sig"]])]]),
     ]
+
+    /// The shape of every list route (``ListPage``), holding `item`s.
+    private static func listPage(_ item: JSONValue) -> JSONValue {
+        object(
+            required: ["items", "next_cursor", "total", "limit"],
+            [
+                "items": ["type": "array", "items": item],
+                "next_cursor": ["type": ["string", "null"], "description": "Pass as ?cursor= for the next page; null on the last page."],
+                "total": count, "limit": ["type": ["integer", "null"], "minimum": 1],
+            ])
+    }
 
     private static let string: JSONValue = ["type": "string"]
     private static let strings: JSONValue = ["type": "array", "items": ["type": "string"]]

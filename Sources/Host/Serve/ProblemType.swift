@@ -50,6 +50,7 @@ extension ProblemType {
     // 409
     static let idempotencyConflict = ProblemType("idempotency-conflict", .conflict, "Idempotency key reused with another body")
     static let invalidTransition = ProblemType("invalid-transition", .conflict, "Run status forbids this transition")
+    static let graphHashMismatch = ProblemType("graph-hash-mismatch", .conflict, "Graph is not the one pinned")
     static let conflict = ProblemType("conflict", .conflict, "Conflict")
     // 413, 415
     static let bodyTooLarge = ProblemType("body-too-large", .contentTooLarge, "Request body too large")
@@ -82,7 +83,7 @@ extension ProblemType {
     static let all: [ProblemType] = [
         invalidJSON, invalidPathParameter, invalidQueryParameter, unknownQueryParameter, badRequest, malformedRequest,
         upgradeRefused, unauthorized, forbidden, routeNotFound, runNotFound, graphNotFound, artifactNotFound, notFound,
-        methodNotAllowed, requestTimeout, idempotencyConflict, invalidTransition, conflict, bodyTooLarge,
+        methodNotAllowed, requestTimeout, idempotencyConflict, invalidTransition, graphHashMismatch, conflict, bodyTooLarge,
         unsupportedMediaType, invalidRequestBody, invalidParams, invalidCounterfactual, invalidBrokerRequest, unprocessable,
         upgradeRequired, rateLimited, headersTooLarge, internalError, auditWriteFailed, methodNotImplemented, shuttingDown,
         storageUnavailable, unhealthy, brokerNotConfigured, auditNotConfigured, unavailable,

@@ -1,10 +1,10 @@
 import Hummingbird
 import HummingbirdCore
 
-/// The body of `POST /v1/runs`, checked: `{graph_id, params?, idempotency_key?}`; the
-/// idempotency key may also come in the `Idempotency-Key` header (both must then agree).
+/// The body of `POST /v1/runs`, checked: `{graph_id, params?, idempotency_key?, graph_hash?}`;
+/// the idempotency key may also come in the `Idempotency-Key` header (both must then agree).
 struct RunSubmission: Sendable {
-    static let fields = ["graph_id", "params", "idempotency_key"]
+    static let fields = ["graph_id", "params", "idempotency_key", "graph_hash"]
     static let maximumKeyLength = 255
 
     var request: RunRequest
@@ -39,48 +39,16 @@ struct RunSubmission: Sendable {
         if let key, key.isEmpty || key.utf8.count > Self.maximumKeyLength {
             throw Self.invalid("the idempotency key must be 1 to \(Self.maximumKeyLength) bytes long")
         }
-        request = RunRequest(graphId: graphId, params: params, idempotencyKey: key)
+        var graphHash: String?
+        switch members["graph_hash"] {
+        case nil, .null?: graphHash = nil
+        case .string(let text)? where text.hasPrefix("sha256:"): graphHash = text
+        case let other?: throw Self.invalid("graph_hash must be a \"sha256:…\" string as GET /v1/graphs shows it, not \(other)")
+        }
+        request = RunRequest(graphId: graphId, params: params, idempotencyKey: key, graphHash: graphHash)
     }
 
     private static func invalid(_ detail: String) -> Problem {
         Problem(.invalidRequestBody, detail: detail)
-    }
-}
-
-/// The query of `GET /v1/runs`: filters `status`, `graph_id`, `parent_run_id`; paging `limit`
-/// (1–500, default 50) and `offset` (default 0). ``QueryParameterMiddleware`` refuses others.
-struct RunListQuery: Sendable {
-    static let defaultLimit = 50
-    static let maximumLimit = 500
-
-    var status: RunStatus?
-    var graphId: String?
-    var parentRunId: String?
-    var limit = defaultLimit
-    var offset = 0
-
-    /// Reads `parameters`; throws a 400 ``Problem`` naming a parameter that does not fit.
-    init(_ parameters: FlatDictionary<Substring, Substring>) throws(Problem) {
-        if let text = parameters["status"] {
-            guard let status = RunStatus(rawValue: String(text)) else {
-                let known = RunStatus.allCases.map(\.rawValue).joined(separator: ", ")
-                throw Problem(.invalidQueryParameter, detail: "status '\(text)' is not a run status; use one of \(known)")
-            }
-            self.status = status
-        }
-        graphId = parameters["graph_id"].map(String.init)
-        parentRunId = parameters["parent_run_id"].map(String.init)
-        limit = try Self.integer(parameters, "limit", in: 1...Self.maximumLimit) ?? Self.defaultLimit
-        offset = try Self.integer(parameters, "offset", in: 0...Int(Int32.max)) ?? 0
-    }
-
-    private static func integer(
-        _ parameters: FlatDictionary<Substring, Substring>, _ name: Substring, in range: ClosedRange<Int>
-    ) throws(Problem) -> Int? {
-        guard let text = parameters[name] else { return nil }
-        guard let value = Int(text), range.contains(value) else {
-            throw Problem(.invalidQueryParameter, detail: "\(name) must be an integer from \(range.lowerBound) to \(range.upperBound), not '\(text)'")
-        }
-        return value
     }
 }

@@ -33,20 +33,23 @@ struct RunRoutes: Sendable {
         } catch {
             throw Problem(error)
         }
-        let summary: JSONValue = ["run_id": .string(result.run.runId), "status": .string(result.run.status.rawValue)]
+        let summary: JSONValue = [
+            "run_id": .string(result.run.runId), "status": .string(result.run.status.rawValue),
+            "graph_hash": .string(result.run.graphHash), "origin": .string(result.origin),
+        ]
         return JSONMessages.response(
             summary, status: result.created ? .accepted : .ok, headers: [.location: "/v1/runs/\(result.run.runId)"])
     }
 
-    /// `GET /v1/runs`: `{runs, total, limit, offset}`, newest first.
+    /// `GET /v1/runs`: a ``ListPage`` of RunSummaries, newest first.
     @Sendable func list(_ request: Request, context: Context) async throws -> Response {
         let query = try RunListQuery(request.uri.queryParameters)
         let page = try store.listRuns(
-            status: query.status, graphId: query.graphId, parentRunId: query.parentRunId, limit: query.limit, offset: query.offset)
-        return JSONMessages.response([
-            "runs": .array(page.runs.map { RunSummary($0).json }),
-            "total": .number(Double(page.total)), "limit": .number(Double(query.limit)), "offset": .number(Double(query.offset)),
-        ])
+            status: query.status, graphId: query.graphId, parentRunId: query.parentRunId,
+            createdAfter: query.createdAfter, createdBefore: query.createdBefore,
+            limit: query.limit, after: query.cursor, offset: query.offset)
+        return JSONMessages.response(ListPage.json(
+            items: page.runs.map { RunSummary($0).json }, total: page.total, limit: query.limit, nextCursor: page.next.map(query.token)))
     }
 
     /// `GET /v1/runs/{id}`: the RunSummary.

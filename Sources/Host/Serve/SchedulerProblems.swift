@@ -2,13 +2,15 @@ import Hummingbird
 
 extension Problem {
     /// The HTTP answer to a refusal of the scheduler: 404 unknown graph or run, 409 idempotency
-    /// conflict or refused transition (naming the run's current status), 422 params or response
+    /// conflict, pinned graph hash that differs, or refused transition (naming the run's current status), 422 params or response
     /// that do not fit the graph, 503 while shutting down or while the store or audit log cannot be written.
     init(_ error: SchedulerError) {
         let detail = error.description
         switch error {
-        case .unknownGraph:
+        case .unknownGraph, .storedGraphNotAllowed:
             self.init(.graphNotFound, detail: detail)
+        case .graphHashMismatch(_, _, let actual):
+            self.init(.graphHashMismatch, detail: detail, extensions: ["graph_hash": .string(actual)])
         case .runNotFound:
             self.init(.runNotFound, detail: detail)
         case .invalidParams, .invalidResponse:

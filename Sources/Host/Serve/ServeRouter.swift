@@ -41,7 +41,7 @@ struct ServeRouter {
         let v1 = router.group("v1")
         RunRoutes(store: store, scheduler: scheduler).register(on: v1)
         CounterfactualRoutes(engine: engine, scheduler: scheduler).register(on: v1)
-        GraphRoutes(graphs: graphs).register(on: v1)
+        GraphRoutes(graphs: graphs, resolver: scheduler.resolver).register(on: v1)
         plugins.register(on: v1)
         ArtifactRoutes.register(on: v1, artifacts: artifacts)
         broker.register(on: v1)

@@ -65,7 +65,8 @@ public final class StargraphServer: Sendable {
                         graphId: trigger.graphId, params: .object(trigger.params))
         } ?? []
         let scheduler = RunScheduler(
-            runtime: runtime, graphs: graphs, workers: options.workers, triggers: triggers, drainTimeout: options.drainTimeout, logger: logger)
+            runtime: runtime, graphs: graphs, workers: options.workers, triggers: triggers, drainTimeout: options.drainTimeout,
+            allowsStoredGraphs: options.profile == .ossDefault || manifest?.databaseGraphs == true, logger: logger)
         self.scheduler = scheduler
         let system = SystemRoutes(
             store: runtime.store, audit: runtime.audit, scheduler: scheduler, plugins: Self.pluginHealth(runtime.plugins),

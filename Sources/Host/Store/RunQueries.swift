@@ -41,37 +41,58 @@ extension RunStore {
         }
     }
 
-    /// Runs matching every given filter, newest first (`created_at`, then run id, descending), paged
-    /// by `limit`/`offset`; `total` counts all matches regardless of paging.
+    /// Runs matching every given filter, newest first (`created_at`, then run id, descending).
+    ///
+    /// A page continues `after` the last run of the previous one (keyset paging): runs inserted
+    /// meanwhile are newer, so they sort before the cursor, and a walk from the first page to the
+    /// last sees every run that existed when it began exactly once. `offset` skips runs the older
+    /// way (it shifts when runs are inserted). `total` counts every match, whatever the page.
     public func listRuns(
-        status: RunStatus? = nil, graphId: String? = nil, parentRunId: String? = nil, limit: Int = 50, offset: Int = 0
-    ) throws -> (runs: [RunRecord], total: Int) {
+        status: RunStatus? = nil, graphId: String? = nil, parentRunId: String? = nil,
+        createdAfter: Date? = nil, createdBefore: Date? = nil,
+        limit: Int = 50, after cursor: RunPageCursor? = nil, offset: Int = 0
+    ) throws -> RunPage {
         var conditions: [String] = []
         var arguments = StatementArguments()
-        if let status {
-            conditions.append("status = ?")
-            arguments += [status.rawValue]
+        func require(_ condition: String, _ value: (any DatabaseValueConvertible)?) {
+            guard let value else { return }
+            conditions.append(condition)
+            arguments += [value]
         }
-        if let graphId {
-            conditions.append("graph_id = ?")
-            arguments += [graphId]
-        }
-        if let parentRunId {
-            conditions.append("parent_run_id = ?")
-            arguments += [parentRunId]
-        }
+        require("status = ?", status?.rawValue)
+        require("graph_id = ?", graphId)
+        require("parent_run_id = ?", parentRunId)
+        require("created_at > ?", createdAfter.map(Timestamps.format))
+        require("created_at < ?", createdBefore.map(Timestamps.format))
         let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         let filterArguments = arguments
-        let page = StatementArguments([max(limit, 0), max(offset, 0)])
-        let result: ([RunRecord], Int) = try read("listing runs") { db in
-            let total = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM runs \(filter)"), arguments: filterArguments) ?? 0
-            let runs = try Row.fetchAll(
-                db, sql: RunRecord.selectSQL + " \(filter) ORDER BY runs.created_at DESC, runs.run_id DESC LIMIT ? OFFSET ?",
-                arguments: filterArguments + page
-            ).map { row throws(StoreError) in try RunRecord(row: row) }
-            return (runs, total)
+        var pageConditions = conditions
+        var pageArguments = arguments
+        if let cursor {
+            pageConditions.append("(created_at, run_id) < (?, ?)")
+            pageArguments += [Timestamps.format(cursor.createdAt), cursor.runId]
         }
-        return (runs: result.0, total: result.1)
+        let pageFilter = pageConditions.isEmpty ? "" : "WHERE " + pageConditions.joined(separator: " AND ")
+        let pageSize = max(limit, 0)
+        pageArguments += [pageSize + 1, max(offset, 0)]
+        let finalArguments = pageArguments
+        return try read("listing runs") { db in
+            let total = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM runs \(filter)"), arguments: filterArguments) ?? 0
+            var runs = try Row.fetchAll(
+                db, sql: RunRecord.selectSQL + " \(pageFilter) ORDER BY runs.created_at DESC, runs.run_id DESC LIMIT ? OFFSET ?",
+                arguments: finalArguments
+            ).map { row throws(StoreError) in try RunRecord(row: row) }
+            let more = runs.count > pageSize
+            if more { runs.removeLast() }
+            return RunPage(runs: runs, total: total, next: more ? runs.last.map { RunPageCursor(createdAt: $0.createdAt, runId: $0.runId) } : nil)
+        }
+    }
+
+    /// Every graph id a stored run names, in id order.
+    public func storedGraphIds() throws -> [String] {
+        try read("listing the graphs of stored runs") { db in
+            try String.fetchAll(db, sql: "SELECT DISTINCT graph_id FROM runs ORDER BY graph_id")
+        }
     }
 
     /// The statuses `runId` went through, oldest first (empty for an unknown run).
@@ -97,5 +118,26 @@ extension RunStore {
         } catch {
             throw StoreError.wrapping(error, operation: operation)
         }
+    }
+}
+
+/// One page of ``RunStore/listRuns(status:graphId:parentRunId:createdAfter:createdBefore:limit:after:offset:)``.
+public struct RunPage: Sendable {
+    /// The page's runs, newest first.
+    public var runs: [RunRecord]
+    /// How many runs match the filters, on every page.
+    public var total: Int
+    /// Where the next page starts, `nil` on the last page.
+    public var next: RunPageCursor?
+}
+
+/// The position after a run in the newest-first order of runs: its `created_at` and run id.
+public struct RunPageCursor: Sendable, Equatable {
+    public var createdAt: Date
+    public var runId: String
+
+    public init(createdAt: Date, runId: String) {
+        self.createdAt = createdAt
+        self.runId = runId
     }
 }

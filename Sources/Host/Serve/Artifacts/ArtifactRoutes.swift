@@ -4,8 +4,8 @@ import Hummingbird
 
 /// `GET /v1/runs/{id}/artifacts` and `GET /v1/artifacts/{id}`.
 ///
-/// - The list answers `{run_id, artifacts: [{artifact_id, run_id, step, node, name, content_type,
-///   size, created_at}]}` ordered by step, node, name; 404 for an unknown run.
+/// - The list answers a ``ListPage`` of `{artifact_id, run_id, step, node, name, content_type,
+///   size, created_at}` ordered by step, node, name; 404 for an unknown run.
 /// - The content answers the bytes with the stored `Content-Type` (of the first write of those
 ///   bytes), `Content-Length`, an immutable `ETag` and `X-Content-Type-Options: nosniff`;
 ///   400 for an id that is not `sha256:<64 lowercase hex>` (so `../../etc/passwd` never reaches
@@ -19,7 +19,7 @@ public enum ArtifactRoutes {
                 throw Problem(.runNotFound, detail: "no run '\(runId)' in this server's database; GET /v1/runs lists runs")
             }
             let records = try artifacts.artifacts(runId: runId)
-            return JSONMessages.response(["run_id": .string(runId), "artifacts": .array(records.map(\.json))])
+            return JSONMessages.response(ListPage.json(items: records.map(\.json)))
         }
         group.get("artifacts/:id") { _, context in
             let text = try parameter(context, "artifact id")
