@@ -22,6 +22,7 @@ serve_pid=$!
 await_serve
 health=$(curl -sS "$base/health")
 expect_eq "$(jq -r .status <<<"$health")" ok "GET /health status"
+expect_eq "$(curl -sS "$base/openapi.json" | jq -r .info.title)" Stargraph "the OpenAPI title the tutorial expects"
 expect_eq "$(jq -r .components.store.status <<<"$health")" ok "store component"
 expect_eq "$(jq -r .components.scheduler.status <<<"$health")" ok "scheduler component"
 expect_eq "$(jq -r .components.broker.status <<<"$health")" unconfigured "broker without nautilus.yaml"

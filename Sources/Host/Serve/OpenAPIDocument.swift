@@ -7,7 +7,7 @@ enum OpenAPIDocument {
         [
             "openapi": "3.1.0",
             "info": [
-                "title": "Stargraph Host API",
+                "title": "Stargraph",
                 "version": .string(version),
                 "description": "Run stateful, rule-routed graphs. Every error is RFC 9457 application/problem+json.",
             ],
@@ -80,14 +80,30 @@ enum OpenAPIDocument {
                     query("created_after", ["type": "string", "format": "date-time"]),
                     query("created_before", ["type": "string", "format": "date-time"]),
                     query("limit", ["type": "integer", "minimum": 1, "maximum": 500, "default": 50]),
-                    query("cursor", ["type": "string", "description": "The previous page's next_cursor, with the same filters."]),
+                    query("cursor", ["type": "string", "minLength": 1, "description": "The previous page's next_cursor, with the same filters."]),
                     query("offset", [
                         "type": "integer", "minimum": 0, "maximum": 2_147_483_647, "default": 0,
-                        "description": "Deprecated: shifts when runs are inserted; use cursor. Not combinable with cursor.",
+                        "description": "Deprecated: shifts when runs are inserted; use cursor. Only 0 combines with cursor.",
                     ], deprecated: true),
                 ],
                 responses: ["200": json("One page of runs.", "RunList"), "400": problem("A query parameter does not fit.")]),
         ],
+        "/v1/runs/wait": ["post": operation(
+            "submitRunAndWait", "Start a run as POST /v1/runs does, then wait until it is done, failed, cancelled, awaiting_input (the answer carries the interrupt's prompt and payload) or paused, or until timeout seconds pass.",
+            parameters: [["name": "Idempotency-Key", "in": "header", "required": false,
+                          "schema": ["type": "string", "minLength": 1, "maxLength": 255]]],
+            body: ["required": true, "content": ["application/json": ["schema": ref("RunWaitSubmission")]]],
+            responses: [
+                "200": json("The run stopped moving: its summary.", "RunWaitResult", headers: ["Location": ["schema": ["type": "string"]]]),
+                "202": json("The timeout passed first: the run's summary so far; poll the Location.", "RunWaitResult", headers: ["Location": ["schema": ["type": "string"]]]),
+                "400": problem("The body is not valid JSON."),
+                "404": problem("No graph with that graph_id."),
+                "409": problem("The idempotency key was used with a different body, or graph_hash pins another graph."),
+                "413": problem("The body is over 1 MiB."),
+                "415": problem("The body is not declared as JSON."),
+                "422": problem("The body, its params or its timeout do not fit."),
+                "503": problem("The server is shutting down, or cannot record the run."),
+            ], mutating: true)],
         "/v1/runs/{id}": ["get": operation(
             "getRun", "The RunSummary of a run (read from the store: runs of other processes on the database show too).",
             parameters: [pathId("Run id (run-…).")],

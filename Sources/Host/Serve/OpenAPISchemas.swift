@@ -15,14 +15,18 @@ enum OpenAPISchemas {
                 "run_status": runStatus,
                 "components": ["type": "object", "additionalProperties": component],
             ], closed: false),
-        "RunSubmission": object(
+        "RunSubmission": object(required: ["graph_id"], submissionProperties, examples: [["graph_id": "run:hello-stargraph", "params": ["message": "hello"]]]),
+        "RunWaitSubmission": object(
             required: ["graph_id"],
-            [
-                "graph_id": ["type": "string", "minLength": 1],
-                "params": ["type": "object", "description": "Initial state; checked against the graph's state_schema."],
-                "idempotency_key": ["type": ["string", "null"], "minLength": 1, "maxLength": 255],
-                "graph_hash": ["type": ["string", "null"], "pattern": "^sha256:", "description": "Run only the graph that hashes so (409 otherwise)."],
-            ], examples: [["graph_id": "run:hello-stargraph", "params": ["message": "hello"]]]),
+            submissionProperties.merging([
+                "timeout": ["type": "number", "exclusiveMinimum": 0, "maximum": 300, "default": 30, "description": "Seconds to wait for the run to stop moving."],
+            ]) { $1 }),
+        "RunWaitResult": object(
+            required: summaryRequired + ["origin"],
+            summaryProperties.merging([
+                "origin": ["type": "string", "description": "The graph's registry origin, or `database`."],
+                "interrupt": object(required: ["prompt", "payload"], ["prompt": string, "payload": [:]]),
+            ]) { $1 }),
         "RunAccepted": object(
             required: ["run_id", "status", "graph_hash", "origin"],
             ["run_id": string, "status": runStatus, "graph_hash": string, "origin": ["type": "string", "description": "The graph's registry origin, or `database`."]]),
@@ -34,19 +38,7 @@ enum OpenAPISchemas {
                 "added_steps": ["type": "array", "items": stepRef], "removed_steps": ["type": "array", "items": stepRef],
                 "state_deltas": ["type": "object"], "fact_deltas": ["type": "object"], "derived_hash": string,
             ]),
-        "RunSummary": object(
-            required: [
-                "run_id", "status", "graph_id", "graph_hash", "graph_origin", "started_at", "finished_at", "created_at",
-                "parent_run_id", "from_step", "error_class", "error_cause", "steps", "state",
-            ],
-            [
-                "run_id": string, "status": runStatus, "graph_id": string, "graph_hash": string,
-                "graph_origin": ["type": "string", "description": "Where the run's graph text came from: a file or plugin, or `database` for a graph found through the database."],
-                "started_at": nullableString, "finished_at": nullableString, "created_at": string,
-                "parent_run_id": nullableString, "from_step": ["type": ["integer", "null"], "minimum": 0],
-                "error_class": nullableString, "error_cause": nullableString,
-                "steps": ["type": "integer", "minimum": 0], "state": ["type": "object"],
-            ]),
+        "RunSummary": object(required: summaryRequired, summaryProperties),
         "RunList": listPage(["$ref": "#/components/schemas/RunSummary"]),
         "RunSteps": object(
             required: ["run_id", "status", "steps"],
@@ -78,8 +70,8 @@ enum OpenAPISchemas {
                 "rules": count, "max_steps": ["type": ["integer", "null"], "minimum": 1], "source": string,
             ]),
         "Health": object(
-            required: ["status", "components"],
-            ["status": ["const": "ok"], "components": ["type": "object", "additionalProperties": component]]),
+            required: ["status", "version", "components"],
+            ["status": ["const": "ok"], "version": string, "components": ["type": "object", "additionalProperties": component]]),
         "PluginList": object(
             required: ["plugins", "node_kinds"],
             [
@@ -153,6 +145,27 @@ enum OpenAPISchemas {
             ["keys": ["type": "array", "items": object(
                 required: ["kty", "crv", "x", "kid", "alg", "use"],
                 ["kty": ["const": "OKP"], "crv": ["const": "Ed25519"], "x": string, "kid": string, "alg": ["const": "EdDSA"], "use": ["const": "sig"]])]]),
+    ]
+
+    private static let submissionProperties: [String: JSONValue] = [
+        "graph_id": ["type": "string", "minLength": 1],
+        "params": ["type": "object", "description": "Initial state; checked against the graph's state_schema."],
+        "idempotency_key": ["type": ["string", "null"], "minLength": 1, "maxLength": 255],
+        "graph_hash": ["type": ["string", "null"], "pattern": "^sha256:", "description": "Run only the graph that hashes so (409 otherwise)."],
+    ]
+
+    private static let summaryRequired = [
+        "run_id", "status", "graph_id", "graph_hash", "graph_origin", "started_at", "finished_at", "created_at",
+        "parent_run_id", "from_step", "error_class", "error_cause", "steps", "state",
+    ]
+
+    private static let summaryProperties: [String: JSONValue] = [
+        "run_id": string, "status": runStatus, "graph_id": string, "graph_hash": string,
+        "graph_origin": ["type": "string", "description": "Where the run's graph text came from: a file or plugin, or `database` for a graph found through the database."],
+        "started_at": nullableString, "finished_at": nullableString, "created_at": string,
+        "parent_run_id": nullableString, "from_step": ["type": ["integer", "null"], "minimum": 0],
+        "error_class": nullableString, "error_cause": nullableString,
+        "steps": ["type": "integer", "minimum": 0], "state": ["type": "object"],
     ]
 
     /// The shape of every list route (``ListPage``), holding `item`s.

@@ -30,9 +30,8 @@ struct RouteTemplates: Sendable {
 
     /// The methods routes accept on `path` (empty when no route has that path).
     func allowedMethods(for path: String) -> [HTTPRequest.Method] {
-        let requested = Self.segments(path)
         var methods: [HTTPRequest.Method] = []
-        for template in templates where Self.matches(template.segments, requested) {
+        for template in matching(path) {
             methods.append(contentsOf: template.methods.map(\.method).filter { !methods.contains($0) })
         }
         return methods
@@ -40,18 +39,31 @@ struct RouteTemplates: Sendable {
 
     /// The query parameters the route for `method` on `path` takes; `nil` when no route matches.
     func queryParameters(method: HTTPRequest.Method, path: String) -> [String]? {
-        let requested = Self.segments(path)
-        for template in templates where Self.matches(template.segments, requested) {
+        for template in matching(path) {
             if let route = template.methods.first(where: { $0.method == method }) { return route.query }
         }
         return nil
     }
 
-    private static func matches(_ template: [Substring], _ path: [Substring]) -> Bool {
-        guard template.count == path.count else { return false }
-        return zip(template, path).allSatisfy { pattern, segment in
-            pattern.first == "{" || pattern == segment
+    /// The templates that match `path` with the most literal segments, as the router picks a
+    /// literal segment (`/v1/runs/wait`) over a parameter (`/v1/runs/{id}`).
+    private func matching(_ path: String) -> [Template] {
+        let requested = Self.segments(path)
+        let scored = templates.compactMap { template in Self.literalMatches(template.segments, requested).map { (template, $0) } }
+        guard let best = scored.map(\.1).max() else { return [] }
+        return scored.filter { $0.1 == best }.map(\.0)
+    }
+
+    /// How many of `template`'s segments match `path` literally, or `nil` when it does not match.
+    private static func literalMatches(_ template: [Substring], _ path: [Substring]) -> Int? {
+        guard template.count == path.count else { return nil }
+        var literal = 0
+        for (pattern, segment) in zip(template, path) {
+            if pattern.first == "{" { continue }
+            guard pattern == segment else { return nil }
+            literal += 1
         }
+        return literal
     }
 
     private static func segments(_ path: String) -> [Substring] {

@@ -34,8 +34,8 @@ struct RunListQuery: Sendable {
         limit = try Self.integer(parameters, "limit", in: 1...Self.maximumLimit) ?? Self.defaultLimit
         offset = try Self.integer(parameters, "offset", in: 0...Int(Int32.max)) ?? 0
         if let token = parameters["cursor"] {
-            guard parameters["offset"] == nil else {
-                throw Problem(.invalidQueryParameter, detail: "cursor and offset cannot be combined; page with cursor alone")
+            guard offset == 0 else {
+                throw Problem(.invalidQueryParameter, detail: "cursor and a nonzero offset cannot be combined; page with cursor alone")
             }
             cursor = try RunCursorToken.decode(String(token), filters: filterKey)
         }

@@ -22,23 +22,27 @@ struct RunRoutes: Sendable {
         group.post("runs/:id/respond", use: respond)
     }
 
-    /// `POST /v1/runs`: 202 `{run_id, status}` for a new run, 200 for an idempotent repeat.
+    /// `POST /v1/runs`: 202 `{run_id, status, graph_hash, origin}` for a new run, 200 for an
+    /// idempotent repeat.
     @Sendable func submit(_ request: Request, context: Context) async throws -> Response {
-        let body = try await JSONMessages.body(of: request)
-        var submission = try RunSubmission(body: body, idempotencyHeader: request.headers[.idempotencyKey])
-        submission.request.principal = context.principal?.id
-        let result: Submission
-        do {
-            result = try await scheduler.submit(submission.request)
-        } catch {
-            throw Problem(error)
-        }
+        let result = try await accept(try await JSONMessages.body(of: request), request: request, context: context)
         let summary: JSONValue = [
             "run_id": .string(result.run.runId), "status": .string(result.run.status.rawValue),
             "graph_hash": .string(result.run.graphHash), "origin": .string(result.origin),
         ]
         return JSONMessages.response(
             summary, status: result.created ? .accepted : .ok, headers: [.location: "/v1/runs/\(result.run.runId)"])
+    }
+
+    /// Checks `body` as a run submission and hands it to the scheduler, as the caller's principal.
+    func accept(_ body: JSONValue, request: Request, context: Context) async throws -> Submission {
+        var submission = try RunSubmission(body: body, idempotencyHeader: request.headers[.idempotencyKey])
+        submission.request.principal = context.principal?.id
+        do {
+            return try await scheduler.submit(submission.request)
+        } catch {
+            throw Problem(error)
+        }
     }
 
     /// `GET /v1/runs`: a ``ListPage`` of RunSummaries, newest first.

@@ -31,6 +31,7 @@ public enum RouteCapabilities {
     /// The route table: every `/v1` route with the capability it needs.
     public static let routes: [Route] = [
         Route(.post, "/v1/runs", "runs:start"),
+        Route(.post, "/v1/runs/wait", "runs:start"),
         Route(.get, "/v1/runs", "runs:read"),
         Route(.get, "/v1/runs/{id}", "runs:read"),
         Route(.get, "/v1/runs/{id}/steps", "runs:read"),
