@@ -167,6 +167,16 @@ enum OpenAPIDocument {
                 "404": problem("No such run."),
                 "426": problem("Not a WebSocket upgrade request."),
             ])],
+        "/v1/runs/{id}/events": ["get": operation(
+            "runEvents", "Server-Sent Events: the run's events (id: seq, event: type, data: the WebSocket's JSON frame), from the durable log then live, with a heartbeat comment when idle; the response ends after the terminal event. Last-Event-ID (or ?last_event_id=N) resumes after N with no gap and no duplicate.",
+            parameters: [
+                pathId("Run id."), query("last_event_id", ["type": "integer", "minimum": 0]),
+                ["name": "Last-Event-ID", "in": "header", "required": false, "schema": ["type": "string", "pattern": "^[0-9]+$"]],
+            ],
+            responses: [
+                "200": ["description": "The event stream.", "content": ["text/event-stream": ["schema": ["type": "string"]]]],
+                "404": problem("No such run."),
+            ])],
         "/v1/runs/{id}/artifacts": ["get": operation(
             "listRunArtifacts", "Artifacts a run wrote with `write_artifact` nodes.",
             parameters: [pathId("Run id.")],

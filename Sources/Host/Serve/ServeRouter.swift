@@ -51,6 +51,7 @@ struct ServeRouter {
         // The same router decides WebSocket upgrades (see `StreamRoutes`): a refused upgrade
         // falls through to this route, which answers the problem over plain HTTP.
         StreamRoutes.register(on: router, store: store, hub: hub)
+        EventSourceRoute.register(on: v1, store: store, hub: hub)
         return router
     }
 

@@ -36,6 +36,7 @@ public enum RouteCapabilities {
         Route(.get, "/v1/runs/{id}", "runs:read"),
         Route(.get, "/v1/runs/{id}/steps", "runs:read"),
         Route(.get, "/v1/runs/{id}/stream", "runs:read"),
+        Route(.get, "/v1/runs/{id}/events", "runs:read"),
         Route(.get, "/v1/runs/{id}/diff", "runs:read"),
         Route(.post, "/v1/runs/{id}/cancel", "runs:cancel"),
         Route(.post, "/v1/runs/{id}/pause", "runs:pause"),

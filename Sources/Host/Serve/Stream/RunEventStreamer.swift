@@ -1,9 +1,9 @@
 import Foundation
-import HummingbirdWebSocket
 import Logging
 import Synchronization
 
-/// Sends one run's events over one WebSocket: the durable log after `afterSeq`, then live
+/// Sends one run's events to one client (a WebSocket or a Server-Sent Events response): the
+/// durable log after `afterSeq`, then live
 /// events as the hub (or the poll tick) wakes it, always re-reading the store after the last
 /// sent seq — so nothing is skipped or sent twice and nothing is buffered in memory beyond one
 /// page.
@@ -38,9 +38,12 @@ struct RunEventStreamer: Sendable {
         ])
     }
 
-    /// Streams events with seq > `afterSeq` until the run ends, the consumer is too slow, or the
-    /// task is cancelled (the client went away).
-    func run(afterSeq: Int, wakeups: AsyncStream<Void>, outbound: WebSocketOutboundWriter) async -> Outcome {
+    /// Streams events with seq > `afterSeq` through `send` until the run ends, the consumer is too
+    /// slow, or the task is cancelled (the client went away). `send` returns once the client's
+    /// connection took the event, so a stalled client stalls it.
+    func run(
+        afterSeq: Int, wakeups: AsyncStream<Void>, send: @escaping @Sendable (EventRecord) async throws -> Void
+    ) async -> Outcome {
         let sent = SentSeq(afterSeq)
         do {
             let backlogEnd = try store.lastEventSeq(runId: runId)
@@ -55,12 +58,11 @@ struct RunEventStreamer: Sendable {
                     if pending > limits.maxPendingEvents {
                         return .tooSlow("too slow: \(pending) new events unsent; reconnect with last_event_id=\(sent.value)")
                     }
-                    let frames = page.map { (seq: $0.seq, type: $0.type, text: Self.frame($0)) }
                     let written = try await withDeadline(limits.stallTimeout) {
-                        for frame in frames {
-                            try await outbound.write(.text(frame.text))
-                            sent.value = frame.seq
-                            if Self.terminalTypes.contains(frame.type) { return frame.type }
+                        for event in page {
+                            try await send(event)
+                            sent.value = event.seq
+                            if Self.terminalTypes.contains(event.type) { return event.type }
                         }
                         return ""
                     }

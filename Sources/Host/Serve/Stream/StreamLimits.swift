@@ -1,4 +1,4 @@
-/// Bounds of one run event stream (`/v1/runs/{id}/stream`).
+/// Bounds of one run event stream (`/v1/runs/{id}/stream` and `/v1/runs/{id}/events`).
 public struct StreamLimits: Sendable {
     /// Events read from the store per query.
     public var pageSize = 256
@@ -13,6 +13,9 @@ public struct StreamLimits: Sendable {
     public var pollInterval: Duration = .seconds(1)
     /// How long the server waits for the client's close reply (or for a stalled close frame).
     public var closeTimeout: Duration = .seconds(5)
+    /// How often an event stream without events sends a comment line, so proxies keep the
+    /// connection and the server notices a client that left.
+    public var heartbeatInterval: Duration = .seconds(15)
 
     /// The defaults above.
     public init() {}

@@ -74,7 +74,7 @@ public enum StreamRoutes {
     }
 
     /// The percent-decoded `{id}` of the path.
-    private static func runId<Context: RequestContext>(_ context: Context) throws -> String {
+    static func runId<Context: RequestContext>(_ context: Context) throws -> String {
         guard let raw = context.parameters.get("id"), let runId = raw.removingPercentEncoding, !runId.isEmpty else {
             throw Problem(.invalidPathParameter, detail: "the run id in the path is missing or not valid percent-encoding")
         }
@@ -82,7 +82,7 @@ public enum StreamRoutes {
     }
 
     /// `last_event_id` (0 when absent); 400 when it is not a non-negative integer.
-    private static func resumePoint(_ request: Request) throws -> Int {
+    static func resumePoint(_ request: Request) throws -> Int {
         guard let text = request.uri.queryParameters.get("last_event_id") else { return 0 }
         guard let value = Int(text), value >= 0 else {
             throw Problem(
@@ -114,7 +114,9 @@ public enum StreamRoutes {
                 return nil
             }
             group.addTask {
-                await streamer.run(afterSeq: afterSeq, wakeups: subscription.wakeups, outbound: outbound)
+                await streamer.run(afterSeq: afterSeq, wakeups: subscription.wakeups) { event in
+                    try await outbound.write(.text(RunEventStreamer.frame(event)))
+                }
             }
             var outcome: RunEventStreamer.Outcome = .clientClosed
             while let next = await group.next() {
