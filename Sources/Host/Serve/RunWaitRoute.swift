@@ -38,10 +38,10 @@ struct RunWaitRoute: Sendable {
         }
         defer { ticker.cancel() }
         let deadline = ContinuousClock.now + .milliseconds(Int64(timeout * 1000))
-        var run = result.run
-        for await _ in subscription.wakeups {
+        var run = try runs.store.run(runId) ?? result.run
+        var wakeups = subscription.wakeups.makeAsyncIterator()
+        while !Self.settledStatuses.contains(run.status), ContinuousClock.now < deadline, await wakeups.next() != nil {
             run = try runs.store.run(runId) ?? run
-            if Self.settledStatuses.contains(run.status) || ContinuousClock.now >= deadline { break }
         }
         var summary = RunSummary(run).json.objectValue ?? [:]
         summary["origin"] = .string(result.origin)
