@@ -113,4 +113,23 @@ struct AuditAnchorTests {
         try handle.close()
         #expect(try first.head() == later, "a torn record is not the head")
     }
+
+    @Test("an append after the log was moved aside or emptied by another writer names the new chain")
+    func replacedLogIsReadAgain() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("audit-chain-\(UUID().uuidString)")
+        let path = folder.appendingPathComponent("audit.jsonl").path
+        let log = try AuditLog(path: path)
+        let first = try #require(try log.append([["event": "a"]]))
+        try FileManager.default.moveItem(atPath: path, toPath: path + ".1")
+        let rotated = try #require(try AuditLog(path: path).append([["event": "b"], ["event": "c"]]))
+        let afterMove = try #require(try log.append([["event": "d"]]))
+        #expect(afterMove.chainSHA256 == rotated.chainSHA256 && afterMove.chainSHA256 != first.chainSHA256)
+        #expect(afterMove.seq == 3)
+
+        try Data().write(to: URL(fileURLWithPath: path))
+        let emptied = try #require(try AuditLog(path: path).append([["event": "e"], ["event": "f"]]))
+        let afterTruncation = try #require(try log.append([["event": "g"]]))
+        #expect(afterTruncation.chainSHA256 == emptied.chainSHA256 && afterTruncation.chainSHA256 != rotated.chainSHA256)
+        #expect(try log.head() == afterTruncation)
+    }
 }

@@ -19,6 +19,12 @@ struct AuditFile {
         var tornBytes: [UInt8]?
     }
 
+    /// Which file the descriptor is open on: its device and inode.
+    struct Identity: Equatable {
+        var device: UInt64
+        var inode: UInt64
+    }
+
     let path: String
     let descriptor: Int32
 
@@ -138,9 +144,18 @@ struct AuditFile {
     }
 
     func length() throws -> Int {
+        Int(try status().st_size)
+    }
+
+    func identity() throws -> Identity {
+        let stats = try status()
+        return Identity(device: UInt64(stats.st_dev), inode: UInt64(stats.st_ino))
+    }
+
+    private func status() throws -> stat {
         var stats = stat()
         try retryingInterrupts("fstat") { fstat(descriptor, &stats) }
-        return Int(stats.st_size)
+        return stats
     }
 
     func truncate(to length: Int) throws {

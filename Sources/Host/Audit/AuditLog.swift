@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Logging
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -79,14 +80,6 @@ public struct AuditHead: Sendable, Equatable {
     public var seq: Int
     /// Hex SHA-256 of the last record's line, the `prev_sha256` the next record carries.
     public var lineSHA256: String
-
-    /// The head as JSON (`log_path`, `chain_sha256`, `seq`, `sha256`).
-    public var json: JSONValue {
-        [
-            "log_path": .string(logPath), "chain_sha256": .string(chainSHA256),
-            "seq": .number(Double(seq)), "sha256": .string(lineSHA256),
-        ]
-    }
 }
 
 /// An append-only, hash-chained JSONL audit log, safe to share between threads and
@@ -105,6 +98,8 @@ public final class AuditLog: Sendable {
     /// Serialises this instance's appends; `flock` serialises them against other instances and processes.
     private let appendLock = NSLock()
     private let health = WriteHealth()
+    /// The chain this instance last appended to, so an append need not re-read the first line.
+    private let knownChain = Mutex<KnownChain?>(nil)
     private let logger = Logger(label: "stargraph.audit")
 
     /// Opens (creating if needed, with parent folders) the log at `path` and checks where its
@@ -209,17 +204,36 @@ public final class AuditLog: Sendable {
                 health.succeeded()
                 return nil
             }
-            let existingFirstLine = tail.lastLine == nil ? nil : try file.firstLine()
+            let identity = try file.identity()
+            let existingChain = tail.lastLine == nil ? nil : try chain(of: file, identity: identity, length: tail.length)
             let batch = try encode(events, after: tail)
             try file.appendAtomically(batch.bytes, restoringLength: tail.length)
             health.succeeded()
-            return AuditHead(
-                logPath: absolutePath, chainSHA256: existingFirstLine.map(ContentHash.sha256Hex) ?? batch.firstLineSHA256,
-                seq: batch.lastSeq, lineSHA256: batch.lastLineSHA256)
+            let chain = existingChain ?? batch.firstLineSHA256
+            let length = tail.length + batch.bytes.count
+            knownChain.withLock { $0 = KnownChain(identity: identity, length: length, chainSHA256: chain) }
+            return AuditHead(logPath: absolutePath, chainSHA256: chain, seq: batch.lastSeq, lineSHA256: batch.lastLineSHA256)
         } catch {
             health.failed(error)
             throw error
         }
+    }
+
+    /// A chain appended to: the file (device and inode), its length after that append, and the
+    /// hash of its first line. Appends only grow a file, so the same file no shorter than that
+    /// still starts with the same line; a replaced or truncated log is read again.
+    private struct KnownChain {
+        var identity: AuditFile.Identity
+        var length: Int
+        var chainSHA256: String
+    }
+
+    /// The hash of the first line of `file`, whose length is `length`.
+    private func chain(of file: AuditFile, identity: AuditFile.Identity, length: Int) throws -> String? {
+        if let known = knownChain.withLock({ $0 }), known.identity == identity, length >= known.length {
+            return known.chainSHA256
+        }
+        return try file.firstLine().map(ContentHash.sha256Hex)
     }
 
     /// A batch's lines, with the seq and line hash of its last record and the hash of its first.

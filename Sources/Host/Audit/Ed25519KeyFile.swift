@@ -20,9 +20,9 @@ public enum Ed25519KeyFile {
         do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
             throw .unreadable(path, error.localizedDescription)
         }
-        let line = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard let raw = Data(base64Encoded: line) ?? AuditRecordFormat.base64URLDecoded(line),
-              let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: raw) else { throw .notAKey(path) }
+        guard let raw = base64Line(text), let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: raw) else {
+            throw .notAKey(path)
+        }
         return key
     }
 
@@ -62,10 +62,15 @@ public enum Ed25519KeyFile {
             if let key = candidates.lazy.compactMap(BrokerJWS.publicKey(fromJWK:)).first { return key }
             throw .notAPublicKey(path)
         }
-        let line = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        guard let raw = Data(base64Encoded: line) ?? AuditRecordFormat.base64URLDecoded(line),
+        guard let raw = base64Line(String(decoding: bytes, as: UTF8.self)),
               let key = try? Curve25519.Signing.PublicKey(rawRepresentation: raw) else { throw .notAPublicKey(path) }
         return key
+    }
+
+    /// The bytes of a file holding one line of base64 or base64url.
+    private static func base64Line(_ text: String) -> Data? {
+        let line = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        return Data(base64Encoded: line) ?? AuditRecordFormat.base64URLDecoded(line)
     }
 
     private static func create(path: String, contents: String) throws(Ed25519KeyFileError) {

@@ -14,11 +14,12 @@ struct AuditRoutes: Sendable {
     func register(on group: RouterGroup<Context>) {
         group.get("audit/head") { _, _ in
             let log = try configured()
-            var members: [String: JSONValue] = ["seq": 0, "sha256": .null, "chain_sha256": .null, "log_path": .string(log.absolutePath)]
-            if case .object(let head)? = try log.head()?.json { members.merge(head) { $1 } }
-            members["signed"] = .bool(log.publicKey != nil)
-            members["key_id"] = log.publicKey.map { .string(Ed25519KeyFile.keyId($0)) } ?? .null
-            return JSONMessages.response(.object(members))
+            let head = try log.head()
+            return JSONMessages.response([
+                "seq": .number(Double(head?.seq ?? 0)), "sha256": head.map { .string($0.lineSHA256) } ?? .null,
+                "chain_sha256": head.map { .string($0.chainSHA256) } ?? .null, "log_path": .string(log.absolutePath),
+                "signed": .bool(log.publicKey != nil), "key_id": log.publicKey.map { .string(Ed25519KeyFile.keyId($0)) } ?? .null,
+            ])
         }
         group.get("audit/jwks.json") { _, _ in
             JSONMessages.response(try configured().publicKey.map(Ed25519KeyFile.jwks) ?? ["keys": []])

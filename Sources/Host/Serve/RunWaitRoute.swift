@@ -30,12 +30,7 @@ struct RunWaitRoute: Sendable {
         let runId = result.run.runId
         let subscription = hub.subscribe(runId)
         defer { hub.unsubscribe(subscription) }
-        let ticker = Task {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: Self.pollInterval)
-                subscription.poke()
-            }
-        }
+        let ticker = Task { await subscription.poll(every: Self.pollInterval) }
         defer { ticker.cancel() }
         let deadline = ContinuousClock.now + .milliseconds(Int64(timeout * 1000))
         var run = try runs.store.run(runId) ?? result.run

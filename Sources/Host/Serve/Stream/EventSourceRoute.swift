@@ -29,12 +29,7 @@ enum EventSourceRoute {
                 let subscription = hub.subscribe(runId)
                 defer { hub.unsubscribe(subscription) }
                 try await withThrowingTaskGroup(of: Void.self) { group in
-                    group.addTask {
-                        while !Task.isCancelled {
-                            try await Task.sleep(for: limits.pollInterval)
-                            subscription.poke()
-                        }
-                    }
+                    group.addTask { await subscription.poll(every: limits.pollInterval) }
                     group.addTask {
                         while !Task.isCancelled {
                             try await Task.sleep(for: limits.heartbeatInterval)

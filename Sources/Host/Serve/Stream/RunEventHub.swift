@@ -57,5 +57,14 @@ public final class RunEventHub: RunEventSink, Sendable {
 
         /// Wakes this stream alone (the poll tick that catches writes from other processes).
         func poke() { continuation.yield() }
+
+        /// Pokes this stream every `interval` until the task is cancelled: the poll tick of
+        /// a stream or a wait, for runs another process commits on the same database.
+        func poll(every interval: Duration) async {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                poke()
+            }
+        }
     }
 }

@@ -107,10 +107,7 @@ public enum StreamRoutes {
                 return .clientClosed
             }
             group.addTask {
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: limits.pollInterval)
-                    subscription.poke()
-                }
+                await subscription.poll(every: limits.pollInterval)
                 return nil
             }
             group.addTask {
