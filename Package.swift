@@ -53,10 +53,20 @@ let package = Package(
         // sqlite3_config() is variadic, which Swift cannot call: this C shim applies the host's
         // process-wide SQLite settings.
         .target(name: "CSQLiteTuning", path: "Sources/CSQLiteTuning", linkerSettings: [.linkedLibrary("sqlite3")]),
+        // The domain every other module speaks: JSON and its canonical form, the graph IR and its
+        // YAML loader, the rule language, and the records of runs, steps and events.
+        .target(
+            name: "StargraphCore",
+            dependencies: [
+                "CYAML",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Sources/Host/Core"
+        ),
         .target(
             name: "StargraphHost",
             dependencies: [
-                "CYAML",
+                "StargraphCore",
                 "CSQLiteTuning",
                 pluginABI,
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -74,7 +84,8 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
             ],
-            path: "Sources/Host"
+            path: "Sources/Host",
+            exclude: ["Core"]
         ),
         // In-tree plugins build on the SDK package like out-of-tree ones; none links StargraphHost.
         .target(name: "HelloPlugin", dependencies: [pluginSDK], path: "Plugins/Hello"),

@@ -3,6 +3,7 @@
 import Foundation
 import Logging
 import StargraphHost
+import StargraphCore
 
 /// `hello.greet` in-process: the baseline a plugin call is compared with.
 struct InProcessGreet: NodeInstance {

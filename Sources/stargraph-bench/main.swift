@@ -2,6 +2,7 @@
 import Foundation
 import GRDBSQLite
 import StargraphHost
+import StargraphCore
 
 // As `stargraph` does, before any thread uses SQLite.
 print(SQLiteProcessSettings.apply())

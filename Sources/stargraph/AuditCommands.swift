@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import StargraphHost
+import StargraphCore
 
 /// `--audit-signing-key`, for every command that writes an audit log.
 struct AuditSigningOptions: ParsableArguments {

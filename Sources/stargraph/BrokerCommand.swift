@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import StargraphHost
+import StargraphCore
 
 /// `stargraph broker`: the policy broker's tools.
 struct BrokerCommand: ParsableCommand {

@@ -1,4 +1,5 @@
 import StargraphHost
+import StargraphCore
 
 /// The "did you mean" of a mistyped subcommand: `stargraph rnu` names `run` instead of printing
 /// the whole usage.

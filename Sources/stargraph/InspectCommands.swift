@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import StargraphHost
+import StargraphCore
 
 /// `stargraph validate GRAPH...`: loads and checks graphs without running them.
 struct ValidateCommand: ParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import StargraphHost
+import StargraphCore
 
 /// `--manifest M`, shared by the commands that load plugins.
 struct ManifestOptions: ParsableArguments {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import StargraphHost
+import StargraphCore
 
 /// `stargraph replay RUN_ID`: forks a counterfactual run and executes it to its end.
 struct ReplayCommand: AsyncParsableCommand {

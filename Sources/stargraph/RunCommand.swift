@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import StargraphHost
 import Synchronization
+import StargraphCore
 
 /// `stargraph run GRAPH`: runs a graph to the end, one checkpoint per step.
 struct RunCommand: AsyncParsableCommand {

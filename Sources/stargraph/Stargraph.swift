@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import StargraphHost
+import StargraphCore
 
 /// The process entry point: runs the command on Swift's cooperative threads while the main thread
 /// waits. An `async` main would end the main thread in `dispatch_main`, whose `pthread_exit`

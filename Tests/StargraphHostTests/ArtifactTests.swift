@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Testing
 @testable import StargraphHost
+@testable import StargraphCore
 
 @Suite("Artifacts: store, write_artifact, routes")
 struct ArtifactTests {

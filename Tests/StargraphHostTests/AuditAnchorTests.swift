@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import StargraphHost
+@testable import StargraphCore
 
 /// The audit chain's head is anchored in the store with the writes it audits, so a log cut
 /// short or rewritten with every hash recomputed, which the chain alone accepts, fails.

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import Testing
 @testable import StargraphHost
+@testable import StargraphCore
 
 @Suite("Broker attestation")
 struct BrokerAttestationTests {

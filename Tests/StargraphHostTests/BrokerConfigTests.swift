@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Testing
 @testable import StargraphHost
+@testable import StargraphCore
 
 @Suite("Broker config")
 struct BrokerConfigTests {

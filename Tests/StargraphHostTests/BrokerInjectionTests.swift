@@ -3,6 +3,7 @@ import GRDB
 import Logging
 import Testing
 @testable import StargraphHost
+@testable import StargraphCore
 
 /// Hostile `intent` and `context` values change nothing but the denial or validation outcome:
 /// the sqlite source only ever runs its configured query with bound parameters.

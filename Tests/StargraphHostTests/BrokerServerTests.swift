@@ -3,6 +3,7 @@ import Foundation
 import GRDB
 import Testing
 @testable import StargraphHost
+@testable import StargraphCore
 
 /// The example broker (examples/broker) copied into a temp folder, its sqlite source created
 /// from incidents.sql, so no binary is committed and tests never write into the repository.

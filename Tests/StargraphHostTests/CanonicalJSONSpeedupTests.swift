@@ -1,5 +1,6 @@
 import Testing
 @testable import StargraphHost
+@testable import StargraphCore
 
 /// Edge cases of the fast paths in ``CanonicalJSON``: key order by 8-byte prefixes, bulk copying
 /// of unescaped string runs, integers written digit by digit, and the hex of ``ContentHash``.

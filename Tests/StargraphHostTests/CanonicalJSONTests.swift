@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import StargraphHost
+@testable import StargraphCore
 
 @Suite struct CanonicalJSONTests {
     /// RFC 8785 §3.2.2 input, byte for byte.

@@ -1,5 +1,6 @@
 import Foundation
 @testable import StargraphHost
+@testable import StargraphCore
 
 /// A runtime on a fresh temporary database, for engine tests.
 struct EngineHarness {

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Testing
 @testable import StargraphHost
+@testable import StargraphCore
 
 /// A Server-Sent Events client on a raw socket: the response head, then the chunked body cut
 /// into messages at blank lines.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import StargraphHost
+@testable import StargraphCore
 
 /// The built-in kind names plus one side-effecting plugin kind, as a real catalog would report.
 private struct TestCatalog: NodeKindCatalog {

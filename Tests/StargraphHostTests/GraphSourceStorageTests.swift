@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Testing
 @testable import StargraphHost
+@testable import StargraphCore
 
 @Suite("RunStore: graph text stored once per source (migration 006)")
 struct GraphSourceStorageTests {

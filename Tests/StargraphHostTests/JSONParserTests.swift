@@ -1,5 +1,6 @@
 import Testing
 @testable import StargraphHost
+@testable import StargraphCore
 
 @Suite struct JSONParserTests {
     private func parseError(_ text: String) -> JSONParseError? {

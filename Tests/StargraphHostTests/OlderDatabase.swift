@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 @testable import StargraphHost
+@testable import StargraphCore
 
 /// A database file as an older build left it: migrated only up to one migration, holding the run
 /// `run-old` (graph `g`) with the given `status` and inline `graph_source`, in a fresh folder the

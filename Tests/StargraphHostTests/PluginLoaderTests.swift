@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import Testing
 @testable import StargraphHost
+@testable import StargraphCore
 
 /// Helpers for plugin tests: manifests in temp folders, loading the real `.so` files the
 /// package builds (found in the build folder, beside the test binary).

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import StargraphHost
+@testable import StargraphCore
 
 /// Runs of plugin node kinds through the real ABI: failures that stay inside one run,
 /// recorded host effects, concurrency guarantees, config checks.

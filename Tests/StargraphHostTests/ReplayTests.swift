@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import StargraphHost
+@testable import StargraphCore
 
 /// A side-effecting kind reading the host clock and randomness, as a plugin would.
 struct ClockKind: NodeKind {

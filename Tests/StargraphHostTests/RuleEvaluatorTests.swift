@@ -1,5 +1,6 @@
 import Testing
 @testable import StargraphHost
+@testable import StargraphCore
 
 @Suite("Rule evaluation and routing decisions")
 struct RuleEvaluatorTests {

@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import Testing
 @testable import StargraphHost
+@testable import StargraphCore
 
 @Suite("Run dispatcher: slots reserved for runs being accepted")
 struct RunDispatcherTests {

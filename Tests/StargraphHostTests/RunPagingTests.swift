@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import StargraphHost
+@testable import StargraphCore
 
 /// `GET /v1/runs` pages by cursor: a walk over every page sees each run that existed at its
 /// first page exactly once while other clients insert runs, and filters hold across pages.

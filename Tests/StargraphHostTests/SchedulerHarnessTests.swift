@@ -3,6 +3,7 @@ import GRDB
 import Logging
 import Testing
 @testable import StargraphHost
+@testable import StargraphCore
 
 /// A database folder with registered graphs, on which tests start (and restart) schedulers.
 struct SchedulerHarness {

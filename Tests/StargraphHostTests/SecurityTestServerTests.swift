@@ -7,6 +7,7 @@ import Synchronization
 import Testing
 @testable import StargraphHost
 
+@testable import StargraphCore
 #if canImport(Glibc)
 import Glibc
 #endif

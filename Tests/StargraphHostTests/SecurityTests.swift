@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Testing
 @testable import StargraphHost
+@testable import StargraphCore
 
 @Suite("Security: keys, profiles, capabilities")
 struct SecurityTests {

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import Testing
 @testable import StargraphHost
+@testable import StargraphCore
 
 /// Under `cleared`, the audit log names the principal of every mutating and refused request
 /// (the key's id, never the key), so a run's start and cancel can be attributed.

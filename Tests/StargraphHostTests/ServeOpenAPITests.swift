@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import StargraphHost
+@testable import StargraphCore
 
 /// `/openapi.json` describes exactly the routes the server has.
 @Suite("Serve: OpenAPI document")

@@ -4,6 +4,7 @@ import FoundationNetworking
 #endif
 import Testing
 @testable import StargraphHost
+@testable import StargraphCore
 
 /// A real server (``StargraphServer``) in a temp folder on an ephemeral port, with the example
 /// graphs registered, and a small HTTP client for it. Call ``stop()`` at the end of a test.

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Testing
 @testable import StargraphHost
+@testable import StargraphCore
 
 @Suite("Stream: /v1/runs/{id}/stream over a real WebSocket")
 struct StreamTests {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import StargraphHost
+@testable import StargraphCore
 
 @Suite("WAL checkpoints off the writer")
 struct WALCheckpointerTests {

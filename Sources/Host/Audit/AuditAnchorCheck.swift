@@ -1,4 +1,5 @@
 import Foundation
+import StargraphCore
 
 /// Compares a log whose chain is intact with the heads its writers anchored: every anchored
 /// `seq` must be in the log and hold the very line that was anchored.

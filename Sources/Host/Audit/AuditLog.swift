@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import Logging
 import Synchronization
+import StargraphCore
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

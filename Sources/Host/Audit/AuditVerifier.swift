@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import StargraphCore
 
 /// The outcome of checking an audit log's hash chain.
 public enum AuditVerification: Sendable, Equatable {

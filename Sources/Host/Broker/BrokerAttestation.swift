@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import StargraphCore
 
 /// Signs broker routing decisions as compact JWS (RFC 7515) with Ed25519 (RFC 8037):
 /// header `{"alg":"EdDSA","typ":"JWT","kid":…}`, the payload's canonical JSON, both

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import StargraphCore
 
 /// Where the policy broker's `nautilus.yaml` is, found at boot: `--nautilus-config`,
 /// else the manifest's `nautilus_config`, else `./config/nautilus.yaml`.

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import StargraphCore
 
 /// Reads `rest` sources over HTTP with AsyncHTTPClient (SwiftNIO), so the host never loads
 /// Foundation's URLSession stack and libcurl. Request data reaches the source only as query

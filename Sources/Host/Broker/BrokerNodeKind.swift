@@ -1,4 +1,5 @@
 import Foundation
+import StargraphCore
 
 /// The built-in `broker` node kind: asks the policy broker for data and writes its
 /// whole response (``BrokerResponse/json``) into a `dict` state field.

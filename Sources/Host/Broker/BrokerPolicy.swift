@@ -1,4 +1,5 @@
 import Foundation
+import StargraphCore
 
 /// A validated `nautilus.yaml`: the sources the broker may query, the agents that may
 /// ask, the ordered clearance levels, how intents map to data types, attestation and audit.

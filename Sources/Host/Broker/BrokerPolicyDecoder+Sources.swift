@@ -1,4 +1,5 @@
 import Foundation
+import StargraphCore
 
 /// `sources:` entries: the keys every source has, and those of its type.
 extension BrokerPolicyDecoder {

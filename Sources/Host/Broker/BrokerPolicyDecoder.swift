@@ -1,4 +1,5 @@
 import Foundation
+import StargraphCore
 
 /// Reads a parsed `nautilus.yaml` into a ``BrokerPolicy``, reporting every problem at once at
 /// its `file:line:column`: unknown keys (at the key), wrong types and bad values (at the value),

@@ -1,3 +1,4 @@
+import StargraphCore
 /// One data request to the broker: `{agent_id, intent, context: {purpose, data_types?}}`.
 ///
 /// Other `context` members are accepted and ignored; in particular a `clearance` there is never

@@ -1,3 +1,4 @@
+import StargraphCore
 /// Why the engine refused to start, resume or answer a run. Each message says what to do.
 public enum EngineError: Error, Sendable, CustomStringConvertible {
     case runNotFound(String)

@@ -1,4 +1,5 @@
 import Synchronization
+import StargraphCore
 
 /// A graph ready to execute: the validated IR, one node instance per node, the compiled
 /// rules and the state patching of its schema.

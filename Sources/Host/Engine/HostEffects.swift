@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import StargraphCore
 
 /// The only source of time, randomness and ids for a node. Every value handed
 /// out is recorded in order, and stored in the step's checkpoint (`effects`), so a replay can

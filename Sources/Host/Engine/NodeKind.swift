@@ -1,4 +1,5 @@
 import Logging
+import StargraphCore
 
 /// A node implementation the engine can instantiate: a built-in kind, or one a plugin
 /// provides. Registered in a ``NodeKindRegistry`` under its ``name``.

@@ -1,3 +1,4 @@
+import StargraphCore
 /// The node kinds known to a host: the built-ins plus whatever plugins registered. Graphs are
 /// validated against it, and the engine instantiates nodes from it.
 public struct NodeKindRegistry: NodeKindCatalog {

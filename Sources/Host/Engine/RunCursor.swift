@@ -1,4 +1,5 @@
 import Foundation
+import StargraphCore
 
 /// Where a stored run stands between steps: the last step's label, the routing decision
 /// taken after it, and an interrupt's deadline. Kept as `runs.next_action`, so any process

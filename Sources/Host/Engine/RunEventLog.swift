@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Logging
+import StargraphCore
 
 /// Something that happened to a run, as stored in the durable event log and the audit log.
 enum RunEvent: Sendable {

@@ -1,3 +1,4 @@
+import StargraphCore
 /// Builds a run's initial state from inputs checked against the graph's `state_schema`.
 public enum RunInputs {
     /// Parses `key=value` pairs (`--inputs`), coercing each value to its field's type.

@@ -1,4 +1,5 @@
 import Synchronization
+import StargraphCore
 
 /// Stop requests for runs executing in this process.
 ///

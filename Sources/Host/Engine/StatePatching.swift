@@ -1,3 +1,4 @@
+import StargraphCore
 /// Applies node patches to a run's state by the schema's types and reducers.
 public struct StatePatching: Sendable {
     public let schema: StateSchema

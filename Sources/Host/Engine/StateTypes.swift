@@ -1,4 +1,5 @@
 import Foundation
+import StargraphCore
 
 extension FieldType {
     /// Whether `value` is a valid value of this type. `null` is never valid here: a field

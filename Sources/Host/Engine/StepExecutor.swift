@@ -1,4 +1,5 @@
 import Logging
+import StargraphCore
 
 /// What one step produced before rules are evaluated.
 struct StepOutcome: Sendable {

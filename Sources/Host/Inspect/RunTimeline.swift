@@ -1,3 +1,4 @@
+import StargraphCore
 /// A run's history for people and clients: one entry per step with the node, the rules
 /// that fired, the transition taken and the state fields that changed.
 public struct RunTimeline: Sendable {

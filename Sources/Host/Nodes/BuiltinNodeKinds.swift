@@ -1,4 +1,5 @@
 import Foundation
+import StargraphCore
 
 /// The node kinds every host has. All are pure except `delay`, which only
 /// waits. Each checks its `config` when a graph is compiled.

@@ -1,3 +1,4 @@
+import StargraphCore
 /// Typed reads of a node's `config` object, throwing ``NodeConfigError`` that names the key.
 struct NodeConfig {
     let spec: NodeSpec

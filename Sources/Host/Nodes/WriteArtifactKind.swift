@@ -1,4 +1,5 @@
 import Foundation
+import StargraphCore
 
 /// The built-in `write_artifact` node kind: stores the text of a state field as a
 /// content-addressed artifact of the run, optionally writing its id to state.

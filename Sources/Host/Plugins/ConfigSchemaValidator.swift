@@ -1,3 +1,4 @@
+import StargraphCore
 /// Checks a node's `config` against the JSON Schema a plugin kind declares (`config_schema`),
 /// supporting the keywords the ABI header lists: type, properties, required,
 /// additionalProperties, items, enum, const, minimum, maximum, minLength, maxLength,

@@ -1,4 +1,5 @@
 import Foundation
+import StargraphCore
 
 /// A plugin manifest (`manifests/*.yaml`): the plugins to load, extra graph files,
 /// and the server's settings (triggers, per-graph concurrency, broker config, API keys).

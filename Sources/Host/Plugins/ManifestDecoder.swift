@@ -1,3 +1,4 @@
+import StargraphCore
 /// Walks a parsed manifest, filling a ``Manifest`` and recording every problem at its
 /// `file:line:column` in ``diagnostics``.
 struct ManifestDecoder {

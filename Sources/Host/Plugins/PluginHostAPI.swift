@@ -1,6 +1,7 @@
 import Logging
 import PluginABI
 import Synchronization
+import StargraphCore
 
 /// What the host knows about one `invoke`: reachable from the `sg_context` the plugin passes
 /// back to the host API (through `host_data`), valid while the call lasts.

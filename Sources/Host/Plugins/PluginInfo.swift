@@ -1,3 +1,4 @@
+import StargraphCore
 /// A loaded plugin as listings show it (`stargraph plugins`, `GET /v1/plugins`).
 public struct PluginInfo: Sendable {
     /// One node kind the plugin registered.

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import PluginABI
 import Synchronization
+import StargraphCore
 
 /// A pointer into a plugin's descriptor data. Safe to share across threads: the ABI makes
 /// that data immutable while the library is loaded, and the host never unloads a library.

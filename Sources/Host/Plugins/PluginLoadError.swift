@@ -1,3 +1,4 @@
+import StargraphCore
 /// Why a manifest or one of its plugins could not be loaded: one error naming where (the
 /// manifest entry), which plugin, which file, and what to change. Boot stops on it unless the
 /// entry says `optional: true`.

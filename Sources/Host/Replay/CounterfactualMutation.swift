@@ -1,3 +1,4 @@
+import StargraphCore
 /// What a counterfactual fork changes. Every field is optional and every field is
 /// applied; unknown keys, wrong types, and names of nodes, fields or rule packs the graph
 /// does not have are errors, so a typo never silently becomes a no-op.

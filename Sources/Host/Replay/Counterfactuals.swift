@@ -1,4 +1,5 @@
 import Foundation
+import StargraphCore
 
 /// Forks counterfactual runs: the one host function behind `stargraph replay` and
 /// `POST /v1/runs/{id}/counterfactual`. A fork starts from the state entering step N of its

@@ -1,4 +1,5 @@
 import Synchronization
+import StargraphCore
 
 /// What a counterfactual fork replays from its parent run: the parent's recorded
 /// outputs and host values, matched by node and input hash, the mutation's output overrides,

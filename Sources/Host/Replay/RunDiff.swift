@@ -1,3 +1,4 @@
+import StargraphCore
 /// The difference between a parent run and a run compared with it (usually its counterfactual
 /// fork), step by step. Steps pair by index from the fork step on; a pair with
 /// different nodes, or a step past the other run's end, is added (fork side) or removed

@@ -1,4 +1,5 @@
 import Foundation
+import StargraphCore
 
 /// A manifest trigger (`triggers: [{id, cron, timezone, graph_id, params}]`): starts a run of
 /// `graphId` with `params` at every time `cron` matches in `timezone`.

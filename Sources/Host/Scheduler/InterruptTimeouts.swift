@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import StargraphCore
 
 extension RunStore {
     /// Runs awaiting input whose interrupt `timeout` has run out at `now` (their `on_timeout`

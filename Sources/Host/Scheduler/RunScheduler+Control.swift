@@ -1,3 +1,4 @@
+import StargraphCore
 /// Cancel, pause, resume and respond.
 ///
 /// A run executing in this process is stopped through the engine's ``RunSignals``: a cancel

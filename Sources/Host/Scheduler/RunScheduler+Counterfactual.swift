@@ -1,3 +1,4 @@
+import StargraphCore
 extension RunScheduler {
     /// Forks a counterfactual of `parentRunId` (``Counterfactuals/fork(parentRunId:fromStep:mutation:)``,
     /// the same host function `stargraph replay` uses) and queues the fork, which then executes

@@ -1,4 +1,5 @@
 import Foundation
+import StargraphCore
 
 /// Cron triggers: each fire submits a run under the idempotency key of its fire time and is
 /// recorded in `trigger_fires`, so no time fires twice across restarts.

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import Synchronization
+import StargraphCore
 
 /// The durable run scheduler of `stargraph serve`, run as a ServiceLifecycle service.
 ///

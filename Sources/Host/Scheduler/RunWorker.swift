@@ -1,4 +1,5 @@
 import Logging
+import StargraphCore
 
 /// Drives one queued run with the engine, from wherever its last checkpoint left it, and removes
 /// its queue row once the scheduler owes it nothing more.

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import StargraphCore
 
 /// The scheduler's own rows of migration 004: live processes and cron fires.
 extension RunStore {

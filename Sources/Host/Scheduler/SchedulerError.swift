@@ -1,3 +1,4 @@
+import StargraphCore
 /// Why the scheduler refused a request. Each case maps to one HTTP status (noted per case), and
 /// each message says what to change.
 public enum SchedulerError: Error, Sendable, CustomStringConvertible {

@@ -1,5 +1,6 @@
 import Foundation
 import Metrics
+import StargraphCore
 
 /// The scheduler's swift-metrics instruments (served as Prometheus by `stargraph serve`):
 /// `stargraph_runs_total{status}` per run reaching a final status, `stargraph_run_duration_seconds`

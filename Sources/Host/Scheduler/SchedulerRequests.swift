@@ -1,3 +1,4 @@
+import StargraphCore
 /// A request to start a run of a registered graph (`POST /v1/runs`).
 public struct RunRequest: Sendable {
     /// The id of a graph in the host's ``GraphRegistry``.

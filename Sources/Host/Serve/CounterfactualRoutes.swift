@@ -1,4 +1,5 @@
 import Hummingbird
+import StargraphCore
 
 /// `POST /v1/runs/{id}/counterfactual` and `GET /v1/runs/{id}/diff`: the HTTP face of
 /// ``Counterfactuals`` (the same functions `stargraph replay` and `inspect --diff` call). The

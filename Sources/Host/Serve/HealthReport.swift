@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import StargraphCore
 
 /// `GET /health`: one status per component — `store`, `audit`, `plugins`, `scheduler`, `broker` —
 /// each `ok`, `unconfigured` or `error` with a detail. Only an `error` makes the server unhealthy.

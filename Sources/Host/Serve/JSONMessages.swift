@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import StargraphCore
 
 /// Reading JSON request bodies and writing JSON responses, the same way on every route: bodies
 /// are size-limited (413), must be declared JSON (415) and must parse (400); responses are

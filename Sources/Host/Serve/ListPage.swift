@@ -1,3 +1,4 @@
+import StargraphCore
 /// The one shape of every list route: `{items, next_cursor, total, limit}`.
 ///
 /// `next_cursor` is the opaque token that fetches the next page (`?cursor=…`), `null` on the

@@ -1,4 +1,5 @@
 import Hummingbird
+import StargraphCore
 
 /// `GET /v1/plugins`: the plugins loaded at start (from the manifest) and every node kind the
 /// host offers. Fixed at start, so the document is encoded once.

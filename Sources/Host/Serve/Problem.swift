@@ -1,4 +1,5 @@
 import Hummingbird
+import StargraphCore
 
 /// An HTTP failure as an RFC 9457 problem document (`application/problem+json`): the one shape
 /// every 4xx and 5xx answer of the server has. Throw it from a route or middleware; the router

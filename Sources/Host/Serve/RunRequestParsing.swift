@@ -1,5 +1,6 @@
 import Hummingbird
 import HummingbirdCore
+import StargraphCore
 
 /// The body of `POST /v1/runs`, checked: `{graph_id, params?, idempotency_key?, graph_hash?}`;
 /// the idempotency key may also come in the `Idempotency-Key` header (both must then agree).

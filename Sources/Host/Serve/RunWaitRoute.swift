@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import StargraphCore
 
 /// `POST /v1/runs/wait`: submits a run as `POST /v1/runs` does, then holds the request until the
 /// run stops moving — `done`, `failed`, `cancelled`, `awaiting_input` or `paused` — or `timeout`

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import StargraphCore
 
 /// A row of the scheduler's durable queue (`pending_runs`): a run the scheduler must drive.
 ///

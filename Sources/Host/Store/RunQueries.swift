@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import StargraphCore
 
 /// Reads. They use the pool's concurrent readers and see every write committed before the call.
 extension RunStore {

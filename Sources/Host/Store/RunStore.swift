@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Logging
+import StargraphCore
 
 /// How hard SQLite works to keep a committed step on disk.
 public enum Durability: String, Sendable, CaseIterable {

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import StargraphCore
 
 /// Why a component's last write failed, and when; `/health` reports it until a write succeeds.
 public struct WriteFailure: Sendable, CustomStringConvertible {

@@ -1,4 +1,5 @@
 import GRDB
+import StargraphCore
 
 /// The statements every run writes, prepared once on the store's writer connection and found by
 /// an enum key.

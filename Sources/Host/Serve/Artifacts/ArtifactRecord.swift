@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import StargraphCore
 
 /// One artifact a run wrote: which bytes (by content address), where in the run, and how to serve them.
 public struct ArtifactRecord: Sendable, Hashable {

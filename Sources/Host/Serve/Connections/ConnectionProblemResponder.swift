@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import StargraphCore
 
 /// Answers in problem+json where Hummingbird and NIO would send an empty 400.
 ///

@@ -1,4 +1,5 @@
 import NIOCore
+import StargraphCore
 
 /// Closes a connection whose first request head has not arrived in full within `timeout`: an
 /// idle or half-sent connection (slowloris) holds no socket for long.

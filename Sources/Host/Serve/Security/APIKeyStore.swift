@@ -1,4 +1,5 @@
 import Foundation
+import StargraphCore
 
 /// One API key of the key file: its public id, the SHA-256 of its secret, and its capabilities.
 public struct APIKey: Sendable, Hashable {

@@ -163,7 +163,7 @@ extension GraphDecoder {
 /// the CLI.
 public enum Suggestion {
     /// `" (did you mean 'x'?)"` for the closest candidate, or `""` when none is close.
-    static func didYouMean(_ word: String, among candidates: [String]) -> String {
+    package static func didYouMean(_ word: String, among candidates: [String]) -> String {
         closest(to: word, among: candidates).map { " (did you mean '\($0)'?)" } ?? ""
     }
 

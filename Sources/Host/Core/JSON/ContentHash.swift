@@ -14,7 +14,7 @@ public enum ContentHash {
     }
 
     /// ``of(_:)`` of the value whose canonical JSON is `canonicalBytes` (``CanonicalJSON/bytes(_:)``).
-    static func of(canonicalBytes: [UInt8]) -> String {
+    package static func of(canonicalBytes: [UInt8]) -> String {
         hex(SHA256.hash(data: canonicalBytes), after: "sha256:")
     }
 

@@ -5,9 +5,9 @@ import Glibc
 
 /// Why a file cannot be read, in words that say what is wrong — missing, a folder, not
 /// readable by this user — rather than Foundation's "The operation could not be completed".
-enum UnreadableFile {
+package enum UnreadableFile {
     /// The reason `path` cannot be read as a file (after a read of it failed).
-    static func reason(_ path: String) -> String {
+    package static func reason(_ path: String) -> String {
         var status = stat()
         guard stat(path, &status) == 0 else {
             return errno == ENOENT ? "there is no such file" : String(cString: strerror(errno))

@@ -252,7 +252,7 @@ public enum CanonicalJSON {
     }
 
     /// The lowercase hexadecimal digit (ASCII) of `nibble`, which must be below 16.
-    static func lowercaseHexDigit(_ nibble: UInt8) -> UInt8 {
+    package static func lowercaseHexDigit(_ nibble: UInt8) -> UInt8 {
         nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") - 10 + nibble
     }
 }

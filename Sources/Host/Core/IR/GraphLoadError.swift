@@ -47,29 +47,29 @@ public struct GraphLoadErrors: Error, Sendable, CustomStringConvertible {
 /// Collects errors for one source file while a loader walks it. Keeps the first
 /// ``maxErrors``; the rest are summarised in one final error, so a badly broken file does not
 /// bury its first (most useful) errors.
-struct LoadDiagnostics {
-    static let maxErrors = 100
+package struct LoadDiagnostics {
+    package static let maxErrors = 100
 
-    let file: String
+    package let file: String
     private var recorded: [GraphLoadError] = []
     private var firstSuppressed: SourceMark?
     private var suppressedCount = 0
 
-    init(file: String) { self.file = file }
+    package init(file: String) { self.file = file }
 
-    var isEmpty: Bool { recorded.isEmpty }
+    package var isEmpty: Bool { recorded.isEmpty }
 
     /// How many errors were reported, shown or not.
-    var count: Int { recorded.count + suppressedCount }
+    package var count: Int { recorded.count + suppressedCount }
 
     /// The errors recorded, plus the summary of suppressed ones when there are any.
-    var errors: [GraphLoadError] {
+    package var errors: [GraphLoadError] {
         guard let firstSuppressed else { return recorded }
         let summary = "\(suppressedCount) more error\(suppressedCount == 1 ? "" : "s") from here on not shown; fix the errors above and load again"
         return recorded + [GraphLoadError(file: file, at: firstSuppressed, message: summary)]
     }
 
-    mutating func error(at mark: SourceMark, _ message: String) {
+    package mutating func error(at mark: SourceMark, _ message: String) {
         guard recorded.count < Self.maxErrors else {
             firstSuppressed = firstSuppressed ?? mark
             suppressedCount += 1
@@ -78,12 +78,12 @@ struct LoadDiagnostics {
         recorded.append(GraphLoadError(file: file, at: mark, message: message))
     }
 
-    mutating func error(at node: YAMLNode, _ message: String) {
+    package mutating func error(at node: YAMLNode, _ message: String) {
         error(at: node.mark, message)
     }
 
     /// Throws everything collected so far, if anything.
-    func throwIfAny() throws(GraphLoadErrors) {
+    package func throwIfAny() throws(GraphLoadErrors) {
         if !recorded.isEmpty { throw GraphLoadErrors(errors) }
     }
 }

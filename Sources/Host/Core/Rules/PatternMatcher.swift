@@ -8,20 +8,20 @@
 ///   first seen inside it stay local to it.
 /// - A slot the fact lacks reads as `null`. The `?v <-` address binding does not constrain
 ///   matching.
-struct PatternMatcher {
-    typealias Bindings = [String: JSONValue]
+package struct PatternMatcher {
+    package typealias Bindings = [String: JSONValue]
 
     /// The snapshot, scanned in order for each pattern. Working memory holds a handful of facts,
     /// so a scan that skips other templates costs less than grouping them into a dictionary at
     /// every evaluation (which took about 15 % of an evaluation in a profile of the server).
     private let facts: [Fact]
 
-    init(facts: [Fact]) {
+    package init(facts: [Fact]) {
         self.facts = facts
     }
 
     /// Whether some assignment of facts satisfies every pattern of `condition`.
-    func holds(_ condition: Condition) -> Bool {
+    package func holds(_ condition: Condition) -> Bool {
         satisfy(condition.patterns[...], bindings: [:])
     }
 
@@ -41,7 +41,7 @@ struct PatternMatcher {
 
     /// The bindings extended by matching `pattern`'s slot tests (its template is not checked
     /// here beyond equality) against `fact`, or `nil` when the fact does not match.
-    static func match(_ pattern: Pattern, against fact: Fact, bindings: Bindings) -> Bindings? {
+    package static func match(_ pattern: Pattern, against fact: Fact, bindings: Bindings) -> Bindings? {
         guard fact.template == pattern.template else { return nil }
         var extended = bindings
         for slotTest in pattern.slots {
@@ -52,7 +52,7 @@ struct PatternMatcher {
     }
 
     /// Whether `value` satisfies `test`; a `.variable` test binds into `bindings` on first use.
-    static func passes(_ test: SlotTest.Test, value: JSONValue, bindings: inout Bindings) -> Bool {
+    package static func passes(_ test: SlotTest.Test, value: JSONValue, bindings: inout Bindings) -> Bool {
         switch test {
         case .compare(let comparison, let literal):
             return compare(value, comparison, literal)
@@ -73,7 +73,7 @@ struct PatternMatcher {
 
     /// `eq`/`ne` by JSON equality; ordering numerically for two numbers, lexicographically
     /// (Swift `String` order) for two strings, `false` for any other pair.
-    static func compare(_ value: JSONValue, _ comparison: ComparisonOperator, _ literal: JSONValue) -> Bool {
+    package static func compare(_ value: JSONValue, _ comparison: ComparisonOperator, _ literal: JSONValue) -> Bool {
         switch comparison {
         case .eq: return value == literal
         case .ne: return value != literal
@@ -109,7 +109,7 @@ struct PatternMatcher {
     /// CLIPS text comparison: `value` rendered by ``text(of:)`` equals `alternative`; a boolean
     /// also equals the CLIPS symbols `TRUE`/`FALSE`, and a number also equals any number
     /// literal of the same value (so `3`, `3.0` and `3e0` all match 3).
-    static func textMatches(_ value: JSONValue, _ alternative: String) -> Bool {
+    package static func textMatches(_ value: JSONValue, _ alternative: String) -> Bool {
         switch value {
         case .bool(let flag) where alternative == (flag ? "TRUE" : "FALSE"):
             return true
@@ -122,7 +122,7 @@ struct PatternMatcher {
 
     /// A value as CLIPS text: strings raw, `null` as `nil`, booleans `true`/`false`, numbers by
     /// ``CanonicalJSON/formatNumber(_:)``, arrays and objects as canonical JSON.
-    static func text(of value: JSONValue) -> String {
+    package static func text(of value: JSONValue) -> String {
         switch value {
         case .string(let text): text
         case .null: "nil"
