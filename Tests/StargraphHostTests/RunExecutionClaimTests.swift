@@ -55,8 +55,8 @@ struct RunExecutionClaimTests {
         let store = try openStore()
         let scheduler = SchedulerProcess.current()
         try await store.recordSchedulerHeartbeat(scheduler)
-        _ = try await store.schedulerWrite("queueing a run under the scheduler's claim") { db in
-            try RunStore.enqueueNewRun(db, runId: "run-q", graphId: "g", params: [:], idempotency: nil, claimedBy: scheduler.id)
+        _ = try await store.write("queueing a run under the scheduler's claim") { db in
+            try RunStore.admit(db, runId: "run-q", graphId: "g", .queued(params: [:], idempotency: nil, claimedBy: scheduler.id))
         }
         await #expect(throws: StoreError.self) {
             _ = try await store.claimExecution(runId: "run-q", by: .current(), command: "stargraph resume")

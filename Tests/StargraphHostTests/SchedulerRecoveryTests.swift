@@ -69,9 +69,11 @@ struct SchedulerRecoveryTests {
         let graph = try #require(graphs.entry("quick")?.graph)
         let dead = try await registerKilledProcess(in: runtime.store)
         let claimed = try await runtime.engine.createRun(
-            graph, inputs: [:], runId: RunIdentifiers.newRunId(), running: true, claimedBy: dead.id) { _ in }
-        let unclaimed = try await runtime.engine.createRun(
-            graph, inputs: [:], runId: RunIdentifiers.newRunId(), running: true) { _ in }
+            graph, inputs: [:], runId: RunIdentifiers.newRunId(), admission: .started(idempotency: nil, claimedBy: dead.id))
+        // As `stargraph run` leaves it: `running`, with no claim and no queue row.
+        var unclaimedRun = claimed.run
+        unclaimedRun.runId = RunIdentifiers.newRunId()
+        try await runtime.store.insertRun(unclaimedRun, events: [])
         #expect(try SchedulerHarness.queueRows(runtime.store) == 0)
 
         let survivor = try harness.scheduler()
@@ -82,7 +84,7 @@ struct SchedulerRecoveryTests {
         #expect(try SchedulerHarness.stepLedger(claimed.run.runId, in: store).steps == [0, 1, 2])
         try await Task.sleep(for: .milliseconds(50))
         #expect(try SchedulerHarness.queueRows(store) == 0)
-        let untouched = try #require(try store.run(unclaimed.run.runId))
+        let untouched = try #require(try store.run(unclaimedRun.runId))
         #expect(untouched.status == .running && untouched.stepCount == 0)
     }
 
@@ -150,17 +152,16 @@ struct SchedulerRecoveryTests {
     /// a queue row (with an idempotency key) whose run was never written.
     private func killProcess(owning runIds: [String], in store: RunStore, orphan: String) async throws {
         let dead = try await registerKilledProcess(in: store)
-        try await store.schedulerWrite("simulating a killed process") { db in
+        try await store.write("simulating a killed process") { db in
             for runId in runIds {
                 try db.execute(sql: "UPDATE pending_runs SET claimed_by = ? WHERE run_id = ?", arguments: [dead.id, runId])
             }
         }
         // Earlier builds wrote the queue row and the run in two transactions, so a killed process
         // could leave a row without its run in databases they wrote.
-        _ = try await store.schedulerWrite("simulating a run that was never written") { db in
-            try RunStore.enqueueNewRun(
-                db, runId: orphan, graphId: "quick", params: [:],
-                idempotency: .init(key: "orphan-key", requestHash: "sha256:x"), claimedBy: dead.id)
+        _ = try await store.write("simulating a run that was never written") { db in
+            try RunStore.admit(db, runId: orphan, graphId: "quick", .queued(
+                params: [:], idempotency: .init(key: "orphan-key", requestHash: "sha256:x"), claimedBy: dead.id))
         }
     }
 

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Synchronization
 import StargraphCore
 
@@ -94,58 +93,19 @@ enum BrokerSourceReader {
     /// as `:agent_id`, `:purpose` and `:intent`.
     static func readSQLite(path: String, read: BrokerSource.SQLiteRead, request: BrokerRequest, maxRows: Int) async throws -> [JSONValue] {
         guard FileManager.default.fileExists(atPath: path) else { throw Failure("the source's database file does not exist") }
-        var configuration = Configuration()
-        configuration.readonly = true
-        configuration.label = "broker-source"
-        let database: DatabaseQueue
-        do {
-            database = try DatabaseQueue(path: path, configuration: configuration)
-        } catch {
-            throw Failure("cannot open the source's database read-only: \(Self.message(error))")
-        }
-        defer { try? database.close() }
         let sql = switch read {
         case .table(let table): "SELECT * FROM \"\(table)\""
         case .query(let query): query
         }
-        let arguments: StatementArguments = [
-            "agent_id": request.agentId, "purpose": request.purpose, "intent": request.intent,
-        ]
+        let arguments = ["agent_id": request.agentId, "purpose": request.purpose, "intent": request.intent]
         do {
-            return try await database.read { db in
-                let statement = try db.makeStatement(sql: sql)
-                guard statement.isReadonly else { throw Failure("the configured query is not read-only") }
-                try statement.setArguments(arguments)
-                var rows: [JSONValue] = []
-                let cursor = try Row.fetchCursor(statement)
-                while rows.count < maxRows, let row = try cursor.next() {
-                    rows.append(json(row))
-                }
-                return rows
-            }
-        } catch let failure as Failure {
-            throw failure
+            return try await ReadOnlySQLiteQuery.rows(path: path, sql: sql, arguments: arguments, maxRows: maxRows)
         } catch {
-            throw Failure("the query failed: \(Self.message(error))")
-        }
-    }
-
-    private static func json(_ row: Row) -> JSONValue {
-        var members: [String: JSONValue] = [:]
-        for (column, value) in row {
-            members[column] = switch value.storage {
-            case .null: .null
-            case .int64(let number): .number(Double(number))
-            case .double(let number): number.isFinite ? .number(number) : .null
-            case .string(let text): .string(text)
-            case .blob(let data): .string(data.base64EncodedString())
+            switch error {
+            case .cannotOpen(let detail): throw Failure("cannot open the source's database read-only: \(detail)")
+            case .notReadOnly: throw Failure("the configured query is not read-only")
+            case .failed(let detail): throw Failure("the query failed: \(detail)")
             }
         }
-        return .object(members)
-    }
-
-    /// SQLite's own message, without the SQL or file path GRDB adds.
-    private static func message(_ error: any Error) -> String {
-        (error as? DatabaseError)?.message ?? "\(type(of: error))"
     }
 }

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Logging
 import Metrics
 import StargraphCore
@@ -51,23 +50,25 @@ public final class RunEngine: Sendable {
         _ graph: CompiledGraph, inputs: [String: JSONValue], maxSteps: Int? = nil,
         runId: String = RunIdentifiers.newRunId()
     ) async throws -> RunRecord {
-        try await createRun(graph, inputs: inputs, maxSteps: maxSteps, runId: runId, alongside: { _ in }).run
+        let run = newRun(graph, inputs: inputs, maxSteps: maxSteps, runId: runId, status: .pending)
+        try await events.insert(run, [.runCreated(graphHash: graph.hash, inputs: .object(inputs))])
+        return run
     }
 
-    /// ``createRun(_:inputs:maxSteps:runId:)`` with `alongside` written in the same transaction
-    /// (the scheduler's queue row or idempotency key): the run and `alongside`'s rows are stored
-    /// together or not at all. With `running`, the run is stored already started (a worker is
-    /// reserved for it), so ``execute(_:observer:live:)`` needs no second commit to start it, and
-    /// claimed by the scheduler process `claimedBy`.
-    func createRun<T: Sendable>(
-        _ graph: CompiledGraph, inputs: [String: JSONValue], maxSteps: Int? = nil, runId: String, running: Bool = false,
-        claimedBy: String? = nil, principal: String? = nil, alongside: @escaping @Sendable (Database) throws -> T
-    ) async throws -> (run: RunRecord, alongside: T) {
-        let run = newRun(graph, inputs: inputs, maxSteps: maxSteps, runId: runId, status: running ? .running : .pending)
+    /// ``createRun(_:inputs:maxSteps:runId:)`` of a run a scheduler takes on as `admission` says,
+    /// in the same transaction: the run and its queue row or claim are stored together or not at
+    /// all. A run admitted ``RunAdmission/started(idempotency:claimedBy:)`` is stored `running`
+    /// (a worker is reserved for it), so ``execute(_:observer:live:)`` needs no second commit to
+    /// start it.
+    func createRun(
+        _ graph: CompiledGraph, inputs: [String: JSONValue], runId: String, admission: RunAdmission,
+        principal: String? = nil
+    ) async throws -> (run: RunRecord, queued: QueuedRun) {
+        let running = admission.startsRunning
+        let run = newRun(graph, inputs: inputs, maxSteps: nil, runId: runId, status: running ? .running : .pending)
         let created = RunEvent.runCreated(graphHash: graph.hash, inputs: .object(inputs), principal: principal)
-        let extra = try await events.insert(
-            run, running ? [created, .runStarted] : [created], claimedBy: claimedBy, alongside: alongside)
-        return (run, extra)
+        let queued = try await events.insert(run, running ? [created, .runStarted] : [created], admission: admission)
+        return (run, queued)
     }
 
     /// Creates a run already `running` (one commit instead of two) and executes it to the end,

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Logging
 import StargraphCore
 
@@ -82,18 +81,16 @@ struct RunEventLog: Sendable {
     let logger: Logger
 
     func insert(_ run: RunRecord, _ events: [RunEvent]) async throws {
-        _ = try await insert(run, events, alongside: { _ in })
+        let records = events.map { record(run, $0, step: nil) }
+        try await audited(run, records) { anchor in try await store.insertRun(run, events: records, anchor: anchor) }
     }
 
-    /// ``insert(_:_:)`` with `alongside` written in the same transaction, and the run claimed by
-    /// the scheduler process `claimedBy` (see ``RunStore/insertRun(_:events:claimedBy:alongside:)``).
-    func insert<T: Sendable>(
-        _ run: RunRecord, _ events: [RunEvent], claimedBy: String? = nil,
-        alongside: @escaping @Sendable (Database) throws -> T
-    ) async throws -> T {
+    /// ``insert(_:_:)`` of a run a scheduler takes on as `admission` says, in the same
+    /// transaction (see ``RunStore/insertRun(_:events:admission:anchor:)``).
+    func insert(_ run: RunRecord, _ events: [RunEvent], admission: RunAdmission) async throws -> QueuedRun {
         let records = events.map { record(run, $0, step: nil) }
         return try await audited(run, records) { anchor in
-            try await store.insertRun(run, events: records, claimedBy: claimedBy, anchor: anchor, alongside: alongside)
+            try await store.insertRun(run, events: records, admission: admission, anchor: anchor)
         }
     }
 

@@ -16,6 +16,15 @@ public struct Counterfactuals: Sendable {
     /// Nothing is written when any check fails.
     /// - Throws: ``EngineError/runNotFound(_:)``, ``CounterfactualError``, ``MutationError``.
     public func fork(parentRunId: String, fromStep: Int = 0, mutation document: JSONValue? = nil) async throws -> RunRecord {
+        try await fork(parentRunId: parentRunId, fromStep: fromStep, mutation: document, queuedFor: nil).run
+    }
+
+    /// ``fork(parentRunId:fromStep:mutation:)``, with a `pending` fork queued for the scheduler
+    /// process `processId` in the transaction that stores it, so no fork is stored that nothing
+    /// will run. Returns its queue row (`nil` for a fork that waits for input, or with no `processId`).
+    func fork(
+        parentRunId: String, fromStep: Int, mutation document: JSONValue?, queuedFor processId: String?
+    ) async throws -> (run: RunRecord, queued: QueuedRun?) {
         guard let parent = try engine.store.run(parentRunId) else { throw EngineError.runNotFound(parentRunId) }
         let graph = try engine.compiledGraph(for: parent)
         let mutation = try CounterfactualMutation(json: document ?? .object([:]), graph: graph.ir)
@@ -33,8 +42,14 @@ public struct Counterfactuals: Sendable {
             state: .object(entering.state), facts: FactCoding.json(entering.facts), stepCount: fromStep,
             nextAction: entering.cursor.json, maxSteps: parent.maxSteps, parentRunId: parent.runId, fromStep: fromStep,
             mutation: mutation.json, createdAt: now, updatedAt: now)
-        try await engine.events.insert(fork, [.runForked(parentRunId: parent.runId, fromStep: fromStep, mutation: mutation.json)])
-        return fork
+        let forked = RunEvent.runForked(parentRunId: parent.runId, fromStep: fromStep, mutation: mutation.json)
+        guard let processId, fork.status == .pending else {
+            try await engine.events.insert(fork, [forked])
+            return (fork, nil)
+        }
+        let queued = try await engine.events.insert(
+            fork, [forked], admission: .queued(params: .object([:]), idempotency: nil, claimedBy: processId))
+        return (fork, queued)
     }
 
     /// Forks and executes the fork to its end; returns it with its diff against the parent.

@@ -7,13 +7,10 @@ extension RunScheduler {
     ///   (``EngineError/runNotFound(_:)``, ``MutationError``, ``CounterfactualError``).
     public func submitCounterfactual(parentRunId: String, fromStep: Int, mutation: JSONValue?) async throws -> RunRecord {
         guard acceptsWork else { throw SchedulerError.shuttingDown }
-        let fork = try await Counterfactuals(engine: runtime.engine)
-            .fork(parentRunId: parentRunId, fromStep: fromStep, mutation: mutation)
-        guard fork.status == .pending else { return fork }
         try await register()
-        let outcome = try await runtime.store.requeue(
-            runId: fork.runId, whenStatus: .pending, response: nil, claimedBy: process.id)
-        if case .queued(let queued) = outcome { dispatcher.add(queued) }
-        return fork
+        let fork = try await Counterfactuals(engine: runtime.engine)
+            .fork(parentRunId: parentRunId, fromStep: fromStep, mutation: mutation, queuedFor: process.id)
+        if let queued = fork.queued { dispatcher.add(queued) }
+        return fork.run
     }
 }

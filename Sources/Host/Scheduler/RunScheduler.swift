@@ -155,33 +155,27 @@ public final class RunScheduler: Service, Sendable {
                 let processId = self.process.id
                 // With a worker free, the run is stored `running` and starts without a second commit.
                 let startsNow = self.dispatcher.reserve(graph.id, runId: runId)
-                let created: (run: RunRecord, alongside: QueuedRun)
+                let created: (run: RunRecord, queued: QueuedRun)
                 do {
                     // One transaction: the run, and its queue row — or, when it starts now, its
-                    // claim by this process in the run row (migration 008). An accepted run is owed.
+                    // claim by this process in the run row. An accepted run is owed.
                     created = try await self.runtime.engine.createRun(
-                        graph, inputs: inputs, runId: runId, running: startsNow, claimedBy: startsNow ? processId : nil,
-                        principal: request.principal
-                    ) { db in
-                        guard startsNow else {
-                            return try RunStore.enqueueNewRun(
-                                db, runId: runId, graphId: graph.id, params: request.params, idempotency: key,
-                                claimedBy: processId)
-                        }
-                        try RunStore.recordIdempotency(db, key, runId: runId)
-                        return QueuedRun(order: QueuedRun.unqueued, runId: runId, graphId: graph.id, response: nil)
-                    }
+                        graph, inputs: inputs, runId: runId,
+                        admission: startsNow
+                            ? .started(idempotency: key, claimedBy: processId)
+                            : .queued(params: request.params, idempotency: key, claimedBy: processId),
+                        principal: request.principal)
                 } catch {
                     if startsNow { self.dispatcher.cancelReservation(runId) }
                     if case StoreError.idempotencyKeyTaken = error { continue }
                     throw error
                 }
                 if startsNow {
-                    var queued = created.alongside
+                    var queued = created.queued
                     queued.acceptedRunning = created.run
                     self.dispatcher.start(reserved: queued)
                 } else {
-                    self.dispatcher.add(created.alongside)
+                    self.dispatcher.add(created.queued)
                 }
                 return Submission(run: created.run, created: true, origin: entry.origin)
             }

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import StargraphCore
 
 /// `GET /health`: one status per component — `store`, `audit`, `plugins`, `scheduler`, `broker` —
@@ -58,33 +57,5 @@ struct HealthReport: Sendable {
         audit.probeAfterFailure()
         guard let failure = audit.lastFailure else { return Component(status: .ok, detail: audit.path) }
         return Component(status: .error, detail: "\(audit.path): \(failure)")
-    }
-}
-
-extension RunStore {
-    /// Runs a trivial read, so `/health` sees a database that can no longer be read.
-    func ping() throws {
-        do {
-            _ = try pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
-        } catch {
-            throw StoreError.wrapping(error, operation: "checking \(path)")
-        }
-    }
-}
-
-extension RunStore {
-    /// Why the last write transaction failed, while writes fail (a full disk, an I/O error).
-    public var lastWriteFailure: WriteFailure? { committer.health.lastFailure }
-
-    /// After a failed write, rewrites the `store_probe` row (256 KiB), so a store whose disk has
-    /// room again reports healthy without waiting for the next run.
-    func probeWritesAfterFailure() async {
-        guard lastWriteFailure != nil else { return }
-        _ = try? await committer.submit { db in
-            try db.execute(sql: """
-                INSERT INTO store_probe (id, written_at, filler) VALUES (1, ?, randomblob(262144))
-                ON CONFLICT(id) DO UPDATE SET written_at = excluded.written_at, filler = excluded.filler
-                """, arguments: [ColumnCoding.timestamp(Date())])
-        }
     }
 }

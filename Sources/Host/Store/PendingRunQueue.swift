@@ -41,25 +41,25 @@ enum EnqueueOutcome: Sendable {
 
 /// The scheduler's queue in `pending_runs` and its idempotency keys (migrations 002 and 004).
 extension RunStore {
-    /// Inside the transaction that inserts the new run `runId`: records `idempotency` (key and
-    /// request hash) and queues the run, claimed by `processId`.
+    /// Inside the transaction that inserts the new run `runId`: records the idempotency key of
+    /// `admission` and, when it is queued, its queue row. Returns that row, or `nil` for a run
+    /// started at once (its claim is in the run row).
     /// - Throws: ``StoreError/idempotencyKeyTaken(key:)`` when an earlier or concurrent request
     ///   holds the key; the caller's transaction then writes nothing.
-    static func enqueueNewRun(
-        _ db: Database, runId: String, graphId: String, params: JSONValue, idempotency: IdempotencyEntry.Key?,
-        claimedBy processId: String
-    ) throws -> QueuedRun {
-        try recordIdempotency(db, idempotency, runId: runId)
-        return try insertQueueRow(
-            db, runId: runId, graphId: graphId, params: params, response: nil,
-            idempotency: idempotency, claimedBy: processId, now: ColumnCoding.timestamp(Date()))
+    static func admit(_ db: Database, runId: String, graphId: String, _ admission: RunAdmission) throws -> QueuedRun? {
+        switch admission {
+        case .started(let idempotency, _):
+            try recordIdempotency(db, idempotency, runId: runId)
+            return nil
+        case .queued(let params, let idempotency, let processId):
+            try recordIdempotency(db, idempotency, runId: runId)
+            return try insertQueueRow(
+                db, runId: runId, graphId: graphId, params: params, response: nil,
+                idempotency: idempotency, claimedBy: processId, now: ColumnCoding.timestamp(Date()))
+        }
     }
 
-    /// Inside the transaction that inserts the new run `runId`: records `idempotency` (key and
-    /// request hash), when there is one.
-    /// - Throws: ``StoreError/idempotencyKeyTaken(key:)`` when an earlier or concurrent request
-    ///   holds the key; the caller's transaction then writes nothing.
-    static func recordIdempotency(_ db: Database, _ idempotency: IdempotencyEntry.Key?, runId: String) throws {
+    private static func recordIdempotency(_ db: Database, _ idempotency: IdempotencyEntry.Key?, runId: String) throws {
         guard let idempotency else { return }
         do {
             try db.cachedStatement(sql: """
@@ -75,7 +75,7 @@ extension RunStore {
     func requeue(
         runId: String, whenStatus status: RunStatus, response: JSONValue?, claimedBy processId: String
     ) async throws -> EnqueueOutcome {
-        try await schedulerWrite("queueing run \(runId) again") { db in
+        try await write("queueing run \(runId) again") { db in
             let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT status, graph_id FROM runs WHERE run_id = ?"), arguments: [runId])
             let current = (row?["status"] as String?).flatMap(RunStatus.init(rawValue:))
             guard current == status, let graphId: String = row?["graph_id"] else { return .statusChanged(current) }
@@ -90,7 +90,7 @@ extension RunStore {
 
     /// Removes the queue row of `runId` (its run stopped, or it must not be driven any more).
     func dequeue(runId: String) async throws {
-        try await schedulerWrite("removing run \(runId) from the queue") { db in
+        try await write("removing run \(runId) from the queue") { db in
             try db.cachedStatement(sql: "DELETE FROM pending_runs WHERE run_id = ?").execute(arguments: [runId])
         }
     }
@@ -98,14 +98,14 @@ extension RunStore {
     /// Removes the queue row and idempotency key of a run that cannot be driven (its run row is
     /// gone), so the request can be sent again.
     func discardQueued(runId: String) async throws {
-        try await schedulerWrite("discarding queued run \(runId)") { db in
+        try await write("discarding queued run \(runId)") { db in
             try Self.discard(db, runIds: [runId])
         }
     }
 
     /// The run and request hash recorded for idempotency key `key`, if it was accepted.
     func idempotencyEntry(key: String) throws -> IdempotencyEntry? {
-        try schedulerRead("reading idempotency key") { db in
+        try read("reading idempotency key") { db in
             try Row.fetchOne(db.cachedStatement(sql: "SELECT request_hash, run_id FROM idempotency_keys WHERE key = ?"), arguments: [key])
                 .map { IdempotencyEntry(requestHash: $0["request_hash"], runId: $0["run_id"]) }
         }
@@ -117,14 +117,14 @@ extension RunStore {
     /// `running` by a process that is gone, with their claim in `runs.claimed_by` and no row,
     /// get a row under that claim first, and are taken over like the others.
     func claimAbandonedRuns(for process: SchedulerProcess) async throws -> [QueuedRun] {
-        let candidates = try schedulerRead("looking for abandoned queued runs") { db in
+        let candidates = try read("looking for abandoned queued runs") { db in
             try Bool.fetchOne(db, sql: """
                 SELECT EXISTS (SELECT 1 FROM pending_runs WHERE claimed_by IS NULL OR claimed_by != ?)
                     OR EXISTS (\(Self.claimedRunningSQL) AND r.claimed_by != ?)
                 """, arguments: [process.id, process.id]) ?? false
         }
         guard candidates else { return [] }
-        return try await schedulerWrite("claiming abandoned queued runs") { db in
+        return try await write("claiming abandoned queued runs") { db in
             try Self.queueOrphanedRunningRuns(db, for: process)
             let rows = try Row.fetchAll(db, sql: """
                 SELECT q.id, q.run_id, q.graph_id, q.response, q.claimed_by, r.run_id IS NOT NULL AS has_run
@@ -157,7 +157,7 @@ extension RunStore {
     /// database takes those runs over at once: its runs left `running` without a row first get
     /// one under its claim, released with the others.
     func releaseClaims(of processId: String) async throws {
-        try await schedulerWrite("releasing queued runs") { db in
+        try await write("releasing queued runs") { db in
             try Self.queueUnderTheirClaims(
                 db, Row.fetchAll(db, sql: Self.claimedRunningSQL + " AND r.claimed_by = ?", arguments: [processId]))
             try db.execute(
@@ -169,14 +169,14 @@ extension RunStore {
 
     /// Whether `runId` has a queue row (some scheduler owes it work).
     func isQueued(runId: String) throws -> Bool {
-        try schedulerRead("reading the queue row of run \(runId)") { db in
+        try read("reading the queue row of run \(runId)") { db in
             try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM pending_runs WHERE run_id = ?)"), arguments: [runId]) ?? false
         }
     }
 
     /// Number of queue rows (all processes): accepted runs the schedulers still owe work.
     func queuedRunCount() throws -> Int {
-        try schedulerRead("counting queued runs") { db in
+        try read("counting queued runs") { db in
             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM pending_runs") ?? 0
         }
     }
@@ -207,24 +207,6 @@ extension RunStore {
             _ = try insertQueueRow(
                 db, runId: row["run_id"], graphId: row["graph_id"], params: .object([:]), response: nil,
                 idempotency: nil, claimedBy: row["claimed_by"], now: now)
-        }
-    }
-
-    /// Submits a scheduler write to the group committer, turning failures into ``StoreError``s.
-    func schedulerWrite<T: Sendable>(_ operation: String, _ work: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        do {
-            return try await committer.submit(work)
-        } catch {
-            throw StoreError.wrapping(error, operation: operation)
-        }
-    }
-
-    /// Reads on a pooled reader, turning failures into ``StoreError``s.
-    func schedulerRead<T>(_ operation: String, _ body: (Database) throws -> T) throws -> T {
-        do {
-            return try pool.read(body)
-        } catch {
-            throw StoreError.wrapping(error, operation: operation)
         }
     }
 

@@ -29,7 +29,7 @@ struct RunExecutionClaim: Sendable {
     /// Gives the run up (the row is deleted); other processes may execute it from now on.
     func release() async {
         heartbeat.cancel()
-        try? await store.schedulerWrite("releasing run \(runId)") { db in
+        try? await store.write("releasing run \(runId)") { db in
             try db.execute(
                 sql: "DELETE FROM run_executions WHERE run_id = ? AND process_id = ?", arguments: [runId, process.id])
         }
@@ -52,7 +52,7 @@ extension RunStore {
     /// `stargraph resume`). Refused with ``StoreError/runExecutingElsewhere(runId:holder:)`` while
     /// a live process holds it, or a live `stargraph serve` has it claimed.
     func claimExecution(runId: String, by process: SchedulerProcess, command: String) async throws -> RunExecutionClaim {
-        try await schedulerWrite("claiming run \(runId)") { db in
+        try await write("claiming run \(runId)") { db in
             if let holder = try Self.liveHolder(db, runId: runId, seenBy: process) {
                 throw StoreError.runExecutingElsewhere(runId: runId, holder: holder)
             }
@@ -66,7 +66,7 @@ extension RunStore {
     }
 
     fileprivate func refreshExecution(runId: String, by process: SchedulerProcess) async throws {
-        try await schedulerWrite("refreshing the claim of run \(runId)") { db in
+        try await write("refreshing the claim of run \(runId)") { db in
             try db.execute(
                 sql: "UPDATE run_executions SET heartbeat_at = ? WHERE run_id = ? AND process_id = ?",
                 arguments: [ColumnCoding.timestamp(Date()), runId, process.id])

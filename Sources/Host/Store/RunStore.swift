@@ -134,17 +134,34 @@ public final class RunStore: Sendable {
     /// Events are stored under `run.runId`; their own `runId` and `seq` are ignored.
     /// - Throws: ``StoreError/runAlreadyExists(_:)`` when the run id is taken.
     public func insertRun(_ run: RunRecord, events: [EventRecord]) async throws {
-        _ = try await insertRun(run, events: events, alongside: { _ in })
+        try await insertRun(run, events: events, anchor: nil)
     }
 
-    /// ``insertRun(_:events:)`` with `alongside` applied first in the same transaction (the
-    /// scheduler's queue row or idempotency key): both are committed, or — when either throws —
-    /// neither. `claimedBy` marks the run as owed work by that scheduler process; `anchor` is the
-    /// audit log's head after these events were audited.
-    func insertRun<T: Sendable>(
-        _ run: RunRecord, events: [EventRecord], claimedBy: String? = nil, anchor: AuditHead? = nil,
-        alongside: @escaping @Sendable (Database) throws -> T
-    ) async throws -> T {
+    /// ``insertRun(_:events:)`` with `anchor`, the audit log's head after these events were
+    /// audited, recorded in the same transaction.
+    func insertRun(_ run: RunRecord, events: [EventRecord], anchor: AuditHead?) async throws {
+        _ = try await insertRun(run, events: events, claimedBy: nil, anchor: anchor) { _ in nil }
+    }
+
+    /// ``insertRun(_:events:anchor:)`` of a run a scheduler takes on as `admission` says, in the
+    /// same transaction: its queue row or its claim, and its idempotency key. The run and these
+    /// are committed together or not at all.
+    /// - Throws: ``StoreError/idempotencyKeyTaken(key:)`` when an earlier or concurrent request
+    ///   holds the key (nothing is written then).
+    func insertRun(
+        _ run: RunRecord, events: [EventRecord], admission: RunAdmission, anchor: AuditHead?
+    ) async throws -> QueuedRun {
+        let started = admission.startsRunning
+        let queued = try await insertRun(
+            run, events: events, claimedBy: started ? admission.claimedBy : nil, anchor: anchor
+        ) { db in try Self.admit(db, runId: run.runId, graphId: run.graphId, admission) }
+        return queued ?? QueuedRun(order: QueuedRun.unqueued, runId: run.runId, graphId: run.graphId, response: nil)
+    }
+
+    private func insertRun(
+        _ run: RunRecord, events: [EventRecord], claimedBy: String?, anchor: AuditHead?,
+        admit: @escaping @Sendable (Database) throws -> QueuedRun?
+    ) async throws -> QueuedRun? {
         // Encoded before the write, so the shared transaction holds its lock for SQL only.
         let sourceHash = run.graphSourceHash
         let values = run.databaseValues(sourceHash: sourceHash, claimedBy: claimedBy)
@@ -152,7 +169,7 @@ public final class RunStore: Sendable {
         let events = events.map(EncodedEvent.init)
         let statements = committer.statements
         return try await write("inserting run") { db in
-            let extra = try alongside(db)
+            let queued = try admit(db)
             // The graph's text is stored once, however many runs it has.
             try statements.execute(.insertGraphSource, in: db, [sourceHash.databaseValue, source.databaseValue])
             do {
@@ -162,7 +179,7 @@ public final class RunStore: Sendable {
             }
             try Self.appendEvents(db, runId: run.runId, events: events, statements)
             try anchor?.record(in: db, statements)
-            return extra
+            return queued
         }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import StargraphCore
 
 /// `GET /v1/runs/{id}/artifacts` and `GET /v1/artifacts/{id}`.
 ///

@@ -1,6 +1,6 @@
 import Foundation
-import GRDB
 
+import StargraphCore
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -42,44 +42,19 @@ public final class ArtifactStore: Sendable {
         let record = ArtifactRecord(
             artifactId: id, runId: runId, step: step, node: node, name: name,
             contentType: contentType, size: bytes.count, createdAt: Date())
-        do {
-            try await store.committer.submit { db in
-                try db.execute(
-                    sql: """
-                        INSERT INTO artifacts (artifact_id, run_id, step, node, name, content_type, size, created_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                        ON CONFLICT (run_id, step, node, name) DO UPDATE SET
-                            artifact_id = excluded.artifact_id, content_type = excluded.content_type,
-                            size = excluded.size, created_at = excluded.created_at
-                        """,
-                    arguments: [
-                        id.description, runId, step, node, name, contentType, bytes.count,
-                        ColumnCoding.timestamp(record.createdAt),
-                    ])
-            }
-        } catch {
-            throw StoreError.wrapping(error, operation: "recording artifact \(name) of run \(runId)")
-        }
+        try await store.recordArtifact(record)
         return record
     }
 
     /// The artifacts of `runId`, by step then name (empty for an unknown run).
     public func artifacts(runId: String) throws -> [ArtifactRecord] {
-        try read("listing artifacts of run \(runId)") { db in
-            try Row.fetchAll(
-                db, sql: "SELECT * FROM artifacts WHERE run_id = ? ORDER BY step, node, name", arguments: [runId]
-            ).map { row throws(StoreError) in try ArtifactRecord(row: row) }
-        }
+        try store.artifacts(runId: runId)
     }
 
     /// The first recorded write of `id` (its content type is the one served), or `nil` when no
     /// run wrote it.
     public func artifact(_ id: ArtifactID) throws -> ArtifactRecord? {
-        try read("reading artifact \(id)") { db in
-            try Row.fetchOne(
-                db, sql: "SELECT * FROM artifacts WHERE artifact_id = ? ORDER BY id LIMIT 1", arguments: [id.description]
-            ).map { row throws(StoreError) in try ArtifactRecord(row: row) }
-        }
+        try store.artifact(id)
     }
 
     /// The bytes of `id`, or `nil` when its file is absent.
@@ -127,14 +102,6 @@ public final class ArtifactStore: Sendable {
         if folder >= 0 {
             _ = fsync(folder)
             close(folder)
-        }
-    }
-
-    private func read<T>(_ operation: String, _ body: (Database) throws -> T) throws -> T {
-        do {
-            return try store.pool.read(body)
-        } catch {
-            throw StoreError.wrapping(error, operation: operation)
         }
     }
 }

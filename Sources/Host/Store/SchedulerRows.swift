@@ -2,12 +2,13 @@ import Foundation
 import GRDB
 import StargraphCore
 
-/// The scheduler's own rows of migration 004: live processes and cron fires.
+/// The scheduler's own rows of migration 004 (live processes and cron fires), and what it reads
+/// of runs to find expired interrupts.
 extension RunStore {
     /// Records (or refreshes) `process` as a live scheduler; call before it claims queue rows,
     /// then every ``SchedulerProcess/heartbeatInterval`` while it holds claims.
     func recordSchedulerHeartbeat(_ process: SchedulerProcess) async throws {
-        try await schedulerWrite("recording scheduler heartbeat") { db in
+        try await write("recording scheduler heartbeat") { db in
             let now = ColumnCoding.timestamp(Date())
             try db.cachedStatement(sql: """
                 INSERT INTO scheduler_processes (process_id, host, pid, start_ticks, started_at, heartbeat_at)
@@ -21,7 +22,7 @@ extension RunStore {
     /// only then do other processes need its heartbeat to tell its claims live, so an idle
     /// scheduler does not refresh it.
     func holdsClaims(_ process: SchedulerProcess) throws -> Bool {
-        try schedulerRead("reading the claims of this scheduler") { db in
+        try read("reading the claims of this scheduler") { db in
             try Bool.fetchOne(db, sql: """
                 SELECT EXISTS (SELECT 1 FROM pending_runs WHERE claimed_by = ?)
                     OR EXISTS (SELECT 1 FROM runs WHERE status = 'running' AND claimed_by = ?)
@@ -29,9 +30,19 @@ extension RunStore {
         }
     }
 
+    /// The runs in `status` with what each does next (its last routing decision), for the
+    /// scheduler to find interrupts whose timeout has run out.
+    func nextActions(of status: RunStatus) throws -> [(runId: String, nextAction: JSONValue)] {
+        let rows = try read("reading runs \(status.rawValue)") { db in
+            try Row.fetchAll(db, sql: "SELECT run_id, next_action FROM runs WHERE status = ?", arguments: [status.rawValue])
+                .map { (runId: $0["run_id"] as String, nextAction: $0["next_action"] as String) }
+        }
+        return rows.compactMap { row in (try? JSONParser.parse(row.nextAction)).map { (row.runId, $0) } }
+    }
+
     /// The latest fire time recorded for cron trigger `triggerId`, if it ever fired.
     func lastTriggerFire(_ triggerId: String) throws -> Date? {
-        try schedulerRead("reading fires of trigger \(triggerId)") { db in
+        try read("reading fires of trigger \(triggerId)") { db in
             try String.fetchOne(
                 db, sql: "SELECT MAX(fire_time) FROM trigger_fires WHERE trigger_id = ?", arguments: [triggerId]
             ).flatMap(Timestamps.parse)
@@ -41,7 +52,7 @@ extension RunStore {
     /// Records that trigger `triggerId` fired for `fireTime`, creating `runId` (kept when the
     /// fire was already recorded).
     func recordTriggerFire(_ triggerId: String, fireTime: Date, runId: String) async throws {
-        try await schedulerWrite("recording a fire of trigger \(triggerId)") { db in
+        try await write("recording a fire of trigger \(triggerId)") { db in
             try db.execute(
                 sql: "INSERT OR IGNORE INTO trigger_fires (trigger_id, fire_time, run_id) VALUES (?, ?, ?)",
                 arguments: [triggerId, ColumnCoding.timestamp(fireTime), runId])

@@ -1,6 +1,4 @@
 import Foundation
-import GRDB
-import StargraphCore
 
 /// One artifact a run wrote: which bytes (by content address), where in the run, and how to serve them.
 public struct ArtifactRecord: Sendable, Hashable {
@@ -36,18 +34,5 @@ public struct ArtifactRecord: Sendable, Hashable {
             "content_type": .string(contentType), "size": .number(Double(size)),
             "created_at": .string(Timestamps.format(createdAt)),
         ]
-    }
-
-    /// Decodes an `artifacts` row.
-    init(row: Row) throws(StoreError) {
-        let runId: String = row["run_id"]
-        let idText: String = row["artifact_id"]
-        guard let id = ArtifactID(idText) else {
-            throw .corruptColumn(runId: runId, column: "artifacts.artifact_id", detail: "not a sha256:<hex> id: \(idText)")
-        }
-        self.init(
-            artifactId: id, runId: runId, step: row["step"], node: row["node"], name: row["name"],
-            contentType: row["content_type"], size: row["size"],
-            createdAt: try ColumnCoding.timestamp(row["created_at"] as String, runId: runId, column: "artifacts.created_at"))
     }
 }

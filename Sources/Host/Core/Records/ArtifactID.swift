@@ -1,4 +1,3 @@
-import StargraphCore
 /// A content address: `sha256:` followed by the 64 lowercase hex digits of the bytes' SHA-256.
 ///
 /// It is the only form accepted anywhere an artifact is named (URLs, state fields), and it is
