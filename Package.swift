@@ -63,14 +63,26 @@ let package = Package(
             ],
             path: "Sources/Host/Core"
         ),
+        // The run store on SQLite: the only module that speaks SQL. Group commit, the WAL
+        // checkpointer and every migration live here.
+        .target(
+            name: "StargraphSQLite",
+            dependencies: [
+                "StargraphCore",
+                "CSQLiteTuning",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            path: "Sources/Host/SQLiteStore"
+        ),
         .target(
             name: "StargraphHost",
             dependencies: [
                 "StargraphCore",
-                "CSQLiteTuning",
+                "StargraphSQLite",
                 pluginABI,
-                .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -85,7 +97,7 @@ let package = Package(
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
             ],
             path: "Sources/Host",
-            exclude: ["Core"]
+            exclude: ["Core", "SQLiteStore"]
         ),
         // In-tree plugins build on the SDK package like out-of-tree ones; none links StargraphHost.
         .target(name: "HelloPlugin", dependencies: [pluginSDK], path: "Plugins/Hello"),
@@ -111,7 +123,8 @@ let package = Package(
             name: "stargraph-bench",
             dependencies: [
                 "StargraphHost",
-                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                "StargraphCore",
+                "StargraphSQLite",
             ],
             path: "Sources/stargraph-bench"
         ),

@@ -1,8 +1,8 @@
 // Engine benchmarks: step throughput and cost, plugin call cost, fork-and-replay cost. Prints figures; asserts nothing.
 import Foundation
-import GRDBSQLite
 import StargraphHost
 import StargraphCore
+import StargraphSQLite
 
 // As `stargraph` does, before any thread uses SQLite.
 print(SQLiteProcessSettings.apply())
@@ -57,28 +57,12 @@ try await AuditBench.run(examples: examples, scratch: scratch, runs: serialRuns)
 
 // 2. A raw SQLite insert-and-commit of an equal row, same process, same pragmas.
 let sample = try runtime.store.checkpoints(runId: runtime.store.listRuns(limit: 1).runs[0].runId)[1]
-var db: OpaquePointer?
-sqlite3_open(scratch.appendingPathComponent("raw.sqlite").path, &db)
-sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; CREATE TABLE c(run_id TEXT, step INT, branch_id TEXT, node TEXT, state TEXT, facts TEXT, next_action TEXT, output TEXT, input_hash TEXT, output_hash TEXT, graph_hash TEXT, rules_fired TEXT, effects TEXT, ts TEXT, PRIMARY KEY(run_id, step, branch_id))", nil, nil, nil)
-var insert: OpaquePointer?
-sqlite3_prepare_v2(db, "INSERT INTO c VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &insert, nil)
 let texts = [sample.runId, "", "main", sample.node, CanonicalJSON.encode(sample.state), CanonicalJSON.encode(sample.facts),
              CanonicalJSON.encode(sample.nextAction), CanonicalJSON.encode(sample.output), sample.inputHash, sample.outputHash,
              sample.graphHash, "[\"r-b-to-c\"]", "[]", Timestamps.format(sample.ts)]
-let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 let rawRows = 5000
-let rawTime = await seconds {
-    for row in 0..<rawRows {
-        for (index, text) in texts.enumerated() where index != 1 {
-            sqlite3_bind_text(insert, Int32(index + 1), text, -1, transient)
-        }
-        sqlite3_bind_int64(insert, 2, Int64(row))
-        sqlite3_step(insert)
-        sqlite3_reset(insert)
-    }
-}
-sqlite3_finalize(insert)
-sqlite3_close(db)
+let rawTime = RawInsertBaseline.seconds(
+    inserting: rawRows, rowsLike: texts, into: scratch.appendingPathComponent("raw.sqlite").path)
 let rawPerRow = rawTime / Double(rawRows)
 print(String(format: "raw SQLite insert+commit: %8.1f µs/row", rawPerRow * 1e6))
 print(String(format: "engine step / raw insert: %8.2f  (target ≤ 2.0)", serialStep / rawPerRow))

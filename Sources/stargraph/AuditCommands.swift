@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import StargraphHost
 import StargraphCore
+import StargraphSQLite
 
 /// `--audit-signing-key`, for every command that writes an audit log.
 struct AuditSigningOptions: ParsableArguments {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import StargraphHost
 import StargraphCore
+import StargraphSQLite
 
 /// `--manifest M`, shared by the commands that load plugins.
 struct ManifestOptions: ParsableArguments {

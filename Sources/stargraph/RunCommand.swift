@@ -3,6 +3,7 @@ import Foundation
 import StargraphHost
 import Synchronization
 import StargraphCore
+import StargraphSQLite
 
 /// `stargraph run GRAPH`: runs a graph to the end, one checkpoint per step.
 struct RunCommand: AsyncParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import StargraphHost
+import StargraphSQLite
 
 extension ServeProfile: ExpressibleByArgument {}
 

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import StargraphHost
 import StargraphCore
+import StargraphSQLite
 
 /// The process entry point: runs the command on Swift's cooperative threads while the main thread
 /// waits. An `async` main would end the main thread in `dispatch_main`, whose `pthread_exit`
@@ -30,7 +31,7 @@ struct Stargraph: AsyncParsableCommand {
         version: StargraphVersion.current,
         subcommands: [
             RunCommand.self, ResumeCommand.self, ValidateCommand.self, InspectCommand.self,
-            VerifyAuditCommand.self, AuditKeyCommand.self, ReplayCommand.self, ServeCommand.self, PluginsCommand.self, GraphsCommand.self, BrokerCommand.self,
+            RunsCommand.self, VerifyAuditCommand.self, AuditKeyCommand.self, ReplayCommand.self, ServeCommand.self, PluginsCommand.self, GraphsCommand.self, BrokerCommand.self,
         ])
 
     /// Parses, runs, and maps every failure to the documented exit codes: 2 for usage
@@ -88,21 +89,40 @@ enum CLIFailure {
     static let usage: Int32 = 2
     static let waiting: Int32 = 3
 
-    /// The message for errors that are the caller's to fix (exit 2), `nil` for others.
+    /// The message for errors that are the caller's to fix (exit 2), `nil` for others: the
+    /// library's words, then what to do about them at the command line.
     static func usageMessage(for error: Error) -> String? {
+        let message: String
         switch error {
-        case let error as GraphCompileError: return error.description
-        case let error as InputError: return error.description
-        case let error as EngineError: return error.description
-        case let error as StoreError: return error.description
-        case let error as UsageError: return error.message
-        case let error as MutationError: return error.description
-        case let error as CounterfactualError: return error.description
-        case let error as PluginLoadError: return error.description
-        case let error as BrokerConfigurationError: return error.description
-        case let error as ServeError: return error.description
-        case let error as Ed25519KeyFileError: return error.description
+        case let error as GraphCompileError: message = error.description
+        case let error as InputError: message = error.description
+        case let error as EngineError: message = error.description
+        case let error as StoreError: message = error.description
+        case let error as UsageError: message = error.message
+        case let error as MutationError: message = error.description
+        case let error as CounterfactualError: message = error.description
+        case let error as PluginLoadError: message = error.description
+        case let error as BrokerConfigurationError: message = error.description
+        case let error as ServeError: message = error.description
+        case let error as Ed25519KeyFileError: message = error.description
         default: return nil
+        }
+        return hint(for: error).map { "\(message); \($0)" } ?? message
+    }
+
+    /// The flag or command that fixes `error`, for errors whose library message cannot name it.
+    static func hint(for error: Error) -> String? {
+        switch error {
+        case StoreError.runNotFound, EngineError.runNotFound:
+            "list runs with `stargraph runs`, or check the id and the --db path"
+        case StoreError.databaseNotFound:
+            "pass the --db path of an existing database, or run a graph first to create it"
+        case EngineError.awaitingInput(let runId, _):
+            "answer it with `stargraph resume \(runId) --response '{...}'`"
+        case CounterfactualError.fromStepOutOfRange(_, _, let steps) where steps > 0:
+            "pass a --from-step between 0 and \(steps - 1)"
+        default:
+            nil
         }
     }
 

@@ -3,6 +3,7 @@ import Hummingbird
 import Testing
 @testable import StargraphHost
 @testable import StargraphCore
+@testable import StargraphSQLite
 
 @Suite("Artifacts: store, write_artifact, routes")
 struct ArtifactTests {

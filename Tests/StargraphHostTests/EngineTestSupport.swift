@@ -1,6 +1,7 @@
 import Foundation
 @testable import StargraphHost
 @testable import StargraphCore
+@testable import StargraphSQLite
 
 /// A runtime on a fresh temporary database, for engine tests.
 struct EngineHarness {

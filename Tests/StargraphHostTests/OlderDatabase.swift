@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 @testable import StargraphHost
 @testable import StargraphCore
+@testable import StargraphSQLite
 
 /// A database file as an older build left it: migrated only up to one migration, holding the run
 /// `run-old` (graph `g`) with the given `status` and inline `graph_source`, in a fresh folder the

@@ -2,6 +2,7 @@ import Foundation
 import PluginABI
 import Testing
 @testable import StargraphHost
+@testable import StargraphCore
 
 /// A pinned library is loaded from the bytes that were hashed, so replacing the file after the
 /// hash cannot load an unpinned library; `cleared` refuses libraries others could replace.

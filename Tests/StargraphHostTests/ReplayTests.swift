@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import StargraphHost
 @testable import StargraphCore
+@testable import StargraphSQLite
 
 /// A side-effecting kind reading the host clock and randomness, as a plugin would.
 struct ClockKind: NodeKind {

@@ -3,6 +3,7 @@ import Synchronization
 import Testing
 @testable import StargraphHost
 @testable import StargraphCore
+@testable import StargraphSQLite
 
 @Suite("Run dispatcher: slots reserved for runs being accepted")
 struct RunDispatcherTests {

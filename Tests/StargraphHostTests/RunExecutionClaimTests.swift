@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import StargraphHost
+@testable import StargraphSQLite
+@testable import StargraphCore
 
 @Suite("Run execution claims")
 struct RunExecutionClaimTests {

@@ -3,6 +3,7 @@ import GRDB
 import Testing
 @testable import StargraphHost
 @testable import StargraphCore
+@testable import StargraphSQLite
 
 @Suite("RunStore")
 struct RunStoreTests {

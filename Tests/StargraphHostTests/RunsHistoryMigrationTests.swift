@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Testing
 @testable import StargraphHost
+@testable import StargraphSQLite
 
 @Suite("Store migration 007: runs_history without AUTOINCREMENT")
 struct RunsHistoryMigrationTests {

@@ -3,6 +3,7 @@ import GRDB
 import Testing
 @testable import StargraphCore
 @testable import StargraphHost
+@testable import StargraphSQLite
 
 @Suite("Scheduler: counterfactual forks")
 struct SchedulerCounterfactualTests {

@@ -4,6 +4,7 @@ import Logging
 import Testing
 @testable import StargraphHost
 @testable import StargraphCore
+@testable import StargraphSQLite
 
 /// A database folder with registered graphs, on which tests start (and restart) schedulers.
 struct SchedulerHarness {

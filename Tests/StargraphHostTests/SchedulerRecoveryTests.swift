@@ -2,6 +2,8 @@ import Foundation
 import GRDB
 import Testing
 @testable import StargraphHost
+@testable import StargraphSQLite
+@testable import StargraphCore
 
 @Suite("Scheduler: restart recovery")
 struct SchedulerRecoveryTests {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import StargraphHost
+@testable import StargraphSQLite
 
 @Suite("Scheduler: accepting and executing runs")
 struct SchedulerTests {

@@ -8,6 +8,7 @@ import Testing
 @testable import StargraphHost
 
 @testable import StargraphCore
+@testable import StargraphSQLite
 #if canImport(Glibc)
 import Glibc
 #endif

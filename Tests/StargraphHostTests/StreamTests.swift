@@ -3,6 +3,7 @@ import Hummingbird
 import Testing
 @testable import StargraphHost
 @testable import StargraphCore
+@testable import StargraphSQLite
 
 @Suite("Stream: /v1/runs/{id}/stream over a real WebSocket")
 struct StreamTests {

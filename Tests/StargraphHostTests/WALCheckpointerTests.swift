@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import StargraphHost
 @testable import StargraphCore
+@testable import StargraphSQLite
 
 @Suite("WAL checkpoints off the writer")
 struct WALCheckpointerTests {

@@ -43,6 +43,24 @@ expect_eq "$(echo "$out" | tail -1 | awk '{print $2}')" "status=done" "hitl afte
 expect_eq "$("$sg" inspect "$hitl" --json | jq -r '[.steps[].node] | join(",")')" "pre,post" "hitl steps"
 expect_eq "$("$sg" inspect "$hitl" --json | jq -r '.state.reply')" "blue" "reply in state"
 
+# `stargraph runs` lists the database's runs newest first, filtered; a run id it cannot find
+# points there.
+listed=$("$sg" runs --json)
+expect_eq "$(echo "$listed" | jq -r '.total')" "2" "runs total"
+expect_eq "$(echo "$listed" | jq -r '.items[0].run_id')" "$hitl" "newest run first"
+expect_eq "$("$sg" runs --status awaiting_input --json | jq -r '.total')" "0" "no run awaits input"
+expect_eq "$("$sg" runs --graph run:hello --json | jq -r '.items[].run_id')" "$run_id" "runs of one graph"
+table=$("$sg" runs --limit 1)
+expect_eq "$(echo "$table" | head -1 | awk '{print $1, $2, $3}')" "RUN_ID STATUS GRAPH" "runs table header"
+echo "$table" | grep -q "^$hitl  done" || fail "runs table row: $table"
+echo "$table" | grep -q "(1 of 2 runs; pass --limit to see more)" || fail "runs table footer: $table"
+"$sg" runs --status bogus >/dev/null 2>&1; expect_eq "$?" 2 "runs with an unknown status"
+"$sg" inspect run-does-not-exist >/dev/null 2>err.txt; expect_eq "$?" 2 "inspect of an unknown run"
+grep -q "no run 'run-does-not-exist' in this database; list runs with \`stargraph runs\`" err.txt \
+    || fail "unknown run message: $(cat err.txt)"
+"$sg" runs --db nowhere.sqlite >/dev/null 2>err.txt; expect_eq "$?" 2 "runs on a missing database"
+grep -q "pass the --db path of an existing database" err.txt || fail "missing database message: $(cat err.txt)"
+
 "$sg" inspect run-does-not-exist --db nowhere.sqlite >/dev/null 2>err.txt; rc=$?
 expect_eq "$rc" 2 "inspect on missing db"
 [ -e nowhere.sqlite ] && fail "inspect created a database"

@@ -1,5 +1,6 @@
 import Foundation
 import StargraphCore
+import StargraphSQLite
 
 /// Compares a log whose chain is intact with the heads its writers anchored: every anchored
 /// `seq` must be in the log and hold the very line that was anchored.
@@ -61,3 +62,5 @@ struct AnchorCheck {
         AuditReport.Failure(check: Self.name, line: line, seq: seq, reason: reason)
     }
 }
+
+extension RunStore: AuditAnchorLookup {}

@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import StargraphCore
+import StargraphSQLite
 
 /// Reads one source's rows for one allowed request. Request data reaches a source only as bound
 /// SQL parameters (`sqlite`) or URL query items (`rest`, see ``BrokerHTTPClient``), never as SQL

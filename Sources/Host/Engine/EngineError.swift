@@ -1,5 +1,6 @@
 import StargraphCore
-/// Why the engine refused to start, resume or answer a run. Each message says what to do.
+/// Why the engine refused to start, resume or answer a run. Each message says what is wrong in
+/// neutral words; the CLI and the HTTP API add their own hints (a flag, a field).
 public enum EngineError: Error, Sendable, CustomStringConvertible {
     case runNotFound(String)
     case notResumable(String, RunStatus)
@@ -12,11 +13,11 @@ public enum EngineError: Error, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .runNotFound(let id):
-            "no run '\(id)' in this database; check the id and --db"
+            "no run '\(id)' in this database"
         case .notResumable(let id, let status):
             "run \(id) is \(status.rawValue); only pending, running, paused or awaiting_input runs can continue"
         case .awaitingInput(let id, let prompt):
-            "run \(id) is awaiting input (\(prompt)); answer it with --response '{...}'"
+            "run \(id) is awaiting input (\(prompt)); it continues once the interrupt is answered"
         case .notAwaitingInput(let id, let status):
             "run \(id) is \(status.rawValue), not awaiting_input; a response can only answer an interrupt"
         case .invalidResponse(let id, let why):

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Metrics
 import StargraphCore
+import StargraphSQLite
 
 /// Told when each step starts and when it is committed, in order (the CLI prints progress from it).
 public protocol RunObserver: Sendable {

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import StargraphCore
+import StargraphSQLite
 
 /// Something that happened to a run, as stored in the durable event log and the audit log.
 enum RunEvent: Sendable {

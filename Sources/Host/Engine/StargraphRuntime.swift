@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import StargraphCore
+import StargraphSQLite
 
 /// One host's working set — store, node kinds, graph compiler, engine — opened from the
 /// options every command shares. The CLI and the server compose the host through it.

@@ -1,5 +1,6 @@
 import Foundation
 import StargraphCore
+import StargraphSQLite
 
 /// Forks counterfactual runs: the one host function behind `stargraph replay` and
 /// `POST /v1/runs/{id}/counterfactual`. A fork starts from the state entering step N of its
@@ -148,7 +149,7 @@ public enum CounterfactualError: Error, Sendable, CustomStringConvertible {
         case .fromStepOutOfRange(let run, let step, let steps):
             steps == 0
                 ? "run \(run) has no steps to fork from"
-                : "--from-step \(step) is outside run \(run), which has steps 0...\(steps - 1)"
+                : "step \(step) is outside run \(run), which has steps 0...\(steps - 1)"
         case .differentGraphs(let a, let graphA, let b, let graphB):
             "runs of different graphs cannot be diffed: \(a) ran \(graphA), \(b) ran \(graphB)"
         }

@@ -1,4 +1,5 @@
 import Synchronization
+import StargraphSQLite
 
 /// Decides which queued run starts next and starts it: at most `workers` runs at once, at most a
 /// graph's `max_concurrency` runs of that graph at once, and the oldest queue row first within a

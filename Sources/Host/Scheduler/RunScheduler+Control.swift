@@ -1,4 +1,5 @@
 import StargraphCore
+import StargraphSQLite
 /// Cancel, pause, resume and respond.
 ///
 /// A run executing in this process is stopped through the engine's ``RunSignals``: a cancel

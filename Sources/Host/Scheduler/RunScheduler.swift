@@ -3,6 +3,7 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 import StargraphCore
+import StargraphSQLite
 
 /// The durable run scheduler of `stargraph serve`, run as a ServiceLifecycle service.
 ///

@@ -1,5 +1,6 @@
 import Logging
 import StargraphCore
+import StargraphSQLite
 
 /// Drives one queued run with the engine, from wherever its last checkpoint left it, and removes
 /// its queue row once the scheduler owes it nothing more.

@@ -68,6 +68,8 @@ struct CounterfactualRoutes: Sendable {
         case let error as SchedulerError: Problem(error)
         case EngineError.runNotFound(let id): Problem(.runNotFound, detail: "no run '\(id)' in this server's database; GET /v1/runs lists the runs")
         case let error as MutationError: Problem(.invalidCounterfactual, detail: error.description)
+        case CounterfactualError.fromStepOutOfRange(_, _, let steps) where steps > 0:
+            Problem(.invalidCounterfactual, detail: "\(error); send a from_step between 0 and \(steps - 1)")
         case let error as CounterfactualError: Problem(.invalidCounterfactual, detail: error.description)
         case let error as EngineError: Problem(.conflict, detail: error.description)
         default: Problem(.internalError, detail: "the fork could not be stored; see the server log")

@@ -1,5 +1,6 @@
 import Foundation
 import StargraphCore
+import StargraphSQLite
 
 /// `GET /health`: one status per component — `store`, `audit`, `plugins`, `scheduler`, `broker` —
 /// each `ok`, `unconfigured` or `error` with a detail. Only an `error` makes the server unhealthy.

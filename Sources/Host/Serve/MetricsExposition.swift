@@ -1,4 +1,5 @@
 import Prometheus
+import StargraphCore
 
 /// The text `GET /metrics` serves (Prometheus text format 0.0.4): the registry's metrics, then
 /// the process's, every family with a `# HELP` line. swift-metrics instruments carry no help

@@ -1,4 +1,5 @@
 import Foundation
+import StargraphCore
 #if canImport(Glibc)
 import Glibc
 #endif

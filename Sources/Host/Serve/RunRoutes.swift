@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import StargraphCore
+import StargraphSQLite
 
 /// `/v1/runs…`: submit a run, list and read runs (from the store, so runs other processes
 /// wrote are visible), read a run's checkpoints, and cancel / pause / resume / respond.

@@ -1,4 +1,5 @@
 import Foundation
+import StargraphSQLite
 
 /// Everything `stargraph serve` is started with. The defaults serve the default manifest on
 /// the default database at http://127.0.0.1:8000.

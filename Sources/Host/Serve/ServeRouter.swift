@@ -1,6 +1,7 @@
 import Hummingbird
 import HummingbirdWebSocket
 import Prometheus
+import StargraphSQLite
 
 /// The server's HTTP surface, composed in one place: the middleware order and every route.
 ///

@@ -6,6 +6,7 @@ import HummingbirdWebSocket
 import Logging
 import ServiceLifecycle
 import StargraphCore
+import StargraphSQLite
 
 /// `stargraph serve`, composed in one place. Construction is the boot: profile
 /// requirements → broker config (soft-fail) → store opened and migrated, manifest and plugins

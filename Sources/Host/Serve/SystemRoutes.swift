@@ -1,5 +1,6 @@
 import Hummingbird
 import Prometheus
+import StargraphSQLite
 
 /// The routes outside `/v1`: `GET /health`, `GET /metrics` (Prometheus text) and
 /// `GET /openapi.json` (encoded once at start).

@@ -1,6 +1,7 @@
 import Foundation
 
 import StargraphCore
+import StargraphSQLite
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

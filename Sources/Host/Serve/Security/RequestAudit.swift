@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import StargraphCore
+import StargraphSQLite
 
 /// The audit log's record of who asked for what over HTTP: one `http_request` record per
 /// request that changes something (every method but GET, HEAD and OPTIONS) and per refused

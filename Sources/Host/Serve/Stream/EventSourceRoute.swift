@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import StargraphCore
+import StargraphSQLite
 
 /// `GET /v1/runs/{id}/events`: a run's events as Server-Sent Events (`text/event-stream`), from
 /// the same durable event log as the WebSocket stream and with the same limits.

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Synchronization
 import StargraphCore
+import StargraphSQLite
 
 /// Sends one run's events to one client (a WebSocket or a Server-Sent Events response): the
 /// durable log after `afterSeq`, then live

@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdWebSocket
 import Logging
 import NIOWebSocket
+import StargraphSQLite
 
 /// The WebSocket route `GET /v1/runs/{id}/stream`: a run's events as JSON text frames
 /// `{seq, run_id, step, type, ts, payload}`, first from the durable event log, then live.

@@ -15,7 +15,7 @@ extension Statement {
     /// GRDB, and never with database observation: GRDB does not see this execution.
     /// - Throws: `DatabaseError` with SQLite's extended result code and message; the statement
     ///   is reset, so it can be run again.
-    func executeDirectly(_ values: [DatabaseValue]) throws {
+    package func executeDirectly(_ values: [DatabaseValue]) throws {
         let statement = sqliteStatement
         sqlite3_reset(statement)
         for (index, value) in zip(Int32(1)..., values) {

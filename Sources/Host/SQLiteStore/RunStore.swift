@@ -10,7 +10,7 @@ public enum Durability: String, Sendable, CaseIterable {
     /// `PRAGMA synchronous=FULL`: every commit is fsynced before it returns.
     case full
 
-    var synchronousPragma: String {
+    package var synchronousPragma: String {
         switch self {
         case .normal: "PRAGMA synchronous = NORMAL"
         case .full: "PRAGMA synchronous = FULL"
@@ -31,10 +31,10 @@ public final class RunStore: Sendable {
 
     /// The database file path, as given to ``init(path:durability:createIfMissing:)``.
     public let path: String
-    let pool: DatabasePool
-    let committer: GroupCommitter
+    package let pool: DatabasePool
+    package let committer: GroupCommitter
     /// Checkpoints the WAL off the writer (`stargraph serve`); `nil`: SQLite's own, in the writer.
-    let checkpointer: WALCheckpointer?
+    package let checkpointer: WALCheckpointer?
 
     /// Opens the database at `path` (WAL, 30 s busy timeout, foreign keys on) and applies pending
     /// migrations.
@@ -139,7 +139,7 @@ public final class RunStore: Sendable {
 
     /// ``insertRun(_:events:)`` with `anchor`, the audit log's head after these events were
     /// audited, recorded in the same transaction.
-    func insertRun(_ run: RunRecord, events: [EventRecord], anchor: AuditHead?) async throws {
+    package func insertRun(_ run: RunRecord, events: [EventRecord], anchor: AuditHead?) async throws {
         _ = try await insertRun(run, events: events, claimedBy: nil, anchor: anchor) { _ in nil }
     }
 
@@ -148,7 +148,7 @@ public final class RunStore: Sendable {
     /// are committed together or not at all.
     /// - Throws: ``StoreError/idempotencyKeyTaken(key:)`` when an earlier or concurrent request
     ///   holds the key (nothing is written then).
-    func insertRun(
+    package func insertRun(
         _ run: RunRecord, events: [EventRecord], admission: RunAdmission, anchor: AuditHead?
     ) async throws -> QueuedRun {
         let started = admission.startsRunning
@@ -198,7 +198,7 @@ public final class RunStore: Sendable {
     /// ``commitStep(_:run:events:)`` with the checkpoint's state and output already encoded as
     /// canonical JSON (`encoded`, which must be the text of exactly those values), and the audit
     /// log's head after the step's events (`anchor`) recorded in the same transaction.
-    func commitStep(
+    package func commitStep(
         _ checkpoint: CheckpointRecord, run: RunRecord, events: [EventRecord], encoded: (state: String, output: String)?,
         anchor: AuditHead? = nil
     ) async throws {
@@ -232,7 +232,7 @@ public final class RunStore: Sendable {
     }
 
     /// ``updateRun(_:events:)`` that also records `anchor` in the same transaction.
-    func updateRun(_ run: RunRecord, events: [EventRecord], anchor: AuditHead?) async throws {
+    package func updateRun(_ run: RunRecord, events: [EventRecord], anchor: AuditHead?) async throws {
         let update = RunUpdate(run)
         let events = events.map(EncodedEvent.init)
         let statements = committer.statements
@@ -271,7 +271,7 @@ public final class RunStore: Sendable {
     // MARK: - Write helpers
 
     /// Submits `work` to the group committer, turning any failure into a ``StoreError``.
-    func write<T: Sendable>(
+    package func write<T: Sendable>(
         _ operation: String, _ work: @escaping @Sendable (Database) throws -> T
     ) async throws -> T {
         do {
@@ -317,16 +317,16 @@ public final class RunStore: Sendable {
 
 /// A run row's changes, encoded before the write so the shared transaction only runs SQL.
 private struct RunUpdate: Sendable {
-    let runId: String
+    package let runId: String
     /// The mutable columns' values, then the run id (for `WHERE run_id = ?`).
-    let values: [DatabaseValue]
+    package let values: [DatabaseValue]
 
-    init(_ run: RunRecord) {
+    package init(_ run: RunRecord) {
         self.init(run, values: run.mutableDatabaseValues)
     }
 
     /// With the run's state and facts already encoded.
-    init(_ run: RunRecord, encodedState: String, encodedFacts: String) {
+    package init(_ run: RunRecord, encodedState: String, encodedFacts: String) {
         self.init(run, values: run.mutableDatabaseValues(encodedState: encodedState, encodedFacts: encodedFacts))
     }
 
@@ -338,12 +338,12 @@ private struct RunUpdate: Sendable {
 
 /// An event row, encoded before the write (its `seq` is assigned in the transaction).
 private struct EncodedEvent: Sendable {
-    let step: Int?
-    let type: String
-    let ts: String
-    let payload: String
+    package let step: Int?
+    package let type: String
+    package let ts: String
+    package let payload: String
 
-    init(_ event: EventRecord) {
+    package init(_ event: EventRecord) {
         step = event.step
         type = event.type
         ts = ColumnCoding.timestamp(event.ts)

@@ -22,34 +22,34 @@ import Synchronization
 /// answer before the WAL doubles, the writer checkpoints anyway.
 /// The WAL file therefore stays near ``writerFrames`` pages: 15–19 MB with 4 KB pages under
 /// `make bench-serve`, against 4 MB with SQLite's own checkpoints.
-final class WALCheckpointer: Sendable {
+package final class WALCheckpointer: Sendable {
     /// WAL growth, in frames, after which the writer wakes the background checkpoint.
-    static let backgroundFrames: Int32 = 1000
+    package static let backgroundFrames: Int32 = 1000
     /// WAL size, in frames, at which the writer checkpoints itself (and the WAL restarts).
-    static let writerFrames: Int32 = 4000
+    package static let writerFrames: Int32 = 4000
 
     private struct State {
-        var isStopped = false
+        package var isStopped = false
         /// The writer's WAL hook holds a reference to this checkpointer while installed.
-        var isInstalled = false
+        package var isInstalled = false
         /// WAL size when the background was last woken.
-        var wokenAt: Int32 = 0
-        var checkpoints = 0
+        package var wokenAt: Int32 = 0
+        package var checkpoints = 0
         /// The writer's WAL reached ``writerFrames``: the background's next checkpoint also syncs
         /// the database file.
-        var restartRequested = false
+        package var restartRequested = false
         /// The background has just done that, so the writer's own checkpoint copies and syncs
         /// only what was committed since.
-        var primed = false
+        package var primed = false
         /// Restarts the background prepared so far.
-        var preparedRestarts = 0
+        package var preparedRestarts = 0
     }
 
     /// The checkpoint connection: used only on the checkpoint thread, and closed by it.
     private struct Connection: @unchecked Sendable {
         // Safe: the handle is touched by one thread only (the checkpoint thread), which opens it
         // before this value exists and closes it after its last checkpoint.
-        let handle: OpaquePointer
+        package let handle: OpaquePointer
     }
 
     private let state = Mutex(State())
@@ -57,14 +57,14 @@ final class WALCheckpointer: Sendable {
     private let stopped = DispatchSemaphore(value: 0)
 
     /// Background checkpoints run so far (tests witness that the writer was relieved).
-    var checkpointCount: Int { state.withLock { $0.checkpoints } }
+    package var checkpointCount: Int { state.withLock { $0.checkpoints } }
     /// WAL restarts the background prepared for the writer so far.
-    var preparedRestartCount: Int { state.withLock { $0.preparedRestarts } }
+    package var preparedRestartCount: Int { state.withLock { $0.preparedRestarts } }
 
     /// Opens a second connection to the database at `path`, applying `synchronousPragma` to its
     /// checkpoints, and starts the checkpoint thread.
     /// - Throws: ``StoreError/cannotOpen(path:detail:)``.
-    init(path: String, synchronousPragma: String) throws(StoreError) {
+    package init(path: String, synchronousPragma: String) throws(StoreError) {
         var handle: OpaquePointer?
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX
         guard sqlite3_open_v2(path, &handle, flags, nil) == SQLITE_OK, let handle else {
@@ -75,18 +75,16 @@ final class WALCheckpointer: Sendable {
         sqlite3_exec(handle, synchronousPragma, nil, nil, nil)
         let connection = Connection(handle: handle)
         // The thread holds this checkpointer until ``stop()`` ends it.
-        let thread = Thread { self.checkpointUntilStopped(connection) }
-        thread.start()
-        // Named once started: Foundation hands a name to the kernel (`top -H`, `perf`) only when the
-        // thread is running and `start()` has recorded it; set earlier, or from inside the thread
-        // before `start()` returns, it can stay on the object only (16 % of 300 threads under load).
-        thread.name = "sg-checkpoint"
+        Thread {
+            Self.nameCurrentThread("sg-checkpoint")
+            self.checkpointUntilStopped(connection)
+        }.start()
     }
 
     /// Makes the writer connection `db` wake this checkpointer as its WAL grows, instead of
     /// checkpointing at 1000 frames itself. The hook keeps this checkpointer alive until
     /// ``uninstall(from:)``, so a commit after ``stop()`` finds it (stopped) rather than freed.
-    func install(on db: Database) {
+    package func install(on db: Database) {
         state.withLock { $0.isInstalled = true }
         sqlite3_wal_hook(db.sqliteConnection, { context, connection, schema, frames in
             guard let context else { return SQLITE_OK }
@@ -97,7 +95,7 @@ final class WALCheckpointer: Sendable {
     }
 
     /// Gives `db` back SQLite's own automatic checkpoint, and releases the hook's reference.
-    func uninstall(from db: Database) {
+    package func uninstall(from db: Database) {
         let wasInstalled = state.withLock { state -> Bool in
             defer { state.isInstalled = false }
             return state.isInstalled
@@ -108,7 +106,7 @@ final class WALCheckpointer: Sendable {
     }
 
     /// Stops the thread after its current checkpoint and closes its connection.
-    func stop() {
+    package func stop() {
         let wasRunning = state.withLock { state -> Bool in
             defer { state.isStopped = true }
             return !state.isStopped
@@ -116,6 +114,19 @@ final class WALCheckpointer: Sendable {
         guard wasRunning else { return }
         wake.signal()
         stopped.wait()
+    }
+
+    /// Gives the calling thread its name in the kernel (`top -H`, `perf`, `/proc/self/task`).
+    /// Foundation's `Thread.name` reaches the kernel only when set after `start()` has recorded
+    /// the running thread, which races with the thread itself; the thread naming itself cannot.
+    private static func nameCurrentThread(_ name: String) {
+        #if os(Linux)
+        guard let comm = FileHandle(forWritingAtPath: "/proc/thread-self/comm") else { return }
+        try? comm.write(contentsOf: Data(name.utf8))
+        try? comm.close()
+        #else
+        Thread.current.name = name
+        #endif
     }
 
     private func checkpointUntilStopped(_ connection: Connection) {

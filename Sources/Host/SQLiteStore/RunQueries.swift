@@ -113,7 +113,7 @@ extension RunStore {
     }
 
     /// Runs `body` on a reader, turning any failure into a ``StoreError``.
-    func read<T>(_ operation: String, _ body: (Database) throws -> T) throws -> T {
+    package func read<T>(_ operation: String, _ body: (Database) throws -> T) throws -> T {
         do {
             return try pool.read(body)
         } catch {

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import StargraphCore
 
 /// A run being executed by one process outside a scheduler (`stargraph run`, `resume`), held in
 /// `run_executions` (store migration 010) from before its first step until it stops.
@@ -8,14 +9,14 @@ import GRDB
 /// process, so two `resume`s of one run never both execute its step (and a side-effecting node
 /// never acts twice). A holder that dies without releasing it stops counting at once on its host
 /// (its pid is gone) and after ``SchedulerProcess/staleHeartbeat`` elsewhere.
-struct RunExecutionClaim: Sendable {
+package struct RunExecutionClaim: Sendable {
     /// The run held.
-    let runId: String
-    let process: SchedulerProcess
-    let store: RunStore
+    package let runId: String
+    package let process: SchedulerProcess
+    package let store: RunStore
     private let heartbeat: Task<Void, Never>
 
-    init(runId: String, process: SchedulerProcess, store: RunStore) {
+    package init(runId: String, process: SchedulerProcess, store: RunStore) {
         self.runId = runId
         self.process = process
         self.store = store
@@ -27,7 +28,7 @@ struct RunExecutionClaim: Sendable {
     }
 
     /// Gives the run up (the row is deleted); other processes may execute it from now on.
-    func release() async {
+    package func release() async {
         heartbeat.cancel()
         try? await store.write("releasing run \(runId)") { db in
             try db.execute(
@@ -51,7 +52,7 @@ extension RunStore {
     /// Takes run `runId` for `process`, which is about to execute its steps as `command` (e.g.
     /// `stargraph resume`). Refused with ``StoreError/runExecutingElsewhere(runId:holder:)`` while
     /// a live process holds it, or a live `stargraph serve` has it claimed.
-    func claimExecution(runId: String, by process: SchedulerProcess, command: String) async throws -> RunExecutionClaim {
+    package func claimExecution(runId: String, by process: SchedulerProcess, command: String) async throws -> RunExecutionClaim {
         try await write("claiming run \(runId)") { db in
             if let holder = try Self.liveHolder(db, runId: runId, seenBy: process) {
                 throw StoreError.runExecutingElsewhere(runId: runId, holder: holder)

@@ -7,7 +7,7 @@ extension RunStore {
     /// Records `record`; a step re-executed after a crash replaces its own row (run, step, node
     /// and name are unique).
     /// - Throws: ``StoreError/database(operation:detail:)`` when its run is not stored.
-    func recordArtifact(_ record: ArtifactRecord) async throws {
+    package func recordArtifact(_ record: ArtifactRecord) async throws {
         do {
             try await committer.submit { db in
                 try db.execute(
@@ -29,7 +29,7 @@ extension RunStore {
     }
 
     /// The artifacts of `runId`, by step then name (empty for an unknown run).
-    func artifacts(runId: String) throws -> [ArtifactRecord] {
+    package func artifacts(runId: String) throws -> [ArtifactRecord] {
         try read("listing artifacts of run \(runId)") { db in
             try Row.fetchAll(
                 db, sql: "SELECT * FROM artifacts WHERE run_id = ? ORDER BY step, node, name", arguments: [runId]
@@ -38,7 +38,7 @@ extension RunStore {
     }
 
     /// The first recorded write of `id`, or `nil` when no run wrote it.
-    func artifact(_ id: ArtifactID) throws -> ArtifactRecord? {
+    package func artifact(_ id: ArtifactID) throws -> ArtifactRecord? {
         try read("reading artifact \(id)") { db in
             try Row.fetchOne(
                 db, sql: "SELECT * FROM artifacts WHERE artifact_id = ? ORDER BY id LIMIT 1", arguments: [id.description]
@@ -49,7 +49,7 @@ extension RunStore {
 
 extension ArtifactRecord {
     /// Decodes an `artifacts` row.
-    init(row: Row) throws(StoreError) {
+    package init(row: Row) throws(StoreError) {
         let runId: String = row["run_id"]
         let idText: String = row["artifact_id"]
         guard let id = ArtifactID(idText) else {

@@ -6,7 +6,7 @@ extension StoreMigrations {
     ///
     /// (run, step, node, name) is unique, so a step re-executed after a crash rewrites its row
     /// instead of adding a twin.
-    static func createArtifacts(_ db: Database) throws {
+    package static func createArtifacts(_ db: Database) throws {
         try db.create(table: "artifacts") { table in
             table.autoIncrementedPrimaryKey("id")
             table.column("artifact_id", .text).notNull().indexed()

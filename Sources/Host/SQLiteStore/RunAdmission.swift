@@ -2,7 +2,7 @@ import StargraphCore
 
 /// How the transaction that stores a new run hands it to a scheduler process, so a run is never
 /// stored accepted without the claim that makes some process drive it.
-enum RunAdmission: Sendable, Hashable {
+package enum RunAdmission: Sendable, Hashable {
     /// Queued (a `pending_runs` row) for the scheduler process `claimedBy`, with the request's
     /// `params` and its idempotency key.
     case queued(params: JSONValue, idempotency: IdempotencyEntry.Key?, claimedBy: String)
@@ -11,14 +11,14 @@ enum RunAdmission: Sendable, Hashable {
     case started(idempotency: IdempotencyEntry.Key?, claimedBy: String)
 
     /// The scheduler process that owes the run work.
-    var claimedBy: String {
+    package var claimedBy: String {
         switch self {
         case .queued(_, _, let process), .started(_, let process): process
         }
     }
 
     /// Whether the run is stored `running` rather than `pending`.
-    var startsRunning: Bool {
+    package var startsRunning: Bool {
         if case .started = self { true } else { false }
     }
 }

@@ -8,30 +8,30 @@ import StargraphCore
 /// failed, cancelled, paused or waiting for input — except a run accepted straight into a worker:
 /// its claim is `runs.claimed_by` (migration 008). So a restart finds every run it must continue,
 /// and never touches runs driven by `stargraph run`, which have neither.
-struct QueuedRun: Sendable, Hashable {
+package struct QueuedRun: Sendable, Hashable {
     /// The row id: queue order (FIFO within a graph). ``unqueued`` for a run accepted straight
     /// into a worker, which has no row (its claim is in `runs.claimed_by`).
-    var order: Int64
-    var runId: String
-    var graphId: String
+    package var order: Int64
+    package var runId: String
+    package var graphId: String
     /// The answer to deliver to a run awaiting input, when this row was queued by `respond`.
-    var response: JSONValue?
+    package var response: JSONValue?
     /// The run as accepted, when it was stored already `running` because a worker slot was
     /// reserved for it: that worker executes it without reading it back.
-    var acceptedRunning: RunRecord?
+    package var acceptedRunning: RunRecord?
 
     /// The ``order`` of a run without a queue row: after every queued run.
-    static let unqueued = Int64.max
+    package static let unqueued = Int64.max
 }
 
 /// An accepted idempotency key: the hash of the request it came with and the run it created.
-struct IdempotencyEntry: Sendable, Hashable {
-    var requestHash: String
-    var runId: String
+package struct IdempotencyEntry: Sendable, Hashable {
+    package var requestHash: String
+    package var runId: String
 }
 
 /// What happened to a request to put a run into the queue.
-enum EnqueueOutcome: Sendable {
+package enum EnqueueOutcome: Sendable {
     case queued(QueuedRun)
     /// The run is already queued (a resume or response for it is pending).
     case alreadyQueued
@@ -46,7 +46,7 @@ extension RunStore {
     /// started at once (its claim is in the run row).
     /// - Throws: ``StoreError/idempotencyKeyTaken(key:)`` when an earlier or concurrent request
     ///   holds the key; the caller's transaction then writes nothing.
-    static func admit(_ db: Database, runId: String, graphId: String, _ admission: RunAdmission) throws -> QueuedRun? {
+    package static func admit(_ db: Database, runId: String, graphId: String, _ admission: RunAdmission) throws -> QueuedRun? {
         switch admission {
         case .started(let idempotency, _):
             try recordIdempotency(db, idempotency, runId: runId)
@@ -72,7 +72,7 @@ extension RunStore {
 
     /// Queues the existing run `runId` again (resume, respond) when its status is still `status`,
     /// claimed by `processId`.
-    func requeue(
+    package func requeue(
         runId: String, whenStatus status: RunStatus, response: JSONValue?, claimedBy processId: String
     ) async throws -> EnqueueOutcome {
         try await write("queueing run \(runId) again") { db in
@@ -89,7 +89,7 @@ extension RunStore {
     }
 
     /// Removes the queue row of `runId` (its run stopped, or it must not be driven any more).
-    func dequeue(runId: String) async throws {
+    package func dequeue(runId: String) async throws {
         try await write("removing run \(runId) from the queue") { db in
             try db.cachedStatement(sql: "DELETE FROM pending_runs WHERE run_id = ?").execute(arguments: [runId])
         }
@@ -97,14 +97,14 @@ extension RunStore {
 
     /// Removes the queue row and idempotency key of a run that cannot be driven (its run row is
     /// gone), so the request can be sent again.
-    func discardQueued(runId: String) async throws {
+    package func discardQueued(runId: String) async throws {
         try await write("discarding queued run \(runId)") { db in
             try Self.discard(db, runIds: [runId])
         }
     }
 
     /// The run and request hash recorded for idempotency key `key`, if it was accepted.
-    func idempotencyEntry(key: String) throws -> IdempotencyEntry? {
+    package func idempotencyEntry(key: String) throws -> IdempotencyEntry? {
         try read("reading idempotency key") { db in
             try Row.fetchOne(db.cachedStatement(sql: "SELECT request_hash, run_id FROM idempotency_keys WHERE key = ?"), arguments: [key])
                 .map { IdempotencyEntry(requestHash: $0["request_hash"], runId: $0["run_id"]) }
@@ -116,7 +116,7 @@ extension RunStore {
     /// (the process died while accepting it) are deleted with their idempotency key. Runs left
     /// `running` by a process that is gone, with their claim in `runs.claimed_by` and no row,
     /// get a row under that claim first, and are taken over like the others.
-    func claimAbandonedRuns(for process: SchedulerProcess) async throws -> [QueuedRun] {
+    package func claimAbandonedRuns(for process: SchedulerProcess) async throws -> [QueuedRun] {
         let candidates = try read("looking for abandoned queued runs") { db in
             try Bool.fetchOne(db, sql: """
                 SELECT EXISTS (SELECT 1 FROM pending_runs WHERE claimed_by IS NULL OR claimed_by != ?)
@@ -156,7 +156,7 @@ extension RunStore {
     /// Releases every claim of `processId` (graceful shutdown), so the next scheduler on this
     /// database takes those runs over at once: its runs left `running` without a row first get
     /// one under its claim, released with the others.
-    func releaseClaims(of processId: String) async throws {
+    package func releaseClaims(of processId: String) async throws {
         try await write("releasing queued runs") { db in
             try Self.queueUnderTheirClaims(
                 db, Row.fetchAll(db, sql: Self.claimedRunningSQL + " AND r.claimed_by = ?", arguments: [processId]))
@@ -168,14 +168,14 @@ extension RunStore {
     }
 
     /// Whether `runId` has a queue row (some scheduler owes it work).
-    func isQueued(runId: String) throws -> Bool {
+    package func isQueued(runId: String) throws -> Bool {
         try read("reading the queue row of run \(runId)") { db in
             try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM pending_runs WHERE run_id = ?)"), arguments: [runId]) ?? false
         }
     }
 
     /// Number of queue rows (all processes): accepted runs the schedulers still owe work.
-    func queuedRunCount() throws -> Int {
+    package func queuedRunCount() throws -> Int {
         try read("counting queued runs") { db in
             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM pending_runs") ?? 0
         }
@@ -243,8 +243,13 @@ extension RunStore {
 
 extension IdempotencyEntry {
     /// An idempotency key with the hash of the request that carries it.
-    struct Key: Sendable, Hashable {
-        var key: String
-        var requestHash: String
+    package struct Key: Sendable, Hashable {
+        package var key: String
+        package var requestHash: String
+
+        package init(key: String, requestHash: String) {
+            self.key = key
+            self.requestHash = requestHash
+        }
     }
 }

@@ -8,9 +8,9 @@ import Glibc
 /// Foundation's file readers size their buffer from `st_size`, which is 0 for `/proc` files,
 /// and keep what one `read` returns: a single page of a longer file such as `/proc/self/maps`,
 /// or `/proc/stat` on a machine with many CPUs.
-enum ProcFile {
+package enum ProcFile {
     /// The whole text of `path`, or `nil` when it cannot be opened or read.
-    static func read(_ path: String) -> String? {
+    package static func read(_ path: String) -> String? {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return nil }
         defer { close(descriptor) }

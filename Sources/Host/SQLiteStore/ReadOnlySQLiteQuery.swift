@@ -4,9 +4,9 @@ import StargraphCore
 
 /// One read-only query on an SQLite file the host does not own (a broker policy source): the
 /// values reach SQLite only as bound named parameters, never as SQL text.
-enum ReadOnlySQLiteQuery {
+package enum ReadOnlySQLiteQuery {
     /// Why the query gave no rows; the details are SQLite's own messages, without SQL or paths.
-    enum Failure: Error {
+    package enum Failure: Error {
         case cannotOpen(String)
         /// The statement would write.
         case notReadOnly
@@ -16,7 +16,7 @@ enum ReadOnlySQLiteQuery {
     /// The first `maxRows` rows of `sql` on the file at `path`, opened read-only, with
     /// `arguments` bound by name (`:name`); each row is a JSON object of its columns (blobs as
     /// base64, non-finite numbers as `null`).
-    static func rows(
+    package static func rows(
         path: String, sql: String, arguments: [String: String], maxRows: Int
     ) async throws(Failure) -> [JSONValue] {
         var configuration = Configuration()

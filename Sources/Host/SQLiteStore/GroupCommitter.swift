@@ -1,6 +1,7 @@
 import GRDB
 import Metrics
 import Synchronization
+import StargraphCore
 
 /// The single writer of a ``RunStore``: commits queued writes in groups.
 ///
@@ -20,32 +21,32 @@ import Synchronization
 /// A caller with no other writer in flight commits on its own thread without suspending (a WAL
 /// commit with `synchronous=NORMAL` takes tens of microseconds), so an uncontended step costs one
 /// SQLite commit and no thread hops.
-final class GroupCommitter: Sendable {
+package final class GroupCommitter: Sendable {
     /// One queued write: applies itself inside the open transaction and returns how to report its
     /// success once that transaction has committed.
     private struct QueuedWrite: Sendable {
-        let apply: @Sendable (Database) throws -> @Sendable () -> Void
-        let fail: @Sendable (any Error) -> Void
+        package let apply: @Sendable (Database) throws -> @Sendable () -> Void
+        package let fail: @Sendable (any Error) -> Void
     }
 
     /// Thrown when a lone write was neither committed nor failed (never expected).
     private struct TransactionLost: Error {}
 
     private struct State {
-        var queue: [QueuedWrite] = []
-        var isDraining = false
-        var isClosed = false
-        var idleWaiters: [CheckedContinuation<Void, Never>] = []
-        var transactions = 0
-        var writes = 0
+        package var queue: [QueuedWrite] = []
+        package var isDraining = false
+        package var isClosed = false
+        package var idleWaiters: [CheckedContinuation<Void, Never>] = []
+        package var transactions = 0
+        package var writes = 0
         /// Callers inside ``submit(_:)`` right now.
-        var inFlight = 0
+        package var inFlight = 0
     }
 
     private let pool: DatabasePool
     private let path: String
     /// The writer connection's prepared statements: use them only inside submitted writes.
-    let statements = WriterStatements()
+    package let statements = WriterStatements()
     private let state = Mutex(State())
     /// `stargraph_store_commits_total` and `stargraph_store_writes_total`: their ratio is the
     /// mean group size, i.e. how well concurrent writes share a commit.
@@ -54,16 +55,16 @@ final class GroupCommitter: Sendable {
 
     /// Transactions attempted so far (groups plus one-by-one retries); tests compare it to the
     /// number of writes to witness group commit.
-    var transactionCount: Int { state.withLock { $0.transactions } }
+    package var transactionCount: Int { state.withLock { $0.transactions } }
     /// Writes submitted so far.
-    var writeCount: Int { state.withLock { $0.writes } }
+    package var writeCount: Int { state.withLock { $0.writes } }
     /// Writes submitted and not yet finished (tests wait for writes to meet).
-    var inFlightCount: Int { state.withLock { $0.inFlight } }
+    package var inFlightCount: Int { state.withLock { $0.inFlight } }
 
     /// Whether the last transaction committed, for `/health`.
-    let health = WriteHealth()
+    package let health = WriteHealth()
 
-    init(pool: DatabasePool, path: String) {
+    package init(pool: DatabasePool, path: String) {
         self.pool = pool
         self.path = path
     }
@@ -71,7 +72,7 @@ final class GroupCommitter: Sendable {
     /// Commits `work` (in a group with whatever else is queued) and returns its result once the
     /// group's transaction has committed. Throws the error `work` threw, or the commit error, or
     /// ``StoreError/closed(path:)``.
-    func submit<T: Sendable>(_ work: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    package func submit<T: Sendable>(_ work: @escaping @Sendable (Database) throws -> T) async throws -> T {
         let alone = try state.withLock { state throws(StoreError) -> Bool in
             guard !state.isClosed else { throw .closed(path: path) }
             state.writes += 1
@@ -114,7 +115,7 @@ final class GroupCommitter: Sendable {
     }
 
     /// Refuses new writes and returns once every queued write has been committed or failed.
-    func close() async {
+    package func close() async {
         let draining = state.withLock { state -> Bool in
             state.isClosed = true
             return state.isDraining

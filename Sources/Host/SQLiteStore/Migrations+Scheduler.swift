@@ -9,7 +9,7 @@ extension StoreMigrations {
     ///   a live claim from the claim of a killed one.
     /// - `trigger_fires`: one row per cron fire, so a restart never fires the same time twice.
     /// - `pending_runs.response`: the answer queued for a run awaiting input.
-    static func createSchedulerTables(_ db: Database) throws {
+    package static func createSchedulerTables(_ db: Database) throws {
         try db.create(table: "idempotency_keys") { table in
             table.primaryKey("key", .text)
             table.column("request_hash", .text).notNull()

@@ -12,21 +12,21 @@ import Darwin
 /// the process start time, so a reused pid is not mistaken for the old process). Claims from
 /// another host (a database on shared storage) are dead once their heartbeat is
 /// ``staleHeartbeat`` old.
-struct SchedulerProcess: Sendable {
+package struct SchedulerProcess: Sendable {
     /// How often a running scheduler refreshes its `scheduler_processes.heartbeat_at`.
-    static let heartbeatInterval: Duration = .seconds(5)
+    package static let heartbeatInterval: Duration = .seconds(5)
     /// A heartbeat older than this marks a process of another host dead.
-    static let staleHeartbeat: TimeInterval = 30
+    package static let staleHeartbeat: TimeInterval = 30
 
     /// `<host>/<pid>/<random>`: unique even for several schedulers in one process.
-    let id: String
-    let host: String
-    let pid: Int32
+    package let id: String
+    package let host: String
+    package let pid: Int32
     /// The kernel's start time of the process (`/proc/<pid>/stat` field 22), when known.
-    let startTicks: String?
+    package let startTicks: String?
 
     /// This process, with a fresh random suffix.
-    static func current() -> SchedulerProcess {
+    package static func current() -> SchedulerProcess {
         let host = hostName()
         let pid = getpid()
         let suffix = UUID().uuidString.prefix(8).lowercased()
@@ -34,7 +34,7 @@ struct SchedulerProcess: Sendable {
     }
 
     /// Whether the scheduler process described by `row` still runs, seen from this process.
-    func considersAlive(_ row: SchedulerProcessRow, now: Date = Date()) -> Bool {
+    package func considersAlive(_ row: SchedulerProcessRow, now: Date = Date()) -> Bool {
         guard row.host == host else {
             return now.timeIntervalSince(row.heartbeatAt) < Self.staleHeartbeat
         }
@@ -64,10 +64,18 @@ struct SchedulerProcess: Sendable {
 }
 
 /// One row of `scheduler_processes`.
-struct SchedulerProcessRow: Sendable {
-    var processId: String
-    var host: String
-    var pid: Int32
-    var startTicks: String?
-    var heartbeatAt: Date
+package struct SchedulerProcessRow: Sendable {
+    package var processId: String
+    package var host: String
+    package var pid: Int32
+    package var startTicks: String?
+    package var heartbeatAt: Date
+
+    package init(processId: String, host: String, pid: Int32, startTicks: String?, heartbeatAt: Date) {
+        self.processId = processId
+        self.host = host
+        self.pid = pid
+        self.startTicks = startTicks
+        self.heartbeatAt = heartbeatAt
+    }
 }

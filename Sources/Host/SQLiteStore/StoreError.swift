@@ -1,6 +1,7 @@
 import GRDB
 
-/// An error from ``RunStore``. Every message names what went wrong and what to change.
+/// An error from ``RunStore``. Every message names what went wrong and, where the store knows,
+/// what to change; the CLI and the HTTP API add their own hints (a flag, a route).
 public enum StoreError: Error, CustomStringConvertible {
     /// The database file does not exist and the caller asked not to create it.
     case databaseNotFound(String)
@@ -32,8 +33,7 @@ public enum StoreError: Error, CustomStringConvertible {
     public var description: String {
         switch self {
         case .databaseNotFound(let path):
-            return "no stargraph database at \(path): pass the --db path of an existing database, "
-                + "or run a graph first to create it"
+            return "no stargraph database at \(path)"
         case .cannotOpen(let path, let detail):
             return "cannot open the stargraph database at \(path): \(detail); "
                 + "check that the path is a writable SQLite file (or does not exist yet) and its folder is writable"
@@ -42,12 +42,12 @@ public enum StoreError: Error, CustomStringConvertible {
                 + "make sure no other program holds a long write lock on it, then retry"
         case .schemaTooNew(let path, let unknown):
             return "the stargraph database at \(path) was migrated by a newer stargraph "
-                + "(unknown migrations: \(unknown.joined(separator: ", "))); upgrade stargraph or use another --db"
+                + "(unknown migrations: \(unknown.joined(separator: ", "))); upgrade stargraph or open another database"
         case .stepAlreadyCommitted(let runId, let step):
             return "step \(step) of run \(runId) is already committed; a step is written once — "
                 + "resume from the run's step_count instead of re-running the step"
         case .runNotFound(let runId):
-            return "no run \(runId) in this database; list runs with `stargraph inspect` or check the --db path"
+            return "no run \(runId) in this database"
         case .runAlreadyExists(let runId):
             return "run \(runId) already exists; generate a fresh run id for a new run"
         case .mismatchedRunIds(let checkpointRunId, let runId):
@@ -69,7 +69,7 @@ public enum StoreError: Error, CustomStringConvertible {
     }
 
     /// Passes a `StoreError` through and wraps anything else (usually a GRDB `DatabaseError`).
-    static func wrapping(_ error: any Error, operation: String) -> StoreError {
+    package static func wrapping(_ error: any Error, operation: String) -> StoreError {
         if let storeError = error as? StoreError { return storeError }
         if let databaseError = error as? DatabaseError {
             return .database(operation: operation, detail: databaseError.description)

@@ -1,6 +1,5 @@
 import Foundation
 import Synchronization
-import StargraphCore
 
 /// Why a component's last write failed, and when; `/health` reports it until a write succeeds.
 public struct WriteFailure: Sendable, CustomStringConvertible {
@@ -14,24 +13,26 @@ public struct WriteFailure: Sendable, CustomStringConvertible {
 
 /// The outcome of a component's last write (the store's commits, the audit log's appends),
 /// kept so `/health` can say `error` while writes fail rather than only after a read fails.
-final class WriteHealth: Sendable {
+package final class WriteHealth: Sendable {
     private let failure = Mutex<WriteFailure?>(nil)
 
+    package init() {}
+
     /// The failure of the last write, `nil` when it succeeded.
-    var lastFailure: WriteFailure? { failure.withLock { $0 } }
+    package var lastFailure: WriteFailure? { failure.withLock { $0 } }
 
     /// Notes that a write succeeded.
-    func succeeded() {
+    package func succeeded() {
         failure.withLock { $0 = nil }
     }
 
     /// Notes that a write failed with `error`.
-    func failed(_ error: any Error) {
+    package func failed(_ error: any Error) {
         failure.withLock { $0 = WriteFailure(at: Date(), reason: "\(error)") }
     }
 
     /// After a failure, runs the probe write `check`: its success clears the failure.
-    func probe(_ check: () throws -> Void) {
+    package func probe(_ check: () throws -> Void) {
         guard lastFailure != nil else { return }
         do {
             try check()

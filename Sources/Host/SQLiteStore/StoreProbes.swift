@@ -6,7 +6,7 @@ import StargraphCore
 /// writes again after a failure, and how far a run's event log goes.
 extension RunStore {
     /// Runs a trivial read, so `/health` sees a database that can no longer be read.
-    func ping() throws {
+    package func ping() throws {
         do {
             _ = try pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
         } catch {
@@ -19,7 +19,7 @@ extension RunStore {
 
     /// After a failed write, rewrites the `store_probe` row (256 KiB), so a store whose disk has
     /// room again reports healthy without waiting for the next run.
-    func probeWritesAfterFailure() async {
+    package func probeWritesAfterFailure() async {
         guard lastWriteFailure != nil else { return }
         _ = try? await committer.submit { db in
             try db.execute(sql: """
@@ -30,7 +30,7 @@ extension RunStore {
     }
 
     /// The highest event seq stored for `runId` (0 when it has none).
-    func lastEventSeq(runId: String) throws -> Int {
+    package func lastEventSeq(runId: String) throws -> Int {
         do {
             return try pool.read { db in
                 try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) FROM events WHERE run_id = ?", arguments: [runId]) ?? 0

@@ -7,7 +7,7 @@ import StargraphCore
 extension RunStore {
     /// Records (or refreshes) `process` as a live scheduler; call before it claims queue rows,
     /// then every ``SchedulerProcess/heartbeatInterval`` while it holds claims.
-    func recordSchedulerHeartbeat(_ process: SchedulerProcess) async throws {
+    package func recordSchedulerHeartbeat(_ process: SchedulerProcess) async throws {
         try await write("recording scheduler heartbeat") { db in
             let now = ColumnCoding.timestamp(Date())
             try db.cachedStatement(sql: """
@@ -21,7 +21,7 @@ extension RunStore {
     /// Whether `process` holds a claim (a queue row, or a running run in `runs.claimed_by`):
     /// only then do other processes need its heartbeat to tell its claims live, so an idle
     /// scheduler does not refresh it.
-    func holdsClaims(_ process: SchedulerProcess) throws -> Bool {
+    package func holdsClaims(_ process: SchedulerProcess) throws -> Bool {
         try read("reading the claims of this scheduler") { db in
             try Bool.fetchOne(db, sql: """
                 SELECT EXISTS (SELECT 1 FROM pending_runs WHERE claimed_by = ?)
@@ -32,7 +32,7 @@ extension RunStore {
 
     /// The runs in `status` with what each does next (its last routing decision), for the
     /// scheduler to find interrupts whose timeout has run out.
-    func nextActions(of status: RunStatus) throws -> [(runId: String, nextAction: JSONValue)] {
+    package func nextActions(of status: RunStatus) throws -> [(runId: String, nextAction: JSONValue)] {
         let rows = try read("reading runs \(status.rawValue)") { db in
             try Row.fetchAll(db, sql: "SELECT run_id, next_action FROM runs WHERE status = ?", arguments: [status.rawValue])
                 .map { (runId: $0["run_id"] as String, nextAction: $0["next_action"] as String) }
@@ -41,7 +41,7 @@ extension RunStore {
     }
 
     /// The latest fire time recorded for cron trigger `triggerId`, if it ever fired.
-    func lastTriggerFire(_ triggerId: String) throws -> Date? {
+    package func lastTriggerFire(_ triggerId: String) throws -> Date? {
         try read("reading fires of trigger \(triggerId)") { db in
             try String.fetchOne(
                 db, sql: "SELECT MAX(fire_time) FROM trigger_fires WHERE trigger_id = ?", arguments: [triggerId]
@@ -51,7 +51,7 @@ extension RunStore {
 
     /// Records that trigger `triggerId` fired for `fireTime`, creating `runId` (kept when the
     /// fire was already recorded).
-    func recordTriggerFire(_ triggerId: String, fireTime: Date, runId: String) async throws {
+    package func recordTriggerFire(_ triggerId: String, fireTime: Date, runId: String) async throws {
         try await write("recording a fire of trigger \(triggerId)") { db in
             try db.execute(
                 sql: "INSERT OR IGNORE INTO trigger_fires (trigger_id, fire_time, run_id) VALUES (?, ?, ?)",
@@ -62,7 +62,7 @@ extension RunStore {
 
 extension SchedulerProcessRow {
     /// The `scheduler_processes` row of `processId`, if that process registered.
-    static func fetch(_ db: Database, processId: String) throws -> SchedulerProcessRow? {
+    package static func fetch(_ db: Database, processId: String) throws -> SchedulerProcessRow? {
         guard let row = try Row.fetchOne(
             db, sql: "SELECT * FROM scheduler_processes WHERE process_id = ?", arguments: [processId])
         else { return nil }
@@ -70,7 +70,7 @@ extension SchedulerProcessRow {
     }
 
     /// The process columns of a `scheduler_processes` or `run_executions` row.
-    init(row: Row) {
+    package init(row: Row) {
         self.init(
             processId: row["process_id"], host: row["host"], pid: row["pid"], startTicks: row["start_ticks"],
             heartbeatAt: Timestamps.parse(row["heartbeat_at"]) ?? .distantPast)

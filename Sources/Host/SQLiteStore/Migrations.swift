@@ -5,16 +5,16 @@ import Logging
 /// The store's schema, as numbered forward-only migrations.
 ///
 /// Never edit a registered migration: add a new one with the next number.
-enum StoreMigrations {
+package enum StoreMigrations {
     /// Identifiers of every migration, in application order.
-    static let identifiers = [
+    package static let identifiers = [
         "001_runs_checkpoints", "002_runs_history_pending_runs", "003_artifacts", "004_scheduler", "005_status_triggers",
         "006_graph_sources", "007_runs_history_without_autoincrement", "008_runs_claimed_by",
         "009_store_probe", "010_run_executions", "011_audit_anchors",
     ]
 
     /// The migrator holding every migration of the store.
-    static var migrator: DatabaseMigrator {
+    package static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration(identifiers[0], migrate: createRunsCheckpointsEvents)
         migrator.registerMigration(identifiers[1], migrate: createHistoryAndPendingRuns)
@@ -38,7 +38,7 @@ enum StoreMigrations {
     /// or a duplicate `grdb_migrations` row. Each migration is its own transaction, so nothing is
     /// half-applied: re-running the migrator re-reads the applied set and continues where the
     /// winner stopped.
-    static func migrate(_ pool: DatabasePool, path: String, logger: Logger) throws(StoreError) {
+    package static func migrate(_ pool: DatabasePool, path: String, logger: Logger) throws(StoreError) {
         let migrator = migrator
         let maximumAttempts = 5
         var attempt = 1

@@ -4,12 +4,12 @@ import StargraphCore
 
 /// Column encodings shared by every table: JSON as canonical JSON text, dates as ISO-8601 UTC
 /// text with milliseconds (`2026-11-26T14:23:34.123Z`), which sorts in time order.
-enum ColumnCoding {
+package enum ColumnCoding {
     /// Canonical JSON text of `value`.
-    static func json(_ value: JSONValue) -> String { CanonicalJSON.encode(value) }
+    package static func json(_ value: JSONValue) -> String { CanonicalJSON.encode(value) }
 
     /// Parses a JSON column, reporting which run and column held bad text.
-    static func json(_ text: String, runId: String, column: String) throws(StoreError) -> JSONValue {
+    package static func json(_ text: String, runId: String, column: String) throws(StoreError) -> JSONValue {
         do {
             return try JSONParser.parse(text)
         } catch {
@@ -18,10 +18,10 @@ enum ColumnCoding {
     }
 
     /// `date` as `YYYY-MM-DDTHH:MM:SS.mmmZ` (``Timestamps/format(_:)``).
-    static func timestamp(_ date: Date) -> String { Timestamps.format(date) }
+    package static func timestamp(_ date: Date) -> String { Timestamps.format(date) }
 
     /// Parses the text written by ``timestamp(_:)``, reporting which run and column held bad text.
-    static func timestamp(_ text: String, runId: String, column: String) throws(StoreError) -> Date {
+    package static func timestamp(_ text: String, runId: String, column: String) throws(StoreError) -> Date {
         guard let date = Timestamps.parse(text) else {
             throw .corruptColumn(runId: runId, column: column, detail: "expected YYYY-MM-DDTHH:MM:SS.mmmZ, found \(text)")
         }
@@ -29,7 +29,7 @@ enum ColumnCoding {
     }
 
     /// Optional variant of ``timestamp(_:runId:column:)`` for nullable columns.
-    static func timestamp(_ text: String?, runId: String, column: String) throws(StoreError) -> Date? {
+    package static func timestamp(_ text: String?, runId: String, column: String) throws(StoreError) -> Date? {
         guard let text else { return nil }
         return try timestamp(text, runId: runId, column: column) as Date
     }
@@ -39,27 +39,27 @@ extension RunRecord {
     /// Column names of `runs`, in the order of ``databaseValues(sourceHash:claimedBy:)``. The graph's text
     /// lives once in `graph_sources` (migration 006); the run keeps its `graph_source_hash` and an
     /// empty `graph_source` (runs stored before 006 keep their text there).
-    static let columns = [
+    package static let columns = [
         "run_id", "graph_id", "graph_hash", "graph_source", "graph_source_hash", "graph_origin", "status", "inputs",
         "state", "facts", "step_count", "next_action", "max_steps", "error_class", "error_cause", "parent_run_id",
         "from_step", "mutation", "created_at", "started_at", "finished_at", "updated_at", "claimed_by",
     ]
 
     /// The `INSERT` of a whole row.
-    static let insertSQL = StargraphHost.insertSQL(table: "runs", columns: columns)
+    package static let insertSQL = StargraphSQLite.insertSQL(table: "runs", columns: columns)
 
     /// `SELECT` of whole runs with their graph text, as `graph_source_text`; append a `WHERE`.
-    static let selectSQL = """
+    package static let selectSQL = """
         SELECT runs.*, COALESCE(graph_sources.source, runs.graph_source) AS graph_source_text
         FROM runs LEFT JOIN graph_sources ON graph_sources.source_hash = runs.graph_source_hash
         """
 
     /// The `sha256:<hex>` key of `graphSource` in `graph_sources`.
-    var graphSourceHash: String { "sha256:" + ContentHash.sha256Hex(Array(graphSource.utf8)) }
+    package var graphSourceHash: String { "sha256:" + ContentHash.sha256Hex(Array(graphSource.utf8)) }
 
     /// The row's values, in the order of ``columns``; `sourceHash` is ``graphSourceHash``, and
     /// `claimedBy` the scheduler process that owes the run work (migration 008), if any.
-    func databaseValues(sourceHash: String, claimedBy: String?) -> [DatabaseValue] {
+    package func databaseValues(sourceHash: String, claimedBy: String?) -> [DatabaseValue] {
         [
             runId.databaseValue, graphId.databaseValue, graphHash.databaseValue, "".databaseValue,
             sourceHash.databaseValue, graphOrigin.databaseValue, status.rawValue.databaseValue,
@@ -74,23 +74,23 @@ extension RunRecord {
     }
 
     /// The columns a run changes after it was inserted (identity, graph, inputs and lineage never change).
-    static let mutableColumns = [
+    package static let mutableColumns = [
         "status", "state", "facts", "step_count", "next_action", "max_steps", "error_class", "error_cause",
         "started_at", "finished_at", "updated_at",
     ]
 
     /// `UPDATE runs SET <mutable columns> WHERE run_id = ?`.
-    static let updateMutableSQL =
+    package static let updateMutableSQL =
         "UPDATE runs SET \(mutableColumns.map { "\($0) = ?" }.joined(separator: ", ")) WHERE run_id = ?"
 
     /// The values of ``mutableColumns``, in order.
-    var mutableDatabaseValues: [DatabaseValue] {
+    package var mutableDatabaseValues: [DatabaseValue] {
         mutableDatabaseValues(encodedState: ColumnCoding.json(state), encodedFacts: ColumnCoding.json(facts))
     }
 
     /// ``mutableDatabaseValues`` with `state` and `facts` already encoded (a step's checkpoint
     /// carries the same values, so they are encoded once).
-    func mutableDatabaseValues(encodedState: String, encodedFacts: String) -> [DatabaseValue] {
+    package func mutableDatabaseValues(encodedState: String, encodedFacts: String) -> [DatabaseValue] {
         [
             status.rawValue.databaseValue, encodedState.databaseValue, encodedFacts.databaseValue, stepCount.databaseValue,
             ColumnCoding.json(nextAction).databaseValue, maxSteps.databaseValue, errorClass.databaseValue,
@@ -100,7 +100,7 @@ extension RunRecord {
     }
 
     /// Decodes a row of ``selectSQL``.
-    init(row: Row) throws(StoreError) {
+    package init(row: Row) throws(StoreError) {
         let runId: String = row["run_id"]
         func json(_ column: String) throws(StoreError) -> JSONValue {
             try ColumnCoding.json(row[column], runId: runId, column: "runs.\(column)")
@@ -130,18 +130,18 @@ extension RunRecord {
 
 extension CheckpointRecord {
     /// Column names of `checkpoints`, in the order of ``databaseValues(encodedState:encodedFacts:encodedOutput:)``.
-    static let columns = [
+    package static let columns = [
         "run_id", "step", "branch_id", "node", "state", "facts", "next_action", "output", "input_hash",
         "output_hash", "graph_hash", "rules_fired", "effects", "ts",
     ]
 
     /// The `INSERT` of a whole row.
-    static let insertSQL = StargraphHost.insertSQL(table: "checkpoints", columns: columns)
+    package static let insertSQL = StargraphSQLite.insertSQL(table: "checkpoints", columns: columns)
 
     /// The row's values, in the order of ``columns``, with `state` and `facts` already encoded
     /// (the run row takes the same text), and `output` when the caller has its text (the engine
     /// encodes it once, for its hash and for this row).
-    func databaseValues(encodedState: String, encodedFacts: String, encodedOutput: String? = nil) -> [DatabaseValue] {
+    package func databaseValues(encodedState: String, encodedFacts: String, encodedOutput: String? = nil) -> [DatabaseValue] {
         [
             runId.databaseValue, step.databaseValue, branchId.databaseValue, node.databaseValue,
             encodedState.databaseValue, encodedFacts.databaseValue, ColumnCoding.json(nextAction).databaseValue,
@@ -152,7 +152,7 @@ extension CheckpointRecord {
     }
 
     /// Decodes a `checkpoints` row.
-    init(row: Row) throws(StoreError) {
+    package init(row: Row) throws(StoreError) {
         let runId: String = row["run_id"]
         let step: Int = row["step"]
         func json(_ column: String) throws(StoreError) -> JSONValue {
@@ -174,7 +174,7 @@ extension CheckpointRecord {
 
 extension EventRecord {
     /// Decodes an `events` row.
-    init(row: Row) throws(StoreError) {
+    package init(row: Row) throws(StoreError) {
         let runId: String = row["run_id"]
         let seq: Int = row["seq"]
         self.init(
@@ -185,7 +185,7 @@ extension EventRecord {
 }
 
 /// `INSERT INTO table (columns…) VALUES (?, …)`, built once per table.
-func insertSQL(table: String, columns: [String]) -> String {
+package func insertSQL(table: String, columns: [String]) -> String {
     let placeholders = Array(repeating: "?", count: columns.count).joined(separator: ", ")
     return "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES (\(placeholders))"
 }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import StargraphCore
 
 /// Audit-chain heads recorded in the store, beside the writes they audit.
 ///
@@ -42,11 +43,10 @@ extension RunStore {
 
 extension AuditHead {
     /// Inserts this head into `audit_anchors` inside the current transaction.
-    func record(in db: Database, _ statements: WriterStatements) throws {
+    package func record(in db: Database, _ statements: WriterStatements) throws {
         try statements.execute(.insertAuditAnchor, in: db, [
             chainSHA256.databaseValue, seq.databaseValue, lineSHA256.databaseValue, logPath.databaseValue,
             ColumnCoding.timestamp(Date()).databaseValue,
         ])
     }
 }
-extension RunStore: AuditAnchorLookup {}

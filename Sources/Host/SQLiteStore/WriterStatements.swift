@@ -12,12 +12,12 @@ import StargraphCore
 /// `close()`, that is, inside GRDB accesses to the pool's one writer connection, which GRDB
 /// serializes on its writer queue; a statement is only ever used on the connection it was
 /// prepared on.
-final class WriterStatements: @unchecked Sendable {
+package final class WriterStatements: @unchecked Sendable {
     /// One cached statement.
-    enum Key: Int, CaseIterable {
+    package enum Key: Int, CaseIterable {
         case beginImmediate, commit, insertGraphSource, insertRun, updateRun, insertCheckpoint, appendEvent, insertAuditAnchor
 
-        var sql: String {
+        package var sql: String {
             switch self {
             case .beginImmediate: "BEGIN IMMEDIATE TRANSACTION"
             case .commit: "COMMIT TRANSACTION"
@@ -43,7 +43,7 @@ final class WriterStatements: @unchecked Sendable {
 
     /// Calls `body` with the statement for `key` on `db`, preparing it on first use.
     /// - Throws: the preparation's `DatabaseError`, or what `body` throws.
-    func with<T>(_ key: Key, in db: Database, _ body: (Statement) throws -> T) throws -> T {
+    package func with<T>(_ key: Key, in db: Database, _ body: (Statement) throws -> T) throws -> T {
         if connection != ObjectIdentifier(db) {
             finalizeAll()
             connection = ObjectIdentifier(db)
@@ -55,12 +55,12 @@ final class WriterStatements: @unchecked Sendable {
     }
 
     /// Runs the write statement `key` once with `values` (``Statement/executeDirectly(_:)``).
-    func execute(_ key: Key, in db: Database, _ values: [DatabaseValue]) throws {
+    package func execute(_ key: Key, in db: Database, _ values: [DatabaseValue]) throws {
         try with(key, in: db) { try $0.executeDirectly(values) }
     }
 
     /// Finalizes every statement, so that the connection can close; call it on the writer.
-    func finalizeAll() {
+    package func finalizeAll() {
         connection = nil
         statements = statements.map { _ in nil }
     }
