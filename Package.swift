@@ -63,12 +63,16 @@ let package = Package(
             ],
             path: "Sources/Host/Core"
         ),
+        // What the engine, scheduler and serve know of storage: the RunStore and RunQueue
+        // protocols and the values they exchange. Each backend implements them.
+        .target(name: "StargraphStore", dependencies: ["StargraphCore"], path: "Sources/Host/Store"),
         // The run store on SQLite: the only module that speaks SQL. Group commit, the WAL
         // checkpointer and every migration live here.
         .target(
             name: "StargraphSQLite",
             dependencies: [
                 "StargraphCore",
+                "StargraphStore",
                 "CSQLiteTuning",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
@@ -81,6 +85,7 @@ let package = Package(
             name: "StargraphHost",
             dependencies: [
                 "StargraphCore",
+                "StargraphStore",
                 "StargraphSQLite",
                 pluginABI,
                 .product(name: "Logging", package: "swift-log"),
@@ -97,7 +102,7 @@ let package = Package(
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
             ],
             path: "Sources/Host",
-            exclude: ["Core", "SQLiteStore"]
+            exclude: ["Core", "Store", "SQLiteStore"]
         ),
         // In-tree plugins build on the SDK package like out-of-tree ones; none links StargraphHost.
         .target(name: "HelloPlugin", dependencies: [pluginSDK], path: "Plugins/Hello"),
@@ -124,6 +129,7 @@ let package = Package(
             dependencies: [
                 "StargraphHost",
                 "StargraphCore",
+                "StargraphStore",
                 "StargraphSQLite",
             ],
             path: "Sources/stargraph-bench"

@@ -3,6 +3,7 @@ import Foundation
 import StargraphHost
 import StargraphCore
 import StargraphSQLite
+import StargraphStore
 
 // As `stargraph` does, before any thread uses SQLite.
 print(SQLiteProcessSettings.apply())
@@ -56,7 +57,7 @@ print(String(format: "pipeline.yaml 64 at once: %8.0f steps/s  (%d runs, group c
 try await AuditBench.run(examples: examples, scratch: scratch, runs: serialRuns)
 
 // 2. A raw SQLite insert-and-commit of an equal row, same process, same pragmas.
-let sample = try runtime.store.checkpoints(runId: runtime.store.listRuns(limit: 1).runs[0].runId)[1]
+let sample = try runtime.store.checkpoints(runId: runtime.store.listRuns(RunQuery(limit: 1)).runs[0].runId)[1]
 let texts = [sample.runId, "", "main", sample.node, CanonicalJSON.encode(sample.state), CanonicalJSON.encode(sample.facts),
              CanonicalJSON.encode(sample.nextAction), CanonicalJSON.encode(sample.output), sample.inputHash, sample.outputHash,
              sample.graphHash, "[\"r-b-to-c\"]", "[]", Timestamps.format(sample.ts)]

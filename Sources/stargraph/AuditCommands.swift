@@ -3,6 +3,7 @@ import Foundation
 import StargraphHost
 import StargraphCore
 import StargraphSQLite
+import StargraphStore
 
 /// `--audit-signing-key`, for every command that writes an audit log.
 struct AuditSigningOptions: ParsableArguments {
@@ -42,7 +43,7 @@ struct VerifyAuditCommand: ParsableCommand {
             throw UsageError(message: "no database at \(database)")
         }
         let key = try publicKey.map { try Ed25519KeyFile.publicKey(path: $0) }
-        let store = try database.map { try RunStore(path: $0, createIfMissing: false) }
+        let store = try database.map { try SQLiteRunStore(path: $0, createIfMissing: false) }
         let report = try AuditVerifier.report(path: log, publicKey: key, anchors: store)
         for check in report.passed { print("\(check.name): ok, \(check.detail)") }
         if key == nil { print("signatures: not checked (no --public-key)") }

@@ -36,7 +36,7 @@ struct ValidateCommand: ParsableCommand {
 }
 
 /// `stargraph inspect RUN_ID`: a run's timeline, or one step in full.
-struct InspectCommand: ParsableCommand {
+struct InspectCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect",
         abstract: "Show a run's timeline (step, node, rules fired, transition, changed fields) or one step's full state.")
@@ -55,12 +55,12 @@ struct InspectCommand: ParsableCommand {
     @Option(help: "Print the RunDiff of this other run (of the same graph) against RUN_ID, as canonical JSON.")
     var diff: String?
 
-    func run() throws {
+    func run() async throws {
         let runtime = try database.runtime(executing: false)
         defer { runtime.close() }
         guard let run = try runtime.store.run(runId) else { throw EngineError.runNotFound(runId) }
         if let other = diff {
-            print(CanonicalJSON.encode(try Counterfactuals(engine: runtime.engine).diff(base: runId, other: other).json))
+            print(CanonicalJSON.encode(try await Counterfactuals(engine: runtime.engine).diff(base: runId, other: other).json))
             return
         }
         if let step {
@@ -70,7 +70,7 @@ struct InspectCommand: ParsableCommand {
             printStep(checkpoint)
             return
         }
-        let timeline = try RunTimeline.load(run, engine: runtime.engine)
+        let timeline = try await RunTimeline.load(run, engine: runtime.engine)
         if json {
             print(PrettyJSON.encode(timeline.json))
             return

@@ -3,6 +3,7 @@ import Foundation
 import StargraphHost
 import StargraphCore
 import StargraphSQLite
+import StargraphStore
 
 /// `--manifest M`, shared by the commands that load plugins.
 struct ManifestOptions: ParsableArguments {
@@ -45,7 +46,7 @@ struct ManifestOptions: ParsableArguments {
     func runtime(_ options: StargraphRuntime.Options, executing: Bool = true) throws -> StargraphRuntime {
         var options = options
         options.manifest = try read()
-        let store = try RunStore(
+        let store = try SQLiteRunStore(
             path: options.databasePath, durability: options.durability, createIfMissing: options.createDatabase)
         let broker = try HostNodeKinds.brokerConfiguration(manifest: options.manifest)
         options.nodeKinds = executing

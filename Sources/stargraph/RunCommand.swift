@@ -4,6 +4,7 @@ import StargraphHost
 import Synchronization
 import StargraphCore
 import StargraphSQLite
+import StargraphStore
 
 /// `stargraph run GRAPH`: runs a graph to the end, one checkpoint per step.
 struct RunCommand: AsyncParsableCommand {
@@ -21,7 +22,7 @@ struct RunCommand: AsyncParsableCommand {
     var inputs: [String] = []
 
     @Option(help: "SQLite database for the checkpoints.", completion: .file())
-    var checkpoint: String = RunStore.defaultPath
+    var checkpoint: String = SQLiteRunStore.defaultPath
 
     @Option(name: .customLong("log-file"), help: "Append run events to this hash-chained JSONL audit log.", completion: .file())
     var logFile: String?
@@ -151,7 +152,7 @@ final class ProgressPrinter: RunObserver {
 
 /// Prints the human summary of a finished (or waiting) run.
 struct SummaryPrinter {
-    let store: RunStore
+    let store: SQLiteRunStore
 
     func print(_ run: RunRecord) throws {
         let nodes = try store.checkpoints(runId: run.runId).map(\.node)

@@ -3,6 +3,7 @@ import Foundation
 import StargraphCore
 import StargraphHost
 import StargraphSQLite
+import StargraphStore
 
 /// `stargraph runs`: the runs stored in a database, newest first, filtered like `GET /v1/runs`.
 struct RunsCommand: AsyncParsableCommand {
@@ -11,7 +12,7 @@ struct RunsCommand: AsyncParsableCommand {
         abstract: "List the runs in a database, newest first: run id, status, graph, steps, created.")
 
     @Option(name: .customLong("db"), help: "SQLite database.", completion: .file())
-    var database: String = RunStore.defaultPath
+    var database: String = SQLiteRunStore.defaultPath
 
     @Option(help: "Only runs with this status: \(RunStatus.allCases.map(\.rawValue).joined(separator: ", ")).")
     var status: RunStatus?
@@ -37,8 +38,8 @@ struct RunsCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let store = try RunStore(path: database, createIfMissing: false)
-        let page = try store.listRuns(status: status, graphId: graph, parentRunId: parent, limit: limit)
+        let store = try SQLiteRunStore(path: database, createIfMissing: false)
+        let page = try store.listRuns(RunQuery(status: status, graphId: graph, parentRunId: parent, limit: limit))
         try await store.close()
         if json {
             print(PrettyJSON.encode([

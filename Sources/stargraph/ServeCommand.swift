@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import StargraphHost
 import StargraphSQLite
+import StargraphStore
 
 extension ServeProfile: ExpressibleByArgument {}
 
@@ -22,7 +23,7 @@ struct ServeCommand: AsyncParsableCommand {
     var port = 8000
 
     @Option(name: .customLong("db"), help: "SQLite database.", completion: .file())
-    var database = RunStore.defaultPath
+    var database = SQLiteRunStore.defaultPath
 
     @Option(name: .customLong("audit-log"), help: "Append run events to this hash-chained JSONL audit log.", completion: .file())
     var auditLog: String?

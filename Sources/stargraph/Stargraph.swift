@@ -4,6 +4,7 @@ import Logging
 import StargraphHost
 import StargraphCore
 import StargraphSQLite
+import StargraphStore
 
 /// The process entry point: runs the command on Swift's cooperative threads while the main thread
 /// waits. An `async` main would end the main thread in `dispatch_main`, whose `pthread_exit`
@@ -147,7 +148,7 @@ extension Durability: ExpressibleByArgument {}
 /// and the manifest whose plugins provide the node kinds those runs' graphs use.
 struct DatabaseOptions: ParsableArguments {
     @Option(name: .customLong("db"), help: "SQLite database.", completion: .file())
-    var database: String = RunStore.defaultPath
+    var database: String = SQLiteRunStore.defaultPath
 
     @OptionGroup var manifest: ManifestOptions
 

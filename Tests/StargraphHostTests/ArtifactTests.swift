@@ -4,6 +4,7 @@ import Testing
 @testable import StargraphHost
 @testable import StargraphCore
 @testable import StargraphSQLite
+@testable import StargraphStore
 
 @Suite("Artifacts: store, write_artifact, routes")
 struct ArtifactTests {
@@ -18,7 +19,7 @@ struct ArtifactTests {
             let databasePath = directory.appendingPathComponent("runs.sqlite").path
             // The runtime needs the kind at init, and the kind needs the store the runtime opens:
             // open the store once for the artifact folder, then the runtime on the same file.
-            let store = try RunStore(path: databasePath)
+            let store = try SQLiteRunStore(path: databasePath)
             artifacts = ArtifactStore(directory: ArtifactStore.defaultDirectory(forDatabase: databasePath), store: store)
             var options = StargraphRuntime.Options()
             options.databasePath = databasePath
@@ -69,7 +70,7 @@ struct ArtifactTests {
         #expect(try String(contentsOfFile: file, encoding: .utf8) == "# Report for ops")
         #expect(try FileManager.default.contentsOfDirectory(atPath: harness.artifacts.directory) == [id.hex])  // no temp files left
 
-        let rows = try harness.artifacts.artifacts(runId: run.runId)
+        let rows = try await harness.artifacts.artifacts(runId: run.runId)
         #expect(rows.count == 1)
         let row = try #require(rows.first)
         #expect(row.artifactId == id && row.runId == run.runId && row.step == 1 && row.node == "save")
@@ -78,15 +79,15 @@ struct ArtifactTests {
         // Same content from another run: one file, one row per run.
         let again = try await harness.run(Self.graph, inputs: ["who": "ops"])
         #expect(try FileManager.default.contentsOfDirectory(atPath: harness.artifacts.directory).count == 1)
-        #expect(try harness.artifacts.artifacts(runId: again.runId).count == 1)
-        #expect(try harness.artifacts.artifact(id)?.runId == run.runId)
+        #expect(try await harness.artifacts.artifacts(runId: again.runId).count == 1)
+        #expect(try await harness.artifacts.artifact(id)?.runId == run.runId)
     }
 
     @Test func reExecutedStepReplacesItsRow() async throws {
         let harness = try Harness()
         let run = try await harness.run(Self.graph, inputs: ["who": "a"])
         _ = try await harness.artifacts.write(Array("v2".utf8), runId: run.runId, step: 1, node: "save", name: "report.md", contentType: "text/plain")
-        let rows = try harness.artifacts.artifacts(runId: run.runId)
+        let rows = try await harness.artifacts.artifacts(runId: run.runId)
         #expect(rows.count == 1)
         #expect(rows.first?.artifactId == ArtifactID(of: Array("v2".utf8)))
         #expect(rows.first?.contentType == "text/plain")

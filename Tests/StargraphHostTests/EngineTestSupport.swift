@@ -2,6 +2,7 @@ import Foundation
 @testable import StargraphHost
 @testable import StargraphCore
 @testable import StargraphSQLite
+@testable import StargraphStore
 
 /// A runtime on a fresh temporary database, for engine tests.
 struct EngineHarness {
@@ -19,7 +20,7 @@ struct EngineHarness {
     }
 
     var engine: RunEngine { runtime.engine }
-    var store: RunStore { runtime.store }
+    var store: SQLiteRunStore { runtime.store }
 
     func compile(_ yaml: String) throws -> CompiledGraph {
         try runtime.compiler.compile(text: yaml, sourceName: "test.yaml")

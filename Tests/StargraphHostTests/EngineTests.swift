@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import StargraphHost
 @testable import StargraphCore
+@testable import StargraphStore
 
 @Suite("Engine")
 struct EngineTests {
@@ -232,7 +233,7 @@ struct EngineTests {
             return try await group.reduce(into: []) { $0.append($1) }
         }
         #expect(statuses.count == 40 && statuses.allSatisfy { $0 == .done })
-        #expect(try harness.store.listRuns(limit: 100).total == 40)
+        #expect(try harness.store.listRuns(RunQuery(limit: 100)).total == 40)
     }
 
     @Test func patchOutsideSchemaFailsClearly() async throws {
@@ -293,7 +294,7 @@ struct EngineTests {
         state_schema: {message: str}
         """
         let run = try await harness.run(yaml, inputs: ["message": "bob"])
-        let custom = try harness.store.events(runId: run.runId).filter { $0.type == "custom.greeting" }
+        let custom = try await harness.store.events(runId: run.runId).filter { $0.type == "custom.greeting" }
         #expect(custom.count == 1)
         #expect(custom.first?.step == 0)
         #expect(custom.first?.payload == ["node": "say", "data": ["to": "bob"]])

@@ -4,6 +4,7 @@ import Testing
 @testable import StargraphHost
 @testable import StargraphCore
 @testable import StargraphSQLite
+@testable import StargraphStore
 
 @Suite("RunStore: graph text stored once per source (migration 006)")
 struct GraphSourceStorageTests {
@@ -17,14 +18,14 @@ struct GraphSourceStorageTests {
     @Test func runsOfOneGraphShareOneStoredTextAndReadItBack() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("graph-sources-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let store = try RunStore(path: folder.appendingPathComponent("s.sqlite").path)
+        let store = try SQLiteRunStore(path: folder.appendingPathComponent("s.sqlite").path)
         let long = "id: g\n" + String(repeating: "# documentation of the graph\n", count: 400)
         for index in 0..<5 { try await store.insertRun(Self.run("run-\(index)", source: long), events: []) }
         try await store.insertRun(Self.run("run-other", source: "id: g\n# another text\n"), events: [])
 
         #expect(try store.run("run-3")?.graphSource == long)
         #expect(try store.run("run-other")?.graphSource == "id: g\n# another text\n")
-        #expect(try store.listRuns().runs.allSatisfy { $0.graphSource.hasPrefix("id: g\n") })
+        #expect(try store.listRuns(RunQuery()).runs.allSatisfy { $0.graphSource.hasPrefix("id: g\n") })
         let (texts, inline) = try await store.pool.read { db in
             (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM graph_sources") ?? -1,
              try Int.fetchOne(db, sql: "SELECT MAX(LENGTH(graph_source)) FROM runs") ?? -1)
@@ -37,7 +38,7 @@ struct GraphSourceStorageTests {
     @Test func runsStoredBeforeMigration006KeepTheirInlineText() async throws {
         let old = try await OlderDatabase(upTo: "005_status_triggers", graphSource: "id: g # inline")
         defer { try? FileManager.default.removeItem(at: old.folder) }
-        let store = try RunStore(path: old.path)
+        let store = try SQLiteRunStore(path: old.path)
         #expect(try store.run("run-old")?.graphSource == "id: g # inline")
         try await store.close()
     }

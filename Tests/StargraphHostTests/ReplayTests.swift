@@ -3,6 +3,7 @@ import Testing
 @testable import StargraphHost
 @testable import StargraphCore
 @testable import StargraphSQLite
+@testable import StargraphStore
 
 /// A side-effecting kind reading the host clock and randomness, as a plugin would.
 struct ClockKind: NodeKind {
@@ -47,7 +48,7 @@ struct ReplayTests {
         - {id: always-right, when: {node: decide}, then: [{kind: goto, target: right}]}
     """
 
-    func contents(_ store: RunStore, _ runId: String) throws -> [String] {
+    func contents(_ store: SQLiteRunStore, _ runId: String) throws -> [String] {
         try store.checkpoints(runId: runId).map { checkpoint in
             CanonicalJSON.encode([
                 "step": .number(Double(checkpoint.step)), "node": .string(checkpoint.node), "state": checkpoint.state,
@@ -192,19 +193,19 @@ struct ReplayTests {
         let harness = try EngineHarness(auditLog: true)
         let parent = try await harness.run(Self.routed)
         let audit = harness.directory.appendingPathComponent("audit.jsonl").path
-        func snapshot() throws -> [String] {
+        func snapshot() async throws -> [String] {
             let run = try #require(try harness.store.run(parent.runId))
             let lines = try String(contentsOfFile: audit, encoding: .utf8).split(separator: "\n")
                 .filter { $0.contains("\"run_id\":\"\(parent.runId)\"") }.map(String.init)
             return [CanonicalJSON.encode(RunSummary(run).json)] + (try contents(harness.store, parent.runId))
-                + (try harness.store.events(runId: parent.runId).map { CanonicalJSON.encode($0.payload) + $0.type }) + lines
+                + (try await harness.store.events(runId: parent.runId).map { CanonicalJSON.encode($0.payload) + $0.type }) + lines
         }
-        let before = try snapshot()
+        let before = try await snapshot()
         let forks = Counterfactuals(engine: harness.engine)
         _ = try await forks.replay(parentRunId: parent.runId)
         _ = try await forks.replay(parentRunId: parent.runId, fromStep: 1, mutation: ["state_overrides": ["route": "right"]])
         _ = try await forks.replay(parentRunId: parent.runId, mutation: ["rule_pack_version": "v2"])
-        #expect(try snapshot() == before)
+        await #expect(try snapshot() == before)
         let verification = try AuditVerifier.verify(path: audit)
         guard case .intact = verification else {
             Issue.record("the audit log no longer verifies after the forks: \(verification)")
@@ -226,7 +227,7 @@ struct ReplayTests {
             await #expect(throws: (any Error).self) { try await forks.fork(parentRunId: parent.runId, fromStep: step, mutation: mutation) }
         }
         await #expect(throws: EngineError.self) { try await forks.fork(parentRunId: "run-missing") }
-        #expect(try harness.store.listRuns().total == 1)
+        #expect(try harness.store.listRuns(RunQuery()).total == 1)
     }
 
     @Test func resumeRefusesAChangedGraph() async throws {

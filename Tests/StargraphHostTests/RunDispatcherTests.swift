@@ -4,6 +4,7 @@ import Testing
 @testable import StargraphHost
 @testable import StargraphCore
 @testable import StargraphSQLite
+@testable import StargraphStore
 
 @Suite("Run dispatcher: slots reserved for runs being accepted")
 struct RunDispatcherTests {

@@ -3,13 +3,14 @@ import Testing
 @testable import StargraphHost
 @testable import StargraphSQLite
 @testable import StargraphCore
+@testable import StargraphStore
 
 @Suite("Run execution claims")
 struct RunExecutionClaimTests {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("claims-\(UUID().uuidString)")
 
-    private func openStore() throws -> RunStore {
-        try RunStore(path: folder.appendingPathComponent("claims.sqlite").path)
+    private func openStore() throws -> SQLiteRunStore {
+        try SQLiteRunStore(path: folder.appendingPathComponent("claims.sqlite").path)
     }
 
     private func holder(of error: any Error) -> RunExecutionHolder? {
@@ -58,7 +59,7 @@ struct RunExecutionClaimTests {
         let scheduler = SchedulerProcess.current()
         try await store.recordSchedulerHeartbeat(scheduler)
         _ = try await store.write("queueing a run under the scheduler's claim") { db in
-            try RunStore.admit(db, runId: "run-q", graphId: "g", .queued(params: [:], idempotency: nil, claimedBy: scheduler.id))
+            try SQLiteRunStore.admit(db, runId: "run-q", graphId: "g", .queued(params: [:], idempotency: nil, claimedBy: scheduler.id))
         }
         await #expect(throws: StoreError.self) {
             _ = try await store.claimExecution(runId: "run-q", by: .current(), command: "stargraph resume")

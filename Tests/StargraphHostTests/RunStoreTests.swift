@@ -4,6 +4,7 @@ import Testing
 @testable import StargraphHost
 @testable import StargraphCore
 @testable import StargraphSQLite
+@testable import StargraphStore
 
 @Suite("RunStore")
 struct RunStoreTests {
@@ -47,7 +48,7 @@ struct RunStoreTests {
     }
 
     /// Applies step `step` of `run` the way the engine does and commits it.
-    private static func commit(_ store: RunStore, _ run: inout RunRecord, step: Int, status: RunStatus? = nil) async throws {
+    private static func commit(_ store: SQLiteRunStore, _ run: inout RunRecord, step: Int, status: RunStatus? = nil) async throws {
         let checkpoint = makeCheckpoint(run.runId, step: step)
         run.state = checkpoint.state
         run.facts = checkpoint.facts
@@ -62,7 +63,7 @@ struct RunStoreTests {
     func migrationsCreateTables() async throws {
         let folder = Self.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let store = try RunStore(path: Self.databasePath(in: folder))
+        let store = try SQLiteRunStore(path: Self.databasePath(in: folder))
         let (tables, migrations, journalMode) = try await store.pool.read { db in
             (try String.fetchSet(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'"),
              try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier"),
@@ -102,7 +103,7 @@ struct RunStoreTests {
                 """)
         }
         try old.close()
-        let store = try RunStore(path: path)
+        let store = try SQLiteRunStore(path: path)
         let row = try store.pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM pending_runs") }
         #expect(row?["run_id"] == "run-old")
         #expect(row?["idempotency_key"] == "key-1")
@@ -116,7 +117,7 @@ struct RunStoreTests {
     func durabilityPragma(durability: Durability, expected: Int) async throws {
         let folder = Self.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let store = try RunStore(path: Self.databasePath(in: folder), durability: durability)
+        let store = try SQLiteRunStore(path: Self.databasePath(in: folder), durability: durability)
         let synchronous = try await store.pool.write { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") }
         #expect(synchronous == expected)
         try await store.close()
@@ -126,7 +127,7 @@ struct RunStoreTests {
     func fullRunRoundTrips() async throws {
         let folder = Self.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let store = try RunStore(path: Self.databasePath(in: folder))
+        let store = try SQLiteRunStore(path: Self.databasePath(in: folder))
         var run = Self.makeRun("run-1", status: .pending)
         try await store.insertRun(run, events: [Self.event("run-1", step: nil, type: "run_created")])
         #expect(try await store.transitionStatus(runId: "run-1", from: [.pending], to: .running))
@@ -143,7 +144,7 @@ struct RunStoreTests {
         #expect(try store.checkpoint(runId: "run-1", step: 1) == Self.makeCheckpoint("run-1", step: 1))
         #expect(try store.checkpoint(runId: "run-1", step: 7) == nil)
 
-        let events = try store.events(runId: "run-1")
+        let events = try await store.events(runId: "run-1")
         #expect(events.map(\.seq) == [1, 2, 3, 4, 5])
         #expect(events.map(\.type) == ["run_created", "step_completed", "step_completed", "step_completed", "run_finished"])
         #expect(events.allSatisfy { $0.runId == "run-1" })
@@ -162,7 +163,7 @@ struct RunStoreTests {
     func datesAreIsoMilliseconds() async throws {
         let folder = Self.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let store = try RunStore(path: Self.databasePath(in: folder))
+        let store = try SQLiteRunStore(path: Self.databasePath(in: folder))
         let createdAt = Date(timeIntervalSince1970: 1_795_702_414.123)  // 2026-11-26T14:13:34.123Z
         var run = Self.makeRun("run-date")
         run.createdAt = createdAt
@@ -184,7 +185,7 @@ struct RunStoreTests {
     func duplicateStepIsRefused() async throws {
         let folder = Self.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let store = try RunStore(path: Self.databasePath(in: folder))
+        let store = try SQLiteRunStore(path: Self.databasePath(in: folder))
         var run = Self.makeRun("run-dup")
         try await store.insertRun(run, events: [])
         try await Self.commit(store, &run, step: 0)
@@ -203,7 +204,7 @@ struct RunStoreTests {
         }
         #expect(try store.checkpoints(runId: "run-dup") == [Self.makeCheckpoint("run-dup", step: 0)])
         #expect(try store.run("run-dup") == committedRun)
-        #expect(try store.events(runId: "run-dup").map(\.type) == ["step_completed"])
+        #expect(try await store.events(runId: "run-dup").map(\.type) == ["step_completed"])
         #expect(try store.history(runId: "run-dup").map(\.status) == [.running])
         try await store.close()
     }
@@ -212,7 +213,7 @@ struct RunStoreTests {
     func missingAndDuplicateRuns() async throws {
         let folder = Self.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let store = try RunStore(path: Self.databasePath(in: folder))
+        let store = try SQLiteRunStore(path: Self.databasePath(in: folder))
         let run = Self.makeRun("run-x")
         await #expect(throws: StoreError.self) { try await store.updateRun(run, events: []) }
         try await store.insertRun(run, events: [])
@@ -245,7 +246,7 @@ struct RunStoreTests {
     func groupCommitBatchesConcurrentSteps() async throws {
         let folder = Self.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let store = try RunStore(path: Self.databasePath(in: folder))
+        let store = try SQLiteRunStore(path: Self.databasePath(in: folder))
         let runIds = (0..<20).map { "run-\($0)" }
         for runId in runIds { try await store.insertRun(Self.makeRun(runId), events: []) }
         let transactionsBefore = store.committer.transactionCount
@@ -270,7 +271,7 @@ struct RunStoreTests {
         #expect(transactions < writes, "group commit used \(transactions) transactions for \(writes) commits")
         for runId in runIds {
             #expect(try store.checkpoints(runId: runId).map(\.step) == Array(0..<10))
-            #expect(try store.events(runId: runId).map(\.seq) == Array(1...10))
+            #expect(try await store.events(runId: runId).map(\.seq) == Array(1...10))
             #expect(try store.run(runId)?.stepCount == 10)
         }
         try await store.close()
@@ -301,7 +302,7 @@ struct RunStoreTests {
     func failingWriteFailsAlone() async throws {
         let folder = Self.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let store = try RunStore(path: Self.databasePath(in: folder))
+        let store = try SQLiteRunStore(path: Self.databasePath(in: folder))
         var first = Self.makeRun("run-a")
         try await store.insertRun(first, events: [])
         try await Self.commit(store, &first, step: 0)
@@ -328,7 +329,7 @@ struct RunStoreTests {
             return try await group.reduce(into: [Bool]()) { $0.append($1) }
         }
         #expect(results.filter { !$0 }.count == 1)
-        #expect(try store.listRuns().total == 10)
+        #expect(try store.listRuns(RunQuery()).total == 10)
         for index in 0..<10 where index != 5 {
             #expect(try store.checkpoints(runId: "run-b\(index)").map(\.step) == [0])
         }
@@ -342,8 +343,8 @@ struct RunStoreTests {
         let folder = Self.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = Self.databasePath(in: folder)
-        async let openFirst = RunStore(path: path)
-        async let openSecond = RunStore(path: path, durability: .full)
+        async let openFirst = SQLiteRunStore(path: path)
+        async let openSecond = SQLiteRunStore(path: path, durability: .full)
         let stores = try await [openFirst, openSecond]
 
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -359,7 +360,7 @@ struct RunStoreTests {
             try await group.waitForAll()
         }
         for store in stores {
-            #expect(try store.listRuns(limit: 100).total == 10)
+            #expect(try store.listRuns(RunQuery(limit: 100)).total == 10)
             #expect(try store.checkpoints(runId: "run-1-4").count == 8)
             #expect(try store.checkpoints(runId: "run-0-0").count == 8)
         }
@@ -372,14 +373,14 @@ struct RunStoreTests {
             let folder = Self.temporaryFolder()
             defer { try? FileManager.default.removeItem(at: folder) }
             let path = Self.databasePath(in: folder)
-            let stores = try await withThrowingTaskGroup(of: RunStore.self) { group in
-                for _ in 0..<4 { group.addTask { try RunStore(path: path) } }
-                return try await group.reduce(into: [RunStore]()) { $0.append($1) }
+            let stores = try await withThrowingTaskGroup(of: SQLiteRunStore.self) { group in
+                for _ in 0..<4 { group.addTask { try SQLiteRunStore(path: path) } }
+                return try await group.reduce(into: [SQLiteRunStore]()) { $0.append($1) }
             }
             for (index, store) in stores.enumerated() {
                 try await store.insertRun(Self.makeRun("run-\(index)"), events: [])
             }
-            #expect(try stores[0].listRuns().total == 4)
+            #expect(try stores[0].listRuns(RunQuery()).total == 4)
             let migrations = try await stores[0].pool.read { db in
                 try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations")
             }
@@ -392,7 +393,7 @@ struct RunStoreTests {
     func transitionStatusCompareAndSet() async throws {
         let folder = Self.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let store = try RunStore(path: Self.databasePath(in: folder))
+        let store = try SQLiteRunStore(path: Self.databasePath(in: folder))
         var pending = Self.makeRun("run-cas", status: .pending)
         pending.startedAt = nil
         try await store.insertRun(pending, events: [])
@@ -427,7 +428,7 @@ struct RunStoreTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = Self.databasePath(in: folder)
         #expect {
-            _ = try RunStore(path: path, createIfMissing: false)
+            _ = try SQLiteRunStore(path: path, createIfMissing: false)
         } throws: { error in
             guard case StoreError.databaseNotFound(path) = error else { return false }
             return true
@@ -440,7 +441,7 @@ struct RunStoreTests {
     func listRunsFiltersAndPages() async throws {
         let folder = Self.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let store = try RunStore(path: Self.databasePath(in: folder))
+        let store = try SQLiteRunStore(path: Self.databasePath(in: folder))
         for index in 0..<6 {
             let run = Self.makeRun(
                 "run-\(index)", graphId: index.isMultiple(of: 2) ? "even" : "odd",
@@ -450,16 +451,16 @@ struct RunStoreTests {
         try await store.insertRun(
             Self.makeRun("cf-1", createdAt: 1_790_000_100, parentRunId: "run-0"), events: [])
 
-        let all = try store.listRuns()
+        let all = try store.listRuns(RunQuery())
         #expect(all.total == 7)
         #expect(all.runs.map(\.runId) == ["cf-1", "run-5", "run-4", "run-3", "run-2", "run-1", "run-0"])
-        let page = try store.listRuns(limit: 2, offset: 2)
+        let page = try store.listRuns(RunQuery(limit: 2, offset: 2))
         #expect(page.total == 7 && page.runs.map(\.runId) == ["run-4", "run-3"])
-        let doneEven = try store.listRuns(status: .done, graphId: "even")
+        let doneEven = try store.listRuns(RunQuery(status: .done, graphId: "even"))
         #expect(doneEven.total == 2 && doneEven.runs.map(\.runId) == ["run-2", "run-0"])
-        let forks = try store.listRuns(parentRunId: "run-0")
+        let forks = try store.listRuns(RunQuery(parentRunId: "run-0"))
         #expect(forks.total == 1 && forks.runs.first == Self.makeRun("cf-1", createdAt: 1_790_000_100, parentRunId: "run-0"))
-        #expect(try store.listRuns(status: .paused).total == 0)
+        #expect(try store.listRuns(RunQuery(status: .paused)).total == 0)
         try await store.close()
     }
 
@@ -470,18 +471,18 @@ struct RunStoreTests {
         let path = Self.databasePath(in: folder)
         var run = Self.makeRun("run-keep")
         do {
-            let store = try RunStore(path: path)
+            let store = try SQLiteRunStore(path: path)
             try await store.insertRun(run, events: [Self.event("run-keep", step: nil, type: "run_created")])
             try await Self.commit(store, &run, step: 0)
             try await store.close()
             await #expect(throws: StoreError.self) { try await store.updateRun(run, events: []) }
         }
-        let reopened = try RunStore(path: path, createIfMissing: false)
+        let reopened = try SQLiteRunStore(path: path, createIfMissing: false)
         #expect(try reopened.run("run-keep") == run)
         #expect(try reopened.checkpoints(runId: "run-keep").count == 1)
-        #expect(try reopened.events(runId: "run-keep").map(\.seq) == [1, 2])
+        #expect(try await reopened.events(runId: "run-keep").map(\.seq) == [1, 2])
         try await Self.commit(reopened, &run, step: 1)
-        #expect(try reopened.events(runId: "run-keep").map(\.seq) == [1, 2, 3])
+        #expect(try await reopened.events(runId: "run-keep").map(\.seq) == [1, 2, 3])
         try await reopened.close()
     }
 
@@ -489,7 +490,7 @@ struct RunStoreTests {
     func corruptColumnIsReported() async throws {
         let folder = Self.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let store = try RunStore(path: Self.databasePath(in: folder))
+        let store = try SQLiteRunStore(path: Self.databasePath(in: folder))
         try await store.insertRun(Self.makeRun("run-bad"), events: [])
         try await store.pool.write { db in try db.execute(sql: "UPDATE runs SET state = '{oops' WHERE run_id = 'run-bad'") }
         #expect {

@@ -3,6 +3,7 @@ import GRDB
 import Testing
 @testable import StargraphHost
 @testable import StargraphSQLite
+@testable import StargraphStore
 
 @Suite("Store migration 007: runs_history without AUTOINCREMENT")
 struct RunsHistoryMigrationTests {
@@ -13,7 +14,7 @@ struct RunsHistoryMigrationTests {
             """)
         defer { try? FileManager.default.removeItem(at: old.folder) }
 
-        let store = try RunStore(path: old.path)
+        let store = try SQLiteRunStore(path: old.path)
         let schema = try await store.pool.read { db in
             try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE name = 'runs_history'")
         }

@@ -15,10 +15,10 @@ struct SchedulerControlTests {
 
         let cancelled = try await scheduler.cancel(doomed)
         #expect(cancelled.status == .cancelled)
-        #expect(try store.events(runId: doomed).last?.type == "run_cancelled")
+        #expect(try await store.events(runId: doomed).last?.type == "run_cancelled")
         let paused = try await scheduler.pause(held)
         #expect(paused.status == .paused)
-        #expect(try store.events(runId: held).last?.type == "run_paused")
+        #expect(try await store.events(runId: held).last?.type == "run_paused")
         #expect(try SchedulerHarness.queueRows(store) == 0)
 
         let again = await schedulerError { try await scheduler.cancel(doomed) }
@@ -31,7 +31,7 @@ struct SchedulerControlTests {
         #expect(resumed.status == .pending)
         let done = try await SchedulerHarness.waitFor(held, in: store)
         #expect(done.status == .done)
-        #expect(try SchedulerHarness.stepLedger(held, in: store).steps == [0, 1, 2])
+        await #expect(try SchedulerHarness.stepLedger(held, in: store).steps == [0, 1, 2])
         #expect(try store.run(doomed)?.status == .cancelled)
         #expect(try store.checkpoints(runId: doomed).isEmpty)
     }
@@ -47,7 +47,7 @@ struct SchedulerControlTests {
         let cancelled = try await scheduler.cancel(runId)
         #expect(cancelled.status == .cancelled)
         #expect(cancelled.stepCount < 6)
-        #expect(try SchedulerHarness.stepLedger(runId, in: store).steps == Array(0..<cancelled.stepCount))
+        await #expect(try SchedulerHarness.stepLedger(runId, in: store).steps == Array(0..<cancelled.stepCount))
         try await Task.sleep(for: .milliseconds(50))
         #expect(try SchedulerHarness.queueRows(store) == 0)
     }
@@ -64,7 +64,7 @@ struct SchedulerControlTests {
         let cancelled = try await scheduler.cancel(runId)
         #expect(cancelled.status == .cancelled)
         #expect(cancelled.stepCount == 1, "the delay's step was interrupted, not committed")
-        #expect(try SchedulerHarness.stepLedger(runId, in: store).steps == [0])
+        await #expect(try SchedulerHarness.stepLedger(runId, in: store).steps == [0])
     }
 
     /// A kind whose step waits 1.5 s and ignores cancellation (as a plugin that never checks
@@ -129,7 +129,7 @@ struct SchedulerControlTests {
         _ = try await scheduler.resume(runId)
         let done = try await SchedulerHarness.waitFor(runId, in: store)
         #expect(done.status == .done)
-        let ledger = try SchedulerHarness.stepLedger(runId, in: store)
+        let ledger = try await SchedulerHarness.stepLedger(runId, in: store)
         #expect(ledger.steps == [0, 1, 2, 3, 4, 5])
         #expect(ledger.stepEvents == 6)
         let resumeAgain = await schedulerError { try await scheduler.resume(runId) }
@@ -177,7 +177,7 @@ struct SchedulerControlTests {
         let done = try await SchedulerHarness.waitFor(runId, in: store, timeout: .seconds(10))
         #expect(done.status == .done)
         #expect(try store.checkpoints(runId: runId).map(\.node) == ["pre", "post"])
-        #expect(try store.events(runId: runId).contains { $0.type == "interrupt_timed_out" })
+        #expect(try await store.events(runId: runId).contains { $0.type == "interrupt_timed_out" })
     }
 
     @Test func aRunWhoseGraphChangedSinceIsNotResumed() async throws {

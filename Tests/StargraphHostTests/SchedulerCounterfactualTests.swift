@@ -4,6 +4,7 @@ import Testing
 @testable import StargraphCore
 @testable import StargraphHost
 @testable import StargraphSQLite
+@testable import StargraphStore
 
 @Suite("Scheduler: counterfactual forks")
 struct SchedulerCounterfactualTests {
@@ -38,10 +39,10 @@ struct SchedulerCounterfactualTests {
         #expect(try forks(of: parent, in: store) == 1)
         let finished = try await SchedulerHarness.waitFor(fork.runId, in: store)
         #expect(finished.status == .done)
-        #expect(try SchedulerHarness.stepLedger(fork.runId, in: store).steps == [1, 2])
+        await #expect(try SchedulerHarness.stepLedger(fork.runId, in: store).steps == [1, 2])
     }
 
-    private func forks(of parent: String, in store: RunStore) throws -> Int {
+    private func forks(of parent: String, in store: SQLiteRunStore) throws -> Int {
         try store.read("counting forks") { db in
             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM runs WHERE parent_run_id = ?", arguments: [parent]) ?? 0
         }

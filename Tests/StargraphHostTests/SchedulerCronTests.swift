@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import StargraphHost
 @testable import StargraphCore
+@testable import StargraphStore
 
 @Suite("Scheduler: cron triggers")
 struct SchedulerCronTests {
@@ -84,7 +85,7 @@ struct SchedulerCronTests {
             task.cancel()
             try await task.value
         }
-        let runs = try runtime.store.listRuns(graphId: "quick").runs
+        let runs = try runtime.store.listRuns(RunQuery(graphId: "quick")).runs
         let fires = try runtime.store.lastTriggerFire(trigger.id)
         // One catch-up run, unless a minute boundary passed during the test (then one more fire).
         #expect((1...2).contains(runs.count), "got \(runs.count) runs")
@@ -94,6 +95,6 @@ struct SchedulerCronTests {
         let fireTime = lastFire.addingTimeInterval(-60)
         await scheduler.fire(trigger, at: fireTime)
         await scheduler.fire(trigger, at: fireTime)
-        #expect(try runtime.store.listRuns(graphId: "quick").runs.count == runs.count + 1)
+        #expect(try runtime.store.listRuns(RunQuery(graphId: "quick")).runs.count == runs.count + 1)
     }
 }

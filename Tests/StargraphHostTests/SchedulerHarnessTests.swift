@@ -5,6 +5,7 @@ import Testing
 @testable import StargraphHost
 @testable import StargraphCore
 @testable import StargraphSQLite
+@testable import StargraphStore
 
 /// A database folder with registered graphs, on which tests start (and restart) schedulers.
 struct SchedulerHarness {
@@ -84,7 +85,7 @@ struct SchedulerHarness {
 
     /// Polls the store until `runId` satisfies `condition` (or fails the test after `timeout`).
     static func waitFor(
-        _ runId: String, in store: RunStore, timeout: Duration = .seconds(20),
+        _ runId: String, in store: SQLiteRunStore, timeout: Duration = .seconds(20),
         _ condition: @escaping (RunRecord) -> Bool = { $0.status.isTerminal }
     ) async throws -> RunRecord {
         let deadline = ContinuousClock.now + timeout
@@ -100,14 +101,14 @@ struct SchedulerHarness {
     }
 
     /// The steps of `runId`'s checkpoints and the number of its `step` events.
-    static func stepLedger(_ runId: String, in store: RunStore) throws -> (steps: [Int], stepEvents: Int) {
+    static func stepLedger(_ runId: String, in store: SQLiteRunStore) async throws -> (steps: [Int], stepEvents: Int) {
         let steps = try store.checkpoints(runId: runId).map(\.step)
-        let events = try store.events(runId: runId).filter { $0.type == "step" }.count
+        let events = try await store.events(runId: runId).filter { $0.type == "step" }.count
         return (steps, events)
     }
 
     /// Number of `pending_runs` rows.
-    static func queueRows(_ store: RunStore) throws -> Int { try store.queuedRunCount() }
+    static func queueRows(_ store: SQLiteRunStore) throws -> Int { try store.queuedRunCount() }
 }
 
 /// Runs `body` and returns the ``SchedulerError`` it threw (`nil` when it did not throw; any

@@ -4,6 +4,7 @@ import Testing
 @testable import StargraphHost
 @testable import StargraphSQLite
 @testable import StargraphCore
+@testable import StargraphStore
 
 @Suite("Scheduler: restart recovery")
 struct SchedulerRecoveryTests {
@@ -31,7 +32,7 @@ struct SchedulerRecoveryTests {
         for runId in runIds {
             let run = try await SchedulerHarness.waitFor(runId, in: second.runtime.store)
             #expect(run.status == .done)
-            let ledger = try SchedulerHarness.stepLedger(runId, in: second.runtime.store)
+            let ledger = try await SchedulerHarness.stepLedger(runId, in: second.runtime.store)
             #expect(ledger.steps == [0, 1, 2, 3, 4])
             #expect(ledger.stepEvents == 5)
         }
@@ -54,7 +55,7 @@ struct SchedulerRecoveryTests {
         defer { task.cancel() }
         for runId in runIds {
             #expect(try await SchedulerHarness.waitFor(runId, in: store).status == .done)
-            #expect(try SchedulerHarness.stepLedger(runId, in: store).steps == [0, 1, 2])
+            await #expect(try SchedulerHarness.stepLedger(runId, in: store).steps == [0, 1, 2])
         }
         try await Task.sleep(for: .milliseconds(50))
         #expect(try SchedulerHarness.queueRows(store) == 0)
@@ -83,7 +84,7 @@ struct SchedulerRecoveryTests {
         defer { task.cancel() }
         let store = survivor.runtime.store
         #expect(try await SchedulerHarness.waitFor(claimed.run.runId, in: store).status == .done)
-        #expect(try SchedulerHarness.stepLedger(claimed.run.runId, in: store).steps == [0, 1, 2])
+        await #expect(try SchedulerHarness.stepLedger(claimed.run.runId, in: store).steps == [0, 1, 2])
         try await Task.sleep(for: .milliseconds(50))
         #expect(try SchedulerHarness.queueRows(store) == 0)
         let untouched = try #require(try store.run(unclaimedRun.runId))
@@ -110,7 +111,7 @@ struct SchedulerRecoveryTests {
         let restarted = SchedulerHarness.start(second)
         defer { restarted.cancel() }
         #expect(try await SchedulerHarness.waitFor(runId, in: second.runtime.store).status == .done)
-        #expect(try SchedulerHarness.stepLedger(runId, in: second.runtime.store).steps == [0, 1, 2, 3])
+        await #expect(try SchedulerHarness.stepLedger(runId, in: second.runtime.store).steps == [0, 1, 2, 3])
     }
 
     /// A run waiting for input survives a restart and is answered afterwards.
@@ -133,7 +134,7 @@ struct SchedulerRecoveryTests {
         let done = try await SchedulerHarness.waitFor(runId, in: second.runtime.store)
         #expect(done.status == .done)
         #expect(done.state["reply"] == "blue")
-        #expect(try SchedulerHarness.stepLedger(runId, in: second.runtime.store).steps == [0, 1])
+        await #expect(try SchedulerHarness.stepLedger(runId, in: second.runtime.store).steps == [0, 1])
     }
 
     @Test func livenessOfClaimingProcesses() {
@@ -152,7 +153,7 @@ struct SchedulerRecoveryTests {
 
     /// Rewrites the claims on `runIds` to a registered process whose pid does not exist, and adds
     /// a queue row (with an idempotency key) whose run was never written.
-    private func killProcess(owning runIds: [String], in store: RunStore, orphan: String) async throws {
+    private func killProcess(owning runIds: [String], in store: SQLiteRunStore, orphan: String) async throws {
         let dead = try await registerKilledProcess(in: store)
         try await store.write("simulating a killed process") { db in
             for runId in runIds {
@@ -162,13 +163,13 @@ struct SchedulerRecoveryTests {
         // Earlier builds wrote the queue row and the run in two transactions, so a killed process
         // could leave a row without its run in databases they wrote.
         _ = try await store.write("simulating a run that was never written") { db in
-            try RunStore.admit(db, runId: orphan, graphId: "quick", .queued(
+            try SQLiteRunStore.admit(db, runId: orphan, graphId: "quick", .queued(
                 params: [:], idempotency: .init(key: "orphan-key", requestHash: "sha256:x"), claimedBy: dead.id))
         }
     }
 
     /// A scheduler process registered in `store` whose pid does not exist, as a killed one leaves it.
-    private func registerKilledProcess(in store: RunStore) async throws -> SchedulerProcess {
+    private func registerKilledProcess(in store: SQLiteRunStore) async throws -> SchedulerProcess {
         let host = SchedulerProcess.current().host
         let dead = SchedulerProcess(id: "\(host)/999999999/dead", host: host, pid: 999_999_999, startTicks: nil)
         try await store.recordSchedulerHeartbeat(dead)

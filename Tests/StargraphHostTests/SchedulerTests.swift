@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import StargraphHost
 @testable import StargraphSQLite
+@testable import StargraphStore
 
 @Suite("Scheduler: accepting and executing runs")
 struct SchedulerTests {
@@ -19,7 +20,7 @@ struct SchedulerTests {
         #expect(done.status == .done)
         #expect(done.state["phase"] == "finished")
         #expect(done.state["message"] == "hi")
-        #expect(try SchedulerHarness.stepLedger(done.runId, in: store).steps == [0, 1, 2])
+        await #expect(try SchedulerHarness.stepLedger(done.runId, in: store).steps == [0, 1, 2])
         try await Task.sleep(for: .milliseconds(50))
         #expect(try SchedulerHarness.queueRows(store) == 0)
         #expect(scheduler.isRunning)
@@ -94,7 +95,7 @@ struct SchedulerTests {
         }
         #expect(submissions.count { $0.created } == 1)
         #expect(Set(submissions.map(\.run.runId)).count == 1)
-        #expect(try scheduler.runtime.store.listRuns().runs.count == 1)
+        #expect(try scheduler.runtime.store.listRuns(RunQuery()).runs.count == 1)
     }
 
     @Test func maxConcurrencyOneNeverOverlapsWhileOtherGraphsRunInParallel() async throws {
@@ -144,7 +145,7 @@ struct SchedulerTests {
 
     private struct Span: Equatable { var start: Date; var end: Date }
 
-    private func span(of runId: String, in store: RunStore) throws -> Span {
+    private func span(of runId: String, in store: SQLiteRunStore) throws -> Span {
         let run = try #require(try store.run(runId))
         return Span(start: try #require(run.startedAt), end: try #require(run.finishedAt))
     }

@@ -9,6 +9,7 @@ import Testing
 
 @testable import StargraphCore
 @testable import StargraphSQLite
+@testable import StargraphStore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -280,12 +281,12 @@ final class TestWebSocket: Sendable {
 /// A fresh temporary folder with a store in it.
 struct TestStoreFolder {
     let directory: URL
-    let store: RunStore
+    let store: SQLiteRunStore
 
     init() throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("sg-serve-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        store = try RunStore(path: directory.appendingPathComponent("runs.sqlite").path)
+        store = try SQLiteRunStore(path: directory.appendingPathComponent("runs.sqlite").path)
     }
 
     /// Inserts a running run `runId` with `eventCount` events (`run_created` then `step`s).

@@ -4,6 +4,7 @@ import Testing
 @testable import StargraphHost
 @testable import StargraphCore
 @testable import StargraphSQLite
+@testable import StargraphStore
 
 @Suite("Stream: /v1/runs/{id}/stream over a real WebSocket")
 struct StreamTests {
@@ -99,7 +100,7 @@ struct StreamTests {
         let socket = try await TestWebSocket.connect(port: server.port, path: "/v1/runs/r-poll/stream")
         #expect(try await socket.receive() == .text(Self.frameText(folder, "r-poll", seq: 1)))
         // Another RunStore on the same file stands for another process: the hub is never told.
-        let other = try RunStore(path: folder.store.path)
+        let other = try SQLiteRunStore(path: folder.store.path)
         var done = run
         done.status = .done
         try await other.updateRun(done, events: [folder.event("r-poll", "run_done")])
@@ -214,7 +215,7 @@ struct StreamTests {
         let execution = Task { try await runtime.engine.execute(runId: run.runId) }
         let (events, close) = try await socket.receiveAll()
         #expect(try await execution.value.status == .done)
-        let stored = try runtime.store.events(runId: run.runId)
+        let stored = try await runtime.store.events(runId: run.runId)
         #expect(Self.seqs(events) == Array(2...stored.count))
         #expect(events.compactMap { $0["type"]?.stringValue } == stored.dropFirst().map(\.type))
         #expect(close == .close(code: 1000, reason: "run done"))

@@ -3,12 +3,13 @@ import Testing
 @testable import StargraphHost
 @testable import StargraphCore
 @testable import StargraphSQLite
+@testable import StargraphStore
 
 @Suite("WAL checkpoints off the writer")
 struct WALCheckpointerTests {
     /// Inserts `count` runs one commit each, every row carrying about 2 KB of state, so the WAL
     /// grows by several frames per commit.
-    private static func insertRuns(_ store: RunStore, count: Int) async throws {
+    private static func insertRuns(_ store: SQLiteRunStore, count: Int) async throws {
         let padding = String(repeating: "x", count: 2048)
         for index in 0..<count {
             let now = Date()
@@ -35,7 +36,7 @@ struct WALCheckpointerTests {
         let folder = Self.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = folder.appendingPathComponent("store.sqlite").path
-        let store = try RunStore(path: path, checkpointsInBackground: true)
+        let store = try SQLiteRunStore(path: path, checkpointsInBackground: true)
         let checkpointer = try #require(store.checkpointer)
 
         try await Self.insertRuns(store, count: 4000)
@@ -60,8 +61,8 @@ struct WALCheckpointerTests {
         #expect(threadNames.contains("sg-checkpoint\n"))
 
         try await store.close()
-        let reopened = try RunStore(path: path)
-        #expect(try reopened.listRuns(graphId: "wal", limit: 1).total == 4000)
+        let reopened = try SQLiteRunStore(path: path)
+        #expect(try reopened.listRuns(RunQuery(graphId: "wal", limit: 1)).total == 4000)
         #expect(try reopened.run("run-wal-3999")?.state["index"] == .number(3999))
     }
 
@@ -69,7 +70,7 @@ struct WALCheckpointerTests {
         let folder = Self.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = folder.appendingPathComponent("store.sqlite").path
-        let store = try RunStore(path: path)
+        let store = try SQLiteRunStore(path: path)
         #expect(store.checkpointer == nil)
         try await Self.insertRuns(store, count: 1000)
         // SQLite's automatic checkpoint at 1000 frames keeps the WAL near that size.

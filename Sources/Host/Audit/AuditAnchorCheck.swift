@@ -1,6 +1,7 @@
 import Foundation
 import StargraphCore
 import StargraphSQLite
+import StargraphStore
 
 /// Compares a log whose chain is intact with the heads its writers anchored: every anchored
 /// `seq` must be in the log and hold the very line that was anchored.
@@ -63,4 +64,4 @@ struct AnchorCheck {
     }
 }
 
-extension RunStore: AuditAnchorLookup {}
+extension SQLiteRunStore: AuditAnchorLookup {}

@@ -3,6 +3,7 @@ import Logging
 import Metrics
 import StargraphCore
 import StargraphSQLite
+import StargraphStore
 
 /// Told when each step starts and when it is committed, in order (the CLI prints progress from it).
 public protocol RunObserver: Sendable {
@@ -24,7 +25,7 @@ public final class RunEngine: Sendable {
     /// The step limit when neither the graph nor the run sets one.
     public static let defaultMaxSteps = 10_000
 
-    public let store: RunStore
+    package let store: any RunStore
     public let compiler: GraphCompiler
     public let signals: RunSignals
     let events: RunEventLog
@@ -34,8 +35,8 @@ public final class RunEngine: Sendable {
     /// `stargraph_step_duration_seconds`: node (or parallel block) execution plus its commit.
     let stepTimer: Metrics.Timer
 
-    public init(
-        store: RunStore, compiler: GraphCompiler, audit: AuditLog? = nil, signals: RunSignals = RunSignals(),
+    package init(
+        store: any RunStore, compiler: GraphCompiler, audit: AuditLog? = nil, signals: RunSignals = RunSignals(),
         eventSink: (any RunEventSink)? = nil, logger: Logger = Logger(label: "stargraph.engine")
     ) {
         self.store = store
@@ -170,18 +171,18 @@ public final class RunEngine: Sendable {
     }
 
     /// For a counterfactual fork: what it replays from its parent; `nil` for other runs.
-    private func replayContext(for run: RunRecord, graph: CompiledGraph, live: Bool) throws -> ReplayContext? {
+    private func replayContext(for run: RunRecord, graph: CompiledGraph, live: Bool) async throws -> ReplayContext? {
         guard let parentRunId = run.parentRunId else { return nil }
         let mutation = try CounterfactualMutation(json: run.mutation ?? .object([:]), graph: graph.ir)
         let answered = mutation.respondPayloads.isEmpty
-            ? 0 : try store.events(runId: run.runId).count { $0.type == RunEvent.inputReceivedType }
+            ? 0 : try await store.events(runId: run.runId).count { $0.type == RunEvent.inputReceivedType }
         return ReplayContext(
-            parent: try store.checkpoints(runId: parentRunId), parentRunId: parentRunId, mutation: mutation,
+            parent: try await store.checkpoints(runId: parentRunId), parentRunId: parentRunId, mutation: mutation,
             live: live, answeredSoFar: answered)
     }
 
-    private func load(_ runId: String) throws -> RunRecord {
-        guard let run = try store.run(runId) else { throw EngineError.runNotFound(runId) }
+    private func load(_ runId: String) async throws -> RunRecord {
+        guard let run = try await store.run(runId) else { throw EngineError.runNotFound(runId) }
         return run
     }
 
@@ -309,7 +310,7 @@ public final class RunEngine: Sendable {
             }
             var failure: RunFailure?
             if case .retry(let target, _, let maxAttempts, let rule) = decision {
-                let attempts = try retryAttempts(runId: run.runId, rule: rule, target: target) + 1
+                let attempts = try await retryAttempts(runId: run.runId, rule: rule, target: target) + 1
                 if attempts > maxAttempts {
                     failure = RunFailure(errorClass: "retry_exhausted", message: "rule '\(rule)' retried '\(target)' \(maxAttempts) times; giving up")
                 }
@@ -386,8 +387,8 @@ public final class RunEngine: Sendable {
         }
     }
 
-    private func retryAttempts(runId: String, rule: String, target: String) throws -> Int {
-        try store.checkpoints(runId: runId).count { checkpoint in
+    private func retryAttempts(runId: String, rule: String, target: String) async throws -> Int {
+        try await store.checkpoints(runId: runId).count { checkpoint in
             checkpoint.nextAction["kind"]?.stringValue == "retry"
                 && checkpoint.nextAction["rule"]?.stringValue == rule
                 && checkpoint.nextAction["target"]?.stringValue == target

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import StargraphCore
 import StargraphSQLite
+import StargraphStore
 
 /// Something that happened to a run, as stored in the durable event log and the audit log.
 enum RunEvent: Sendable {
@@ -76,7 +77,7 @@ public protocol RunEventSink: Sendable {
 /// when the audit append fails nothing is committed, and when the commit fails after it a
 /// `commit_failed` record says so. The sink is told once the events are durable.
 struct RunEventLog: Sendable {
-    let store: RunStore
+    let store: any RunStore
     let audit: AuditLog?
     let sink: (any RunEventSink)?
     let logger: Logger

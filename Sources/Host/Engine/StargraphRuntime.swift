@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import StargraphCore
 import StargraphSQLite
+import StargraphStore
 
 /// One host's working set — store, node kinds, graph compiler, engine — opened from the
 /// options every command shares. The CLI and the server compose the host through it.
@@ -9,7 +10,7 @@ public final class StargraphRuntime: Sendable {
     /// Where and how to open the host's state.
     public struct Options: Sendable {
         /// SQLite file; the shared default lets every command meet without flags.
-        public var databasePath: String = RunStore.defaultPath
+        public var databasePath: String = SQLiteRunStore.defaultPath
         public var durability: Durability = .normal
         /// JSONL audit log to append run events to, if any.
         public var auditLogPath: String?
@@ -31,7 +32,7 @@ public final class StargraphRuntime: Sendable {
         public init() {}
     }
 
-    public let store: RunStore
+    public let store: SQLiteRunStore
     public let compiler: GraphCompiler
     public let engine: RunEngine
     /// The graphs this host serves by id (from plugins and the manifest).
@@ -46,11 +47,11 @@ public final class StargraphRuntime: Sendable {
     /// writes through it, as the server's `write_artifact` does); the options' database fields
     /// are then ignored, and the process keeps one writer per database.
     public init(
-        options: Options, registry: NodeKindRegistry = .builtins(), store: RunStore? = nil,
+        options: Options, registry: NodeKindRegistry = .builtins(), store: SQLiteRunStore? = nil,
         logger: Logger = Logger(label: "stargraph")
     ) throws {
         self.store = try store
-            ?? RunStore(path: options.databasePath, durability: options.durability, createIfMissing: options.createDatabase)
+            ?? SQLiteRunStore(path: options.databasePath, durability: options.durability, createIfMissing: options.createDatabase)
         var registry = registry
         for kind in options.nodeKinds { try registry.register(kind) }
         if let manifest = options.manifest {
@@ -130,7 +131,7 @@ public final class StargraphRuntime: Sendable {
     /// The graph `graphId` as its newest run on this database stored it, for hosts asked to
     /// run a graph they do not register; `nil` when no run of it is stored.
     public func storedGraph(_ graphId: String) throws -> CompiledGraph? {
-        guard let run = try store.listRuns(graphId: graphId, limit: 1).runs.first else { return nil }
+        guard let run = try store.listRuns(RunQuery(graphId: graphId, limit: 1)).runs.first else { return nil }
         return try compiler.compile(text: run.graphSource, sourceName: run.graphOrigin)
     }
 }

@@ -35,11 +35,11 @@ public struct RunTimeline: Sendable {
 
     /// The timeline of a stored run: its own checkpoints, with changes counted from the state
     /// entering its first step (inputs over defaults, or for a fork the parent's state there).
-    public static func load(_ run: RunRecord, engine: RunEngine) throws -> RunTimeline {
-        let checkpoints = try engine.store.checkpoints(runId: run.runId)
+    public static func load(_ run: RunRecord, engine: RunEngine) async throws -> RunTimeline {
+        let checkpoints = try await engine.store.checkpoints(runId: run.runId)
         var initial: [String: JSONValue]
         if let fromStep = run.fromStep, fromStep > 0 {
-            let history = try Counterfactuals(engine: engine).history(of: run)
+            let history = try await Counterfactuals(engine: engine).history(of: run)
             initial = history.first { $0.step == fromStep - 1 }?.state.objectValue ?? [:]
         } else {
             let graph = try engine.compiledGraph(for: run)

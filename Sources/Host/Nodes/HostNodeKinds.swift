@@ -1,5 +1,6 @@
 import Logging
 import StargraphSQLite
+import StargraphStore
 
 /// The node kinds the host provides beside the built-ins, which need the host's own state:
 /// `write_artifact` (content-addressed files beside the database, rows in it) and `broker` (the
@@ -21,8 +22,8 @@ public struct HostNodeKinds: Sendable {
     /// Uses the artifact folder beside `store`'s database (created by the first artifact) and
     /// starts the broker `brokerConfiguration` configures, if any.
     /// - Throws: ``BrokerConfigurationError`` when the broker cannot start (its key or audit log).
-    public init(
-        store: RunStore, brokerConfiguration: BrokerConfiguration, logger: Logger = Logger(label: "stargraph.broker")
+    package init(
+        store: SQLiteRunStore, brokerConfiguration: BrokerConfiguration, logger: Logger = Logger(label: "stargraph.broker")
     ) throws {
         artifacts = ArtifactStore(directory: ArtifactStore.defaultDirectory(forDatabase: store.path), store: store)
         self.brokerConfiguration = brokerConfiguration

@@ -1,6 +1,7 @@
 import Foundation
 import StargraphCore
 import StargraphSQLite
+import StargraphStore
 
 /// Forks counterfactual runs: the one host function behind `stargraph replay` and
 /// `POST /v1/runs/{id}/counterfactual`. A fork starts from the state entering step N of its
@@ -26,14 +27,14 @@ public struct Counterfactuals: Sendable {
     func fork(
         parentRunId: String, fromStep: Int, mutation document: JSONValue?, queuedFor processId: String?
     ) async throws -> (run: RunRecord, queued: QueuedRun?) {
-        guard let parent = try engine.store.run(parentRunId) else { throw EngineError.runNotFound(parentRunId) }
+        guard let parent = try await engine.store.run(parentRunId) else { throw EngineError.runNotFound(parentRunId) }
         let graph = try engine.compiledGraph(for: parent)
         let mutation = try CounterfactualMutation(json: document ?? .object([:]), graph: graph.ir)
-        let history = try self.history(of: parent)
+        let history = try await self.history(of: parent)
         guard fromStep >= 0, fromStep < history.count else {
             throw CounterfactualError.fromStepOutOfRange(parentRunId, fromStep: fromStep, steps: history.count)
         }
-        var entering = try enteringStep(fromStep, parent: parent, history: history, graph: graph)
+        var entering = try await enteringStep(fromStep, parent: parent, history: history, graph: graph)
         apply(mutation, to: &entering)
         let now = Date()
         let fork = RunRecord(
@@ -59,30 +60,32 @@ public struct Counterfactuals: Sendable {
     ) async throws -> (run: RunRecord, diff: RunDiff) {
         let fork = try await fork(parentRunId: parentRunId, fromStep: fromStep, mutation: mutation)
         let finished = fork.status == .pending ? try await engine.execute(runId: fork.runId, live: live) : fork
-        return (finished, try diff(base: parentRunId, other: finished.runId))
+        return (finished, try await diff(base: parentRunId, other: finished.runId))
     }
 
     /// The RunDiff of run `other` against run `base` (a fork against its parent, or any two
     /// runs of one graph, compared from step 0).
-    public func diff(base baseId: String, other otherId: String) throws -> RunDiff {
-        guard let base = try engine.store.run(baseId) else { throw EngineError.runNotFound(baseId) }
-        guard let other = try engine.store.run(otherId) else { throw EngineError.runNotFound(otherId) }
+    public func diff(base baseId: String, other otherId: String) async throws -> RunDiff {
+        guard let base = try await engine.store.run(baseId) else { throw EngineError.runNotFound(baseId) }
+        guard let other = try await engine.store.run(otherId) else { throw EngineError.runNotFound(otherId) }
         guard base.graphId == other.graphId else {
             throw CounterfactualError.differentGraphs(baseId, base.graphId, otherId, other.graphId)
         }
         let isFork = other.parentRunId == base.runId
         let fromStep = isFork ? other.fromStep ?? 0 : 0
+        let parentHistory = try await history(of: base)
+        let forkHistory = try await history(of: other)
         return try RunDiff(
-            parent: try history(of: base), fork: try history(of: other), fromStep: fromStep,
+            parent: parentHistory, fork: forkHistory, fromStep: fromStep,
             parentGraphHash: base.graphHash, mutation: isFork ? other.mutation ?? .null : .null)
     }
 
     /// Every step of `run` from step 0: a fork's shared prefix comes from its ancestors.
-    func history(of run: RunRecord) throws -> [CheckpointRecord] {
-        let own = try engine.store.checkpoints(runId: run.runId).filter { $0.branchId == "main" }
+    func history(of run: RunRecord) async throws -> [CheckpointRecord] {
+        let own = try await engine.store.checkpoints(runId: run.runId).filter { $0.branchId == "main" }
         guard let parentId = run.parentRunId, let fromStep = run.fromStep, fromStep > 0,
-              let parent = try engine.store.run(parentId) else { return own }
-        return try history(of: parent).filter { $0.step < fromStep } + own
+              let parent = try await engine.store.run(parentId) else { return own }
+        return try await history(of: parent).filter { $0.step < fromStep } + own
     }
 
     private struct Entering {
@@ -93,7 +96,7 @@ public struct Counterfactuals: Sendable {
     }
 
     /// The state, facts and routing entering step `step` of the parent.
-    private func enteringStep(_ step: Int, parent: RunRecord, history: [CheckpointRecord], graph: CompiledGraph) throws -> Entering {
+    private func enteringStep(_ step: Int, parent: RunRecord, history: [CheckpointRecord], graph: CompiledGraph) async throws -> Entering {
         guard step > 0 else {
             let state = RunInputs.initialState(schema: graph.ir.stateSchema, inputs: parent.inputs.objectValue ?? [:])
             return Entering(state: state, facts: [], cursor: .start)
@@ -104,7 +107,7 @@ public struct Counterfactuals: Sendable {
             cursor: RunCursor(after: previous.node, decision: try RoutingDecision(json: previous.nextAction)))
         guard case .interrupt(_, _, let then) = entering.cursor.decision else { return entering }
         // The parent was answered between these steps: the fork enters with that answer applied.
-        guard let response = try recordedResponse(after: previous) else {
+        guard let response = try await recordedResponse(after: previous) else {
             entering.awaitingInput = true
             return entering
         }
@@ -116,8 +119,8 @@ public struct Counterfactuals: Sendable {
     }
 
     /// The response that answered the interrupt raised at `checkpoint`, from its run's event log.
-    private func recordedResponse(after checkpoint: CheckpointRecord) throws -> JSONValue? {
-        let events = try engine.store.events(runId: checkpoint.runId)
+    private func recordedResponse(after checkpoint: CheckpointRecord) async throws -> JSONValue? {
+        let events = try await engine.store.events(runId: checkpoint.runId)
         guard let index = events.firstIndex(where: { $0.type == "step" && $0.step == checkpoint.step }) else { return nil }
         for event in events[(index + 1)...] {
             if event.type == RunEvent.inputReceivedType { return event.payload["response"] }

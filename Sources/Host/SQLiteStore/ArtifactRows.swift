@@ -1,9 +1,10 @@
 import Foundation
 import GRDB
 import StargraphCore
+import StargraphStore
 
 /// The `artifacts` table: which run, step and node wrote which content-addressed bytes.
-extension RunStore {
+extension SQLiteRunStore {
     /// Records `record`; a step re-executed after a crash replaces its own row (run, step, node
     /// and name are unique).
     /// - Throws: ``StoreError/database(operation:detail:)`` when its run is not stored.

@@ -7,7 +7,7 @@ import StargraphCore
 /// An anchor is one ``AuditHead``: the chain (hash of the log's first line), a `seq` and the
 /// hash of that record's line. A log that is shorter than an anchor of its chain, or holds
 /// another line at an anchored `seq`, was cut or rewritten after the anchor was committed.
-extension RunStore {
+extension SQLiteRunStore {
     /// Every anchor of the chain `chainSHA256`, by `seq`.
     public func auditAnchors(chainSHA256: String) throws -> [AuditHead] {
         try read("reading the audit anchors of chain \(chainSHA256)") { db in

@@ -2,6 +2,7 @@ import GRDB
 import Metrics
 import Synchronization
 import StargraphCore
+import StargraphStore
 
 /// The single writer of a ``RunStore``: commits queued writes in groups.
 ///

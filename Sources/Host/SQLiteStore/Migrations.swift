@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import StargraphStore
 import Logging
 
 /// The store's schema, as numbered forward-only migrations.

@@ -1,46 +1,10 @@
 import Foundation
 import GRDB
 import StargraphCore
-
-/// A row of the scheduler's durable queue (`pending_runs`): a run the scheduler must drive.
-///
-/// A run has a queue row while the scheduler owes it work — from acceptance until it is done,
-/// failed, cancelled, paused or waiting for input — except a run accepted straight into a worker:
-/// its claim is `runs.claimed_by` (migration 008). So a restart finds every run it must continue,
-/// and never touches runs driven by `stargraph run`, which have neither.
-package struct QueuedRun: Sendable, Hashable {
-    /// The row id: queue order (FIFO within a graph). ``unqueued`` for a run accepted straight
-    /// into a worker, which has no row (its claim is in `runs.claimed_by`).
-    package var order: Int64
-    package var runId: String
-    package var graphId: String
-    /// The answer to deliver to a run awaiting input, when this row was queued by `respond`.
-    package var response: JSONValue?
-    /// The run as accepted, when it was stored already `running` because a worker slot was
-    /// reserved for it: that worker executes it without reading it back.
-    package var acceptedRunning: RunRecord?
-
-    /// The ``order`` of a run without a queue row: after every queued run.
-    package static let unqueued = Int64.max
-}
-
-/// An accepted idempotency key: the hash of the request it came with and the run it created.
-package struct IdempotencyEntry: Sendable, Hashable {
-    package var requestHash: String
-    package var runId: String
-}
-
-/// What happened to a request to put a run into the queue.
-package enum EnqueueOutcome: Sendable {
-    case queued(QueuedRun)
-    /// The run is already queued (a resume or response for it is pending).
-    case alreadyQueued
-    /// The run's status is no longer the one the caller expected; nothing was queued.
-    case statusChanged(RunStatus?)
-}
+import StargraphStore
 
 /// The scheduler's queue in `pending_runs` and its idempotency keys (migrations 002 and 004).
-extension RunStore {
+extension SQLiteRunStore {
     /// Inside the transaction that inserts the new run `runId`: records the idempotency key of
     /// `admission` and, when it is queued, its queue row. Returns that row, or `nil` for a run
     /// started at once (its claim is in the run row).
@@ -237,19 +201,6 @@ extension RunStore {
         try owners.filter { owner in
             guard let row = try SchedulerProcessRow.fetch(db, processId: owner) else { return true }
             return !process.considersAlive(row)
-        }
-    }
-}
-
-extension IdempotencyEntry {
-    /// An idempotency key with the hash of the request that carries it.
-    package struct Key: Sendable, Hashable {
-        package var key: String
-        package var requestHash: String
-
-        package init(key: String, requestHash: String) {
-            self.key = key
-            self.requestHash = requestHash
         }
     }
 }

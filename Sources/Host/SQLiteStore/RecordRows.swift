@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import StargraphCore
+import StargraphStore
 
 /// Column encodings shared by every table: JSON as canonical JSON text, dates as ISO-8601 UTC
 /// text with milliseconds (`2026-11-26T14:23:34.123Z`), which sorts in time order.

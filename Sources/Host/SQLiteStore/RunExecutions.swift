@@ -1,54 +1,9 @@
 import Foundation
 import GRDB
 import StargraphCore
+import StargraphStore
 
-/// A run being executed by one process outside a scheduler (`stargraph run`, `resume`), held in
-/// `run_executions` (store migration 010) from before its first step until it stops.
-///
-/// While it is held, ``RunStore/claimExecution(runId:by:command:)`` refuses the run to every other
-/// process, so two `resume`s of one run never both execute its step (and a side-effecting node
-/// never acts twice). A holder that dies without releasing it stops counting at once on its host
-/// (its pid is gone) and after ``SchedulerProcess/staleHeartbeat`` elsewhere.
-package struct RunExecutionClaim: Sendable {
-    /// The run held.
-    package let runId: String
-    package let process: SchedulerProcess
-    package let store: RunStore
-    private let heartbeat: Task<Void, Never>
-
-    package init(runId: String, process: SchedulerProcess, store: RunStore) {
-        self.runId = runId
-        self.process = process
-        self.store = store
-        heartbeat = Task {
-            while (try? await Task.sleep(for: SchedulerProcess.heartbeatInterval)) != nil {
-                try? await store.refreshExecution(runId: runId, by: process)
-            }
-        }
-    }
-
-    /// Gives the run up (the row is deleted); other processes may execute it from now on.
-    package func release() async {
-        heartbeat.cancel()
-        try? await store.write("releasing run \(runId)") { db in
-            try db.execute(
-                sql: "DELETE FROM run_executions WHERE run_id = ? AND process_id = ?", arguments: [runId, process.id])
-        }
-    }
-}
-
-/// Who executes a run now, when ``RunStore/claimExecution(runId:by:command:)`` refuses it.
-public struct RunExecutionHolder: Sendable, CustomStringConvertible {
-    /// The holder's process id and host.
-    public let pid: Int32
-    public let host: String
-    /// What it is: a command line of `stargraph`, or `stargraph serve`.
-    public let command: String
-
-    public var description: String { "\(command) (pid \(pid) on \(host))" }
-}
-
-extension RunStore {
+extension SQLiteRunStore {
     /// Takes run `runId` for `process`, which is about to execute its steps as `command` (e.g.
     /// `stargraph resume`). Refused with ``StoreError/runExecutingElsewhere(runId:holder:)`` while
     /// a live process holds it, or a live `stargraph serve` has it claimed.
@@ -66,7 +21,14 @@ extension RunStore {
         return RunExecutionClaim(runId: runId, process: process, store: self)
     }
 
-    fileprivate func refreshExecution(runId: String, by process: SchedulerProcess) async throws {
+    package func releaseExecution(runId: String, by process: SchedulerProcess) async throws {
+        try await write("releasing run \(runId)") { db in
+            try db.execute(
+                sql: "DELETE FROM run_executions WHERE run_id = ? AND process_id = ?", arguments: [runId, process.id])
+        }
+    }
+
+    package func refreshExecution(runId: String, by process: SchedulerProcess) async throws {
         try await write("refreshing the claim of run \(runId)") { db in
             try db.execute(
                 sql: "UPDATE run_executions SET heartbeat_at = ? WHERE run_id = ? AND process_id = ?",

@@ -1,9 +1,10 @@
 import Foundation
 import GRDB
 import StargraphCore
+import StargraphStore
 
 /// Reads. They use the pool's concurrent readers and see every write committed before the call.
-extension RunStore {
+extension SQLiteRunStore {
     /// The run `runId`, or `nil` when it is not stored.
     /// - Throws: ``StoreError/corruptColumn(runId:column:detail:)`` when a column cannot be decoded.
     public func run(_ runId: String) throws -> RunRecord? {
@@ -33,7 +34,7 @@ extension RunStore {
     }
 
     /// Events of `runId` with `seq > afterSeq`, in seq order, at most `limit` of them (all when nil).
-    public func events(runId: String, afterSeq: Int = 0, limit: Int? = nil) throws -> [EventRecord] {
+    public func events(runId: String, afterSeq: Int, limit: Int?) throws -> [EventRecord] {
         try read("reading events of run \(runId)") { db in
             try Row.fetchAll(
                 db, sql: "SELECT * FROM events WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?",
@@ -48,11 +49,7 @@ extension RunStore {
     /// meanwhile are newer, so they sort before the cursor, and a walk from the first page to the
     /// last sees every run that existed when it began exactly once. `offset` skips runs the older
     /// way (it shifts when runs are inserted). `total` counts every match, whatever the page.
-    public func listRuns(
-        status: RunStatus? = nil, graphId: String? = nil, parentRunId: String? = nil,
-        createdAfter: Date? = nil, createdBefore: Date? = nil,
-        limit: Int = 50, after cursor: RunPageCursor? = nil, offset: Int = 0
-    ) throws -> RunPage {
+    public func listRuns(_ query: RunQuery) throws -> RunPage {
         var conditions: [String] = []
         var arguments = StatementArguments()
         func require(_ condition: String, _ value: (any DatabaseValueConvertible)?) {
@@ -60,22 +57,22 @@ extension RunStore {
             conditions.append(condition)
             arguments += [value]
         }
-        require("status = ?", status?.rawValue)
-        require("graph_id = ?", graphId)
-        require("parent_run_id = ?", parentRunId)
-        require("created_at > ?", createdAfter.map(Timestamps.format))
-        require("created_at < ?", createdBefore.map(Timestamps.format))
+        require("status = ?", query.status?.rawValue)
+        require("graph_id = ?", query.graphId)
+        require("parent_run_id = ?", query.parentRunId)
+        require("created_at > ?", query.createdAfter.map(Timestamps.format))
+        require("created_at < ?", query.createdBefore.map(Timestamps.format))
         let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         let filterArguments = arguments
         var pageConditions = conditions
         var pageArguments = arguments
-        if let cursor {
+        if let cursor = query.after {
             pageConditions.append("(created_at, run_id) < (?, ?)")
             pageArguments += [Timestamps.format(cursor.createdAt), cursor.runId]
         }
         let pageFilter = pageConditions.isEmpty ? "" : "WHERE " + pageConditions.joined(separator: " AND ")
-        let pageSize = max(limit, 0)
-        pageArguments += [pageSize + 1, max(offset, 0)]
+        let pageSize = max(query.limit, 0)
+        pageArguments += [pageSize + 1, max(query.offset, 0)]
         let finalArguments = pageArguments
         return try read("listing runs") { db in
             let total = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM runs \(filter)"), arguments: filterArguments) ?? 0
@@ -119,26 +116,5 @@ extension RunStore {
         } catch {
             throw StoreError.wrapping(error, operation: operation)
         }
-    }
-}
-
-/// One page of ``RunStore/listRuns(status:graphId:parentRunId:createdAfter:createdBefore:limit:after:offset:)``.
-public struct RunPage: Sendable {
-    /// The page's runs, newest first.
-    public var runs: [RunRecord]
-    /// How many runs match the filters, on every page.
-    public var total: Int
-    /// Where the next page starts, `nil` on the last page.
-    public var next: RunPageCursor?
-}
-
-/// The position after a run in the newest-first order of runs: its `created_at` and run id.
-public struct RunPageCursor: Sendable, Equatable {
-    public var createdAt: Date
-    public var runId: String
-
-    public init(createdAt: Date, runId: String) {
-        self.createdAt = createdAt
-        self.runId = runId
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Logging
 import StargraphCore
+import StargraphStore
 
 /// How hard SQLite works to keep a committed step on disk.
 public enum Durability: String, Sendable, CaseIterable {
@@ -25,12 +26,13 @@ public enum Durability: String, Sendable, CaseIterable {
 /// group committer: concurrent steps of many runs share one transaction, and each call still
 /// returns only after its own write is committed. Reads use the pool's concurrent readers and see
 /// the last committed writes.
-public final class RunStore: Sendable {
+public final class SQLiteRunStore: RunStore, RunQueue {
     /// The database every command uses when no `--db` is given.
     public static let defaultPath = "./.stargraph/stargraph.sqlite"
 
     /// The database file path, as given to ``init(path:durability:createIfMissing:)``.
     public let path: String
+    package var location: String { path }
     package let pool: DatabasePool
     package let committer: GroupCommitter
     /// Checkpoints the WAL off the writer (`stargraph serve`); `nil`: SQLite's own, in the writer.
@@ -128,17 +130,9 @@ public final class RunStore: Sendable {
 
     // MARK: - Writes (group-committed)
 
-    /// Inserts a new run row and its `events` (seq assigned from 1); the migration-005 trigger
-    /// records its first `runs_history` row.
-    ///
-    /// Events are stored under `run.runId`; their own `runId` and `seq` are ignored.
+    /// Inserts a new run row and its events (seq from 1; their own `runId` and `seq` are
+    /// ignored) and `anchor`; the status trigger records the run's first `runs_history` row.
     /// - Throws: ``StoreError/runAlreadyExists(_:)`` when the run id is taken.
-    public func insertRun(_ run: RunRecord, events: [EventRecord]) async throws {
-        try await insertRun(run, events: events, anchor: nil)
-    }
-
-    /// ``insertRun(_:events:)`` with `anchor`, the audit log's head after these events were
-    /// audited, recorded in the same transaction.
     package func insertRun(_ run: RunRecord, events: [EventRecord], anchor: AuditHead?) async throws {
         _ = try await insertRun(run, events: events, claimedBy: nil, anchor: anchor) { _ in nil }
     }
@@ -183,18 +177,6 @@ public final class RunStore: Sendable {
         }
     }
 
-    /// Commits one step: inserts `checkpoint`, replaces the run row with `run` and appends
-    /// `events` (seq assigned) — all or nothing. The migration-005 triggers record a status change
-    /// in `runs_history` and remove the queue row of a run that stopped.
-    ///
-    /// Returns only after the transaction holding the step has committed.
-    /// - Throws: ``StoreError/stepAlreadyCommitted(runId:step:)`` when (run, step, branch) exists
-    ///   (nothing is changed then), ``StoreError/runNotFound(_:)``,
-    ///   ``StoreError/mismatchedRunIds(checkpointRunId:runId:)``.
-    public func commitStep(_ checkpoint: CheckpointRecord, run: RunRecord, events: [EventRecord]) async throws {
-        try await commitStep(checkpoint, run: run, events: events, encoded: nil)
-    }
-
     /// ``commitStep(_:run:events:)`` with the checkpoint's state and output already encoded as
     /// canonical JSON (`encoded`, which must be the text of exactly those values), and the audit
     /// log's head after the step's events (`anchor`) recorded in the same transaction.
@@ -224,13 +206,6 @@ public final class RunStore: Sendable {
         }
     }
 
-    /// Replaces the run row with `run` (a status change without a step: failed, awaiting_input,
-    /// cancelled…) and appends `events`; the triggers apply as for ``commitStep(_:run:events:)``.
-    /// - Throws: ``StoreError/runNotFound(_:)``.
-    public func updateRun(_ run: RunRecord, events: [EventRecord]) async throws {
-        try await updateRun(run, events: events, anchor: nil)
-    }
-
     /// ``updateRun(_:events:)`` that also records `anchor` in the same transaction.
     package func updateRun(_ run: RunRecord, events: [EventRecord], anchor: AuditHead?) async throws {
         let update = RunUpdate(run)
@@ -250,7 +225,7 @@ public final class RunStore: Sendable {
     /// - Returns: `false`, changing nothing, when the current status is not in `from`.
     /// - Throws: ``StoreError/runNotFound(_:)``.
     public func transitionStatus(
-        runId: String, from: Set<RunStatus>, to: RunStatus, errorClass: String? = nil, errorCause: String? = nil
+        runId: String, from: Set<RunStatus>, to: RunStatus, errorClass: String?, errorCause: String?
     ) async throws -> Bool {
         try await write("moving run \(runId) to \(to.rawValue)") { db in
             guard from.contains(try Self.currentStatus(db, runId: runId)) else { return false }

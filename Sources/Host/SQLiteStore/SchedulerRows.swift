@@ -4,7 +4,7 @@ import StargraphCore
 
 /// The scheduler's own rows of migration 004 (live processes and cron fires), and what it reads
 /// of runs to find expired interrupts.
-extension RunStore {
+extension SQLiteRunStore {
     /// Records (or refreshes) `process` as a live scheduler; call before it claims queue rows,
     /// then every ``SchedulerProcess/heartbeatInterval`` while it holds claims.
     package func recordSchedulerHeartbeat(_ process: SchedulerProcess) async throws {

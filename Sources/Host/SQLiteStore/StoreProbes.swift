@@ -1,10 +1,11 @@
 import Foundation
 import GRDB
 import StargraphCore
+import StargraphStore
 
 /// What `/health` and the streams ask of the database beyond runs: that it reads, that it
 /// writes again after a failure, and how far a run's event log goes.
-extension RunStore {
+extension SQLiteRunStore {
     /// Runs a trivial read, so `/health` sees a database that can no longer be read.
     package func ping() throws {
         do {

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import StargraphStore
 import GRDBSQLite
 import Synchronization
 

@@ -1,5 +1,6 @@
 import Synchronization
 import StargraphSQLite
+import StargraphStore
 
 /// Decides which queued run starts next and starts it: at most `workers` runs at once, at most a
 /// graph's `max_concurrency` runs of that graph at once, and the oldest queue row first within a

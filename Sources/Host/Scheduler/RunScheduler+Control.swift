@@ -1,5 +1,6 @@
 import StargraphCore
 import StargraphSQLite
+import StargraphStore
 /// Cancel, pause, resume and respond.
 ///
 /// A run executing in this process is stopped through the engine's ``RunSignals``: a cancel

@@ -4,6 +4,7 @@ import ServiceLifecycle
 import Synchronization
 import StargraphCore
 import StargraphSQLite
+import StargraphStore
 
 /// The durable run scheduler of `stargraph serve`, run as a ServiceLifecycle service.
 ///

@@ -1,12 +1,13 @@
 import Logging
 import StargraphCore
 import StargraphSQLite
+import StargraphStore
 
 /// Drives one queued run with the engine, from wherever its last checkpoint left it, and removes
 /// its queue row once the scheduler owes it nothing more.
 struct RunWorker: Sendable {
     let engine: RunEngine
-    let store: RunStore
+    let store: any RunStore & RunQueue
     /// The graphs as registered now: resuming a run whose graph hashes differently is refused.
     let graphs: GraphRegistry
     let metrics: SchedulerMetrics
@@ -24,7 +25,7 @@ struct RunWorker: Sendable {
             if let accepted = queued.acceptedRunning {
                 stopped = try await engine.execute(accepted)
             } else {
-                guard let run = try store.run(queued.runId) else {
+                guard let run = try await store.run(queued.runId) else {
                     try await store.discardQueued(runId: queued.runId)
                     return
                 }
@@ -48,7 +49,7 @@ struct RunWorker: Sendable {
         case .paused:
             // Paused with a queue row means "resume requested" — unless a pause from another
             // process removed the row after this one was queued.
-            guard try store.isQueued(runId: run.runId) else { return nil }
+            guard try await store.isQueued(runId: run.runId) else { return nil }
             return try await engine.resume(run, currentGraph: current(run))
         case .pending, .running:
             return try await engine.resume(run, currentGraph: current(run))
@@ -82,7 +83,7 @@ struct RunWorker: Sendable {
                 errorClass: "SchedulerError", errorCause: "\(error)")
             // Failing the run removed its queue row; a run that had ended already may still have one.
             if !failed { try await store.dequeue(runId: queued.runId) }
-            if let run = try store.run(queued.runId) { metrics.record(run) }
+            if let run = try await store.run(queued.runId) { metrics.record(run) }
         } catch {
             logger.error("scheduler could not fail run", metadata: ["run_id": "\(queued.runId)", "error": "\(error)"])
         }

@@ -50,14 +50,14 @@ struct CounterfactualRoutes: Sendable {
         if let against = request.uri.queryParameters.get("against") {
             base = against
         } else {
-            guard let run = try engine.store.run(runId) else { throw Self.problem(EngineError.runNotFound(runId)) }
+            guard let run = try await engine.store.run(runId) else { throw Self.problem(EngineError.runNotFound(runId)) }
             guard let parent = run.parentRunId else {
                 throw Problem(.invalidCounterfactual, detail: "run \(runId) is not a counterfactual fork; pass ?against=RUN_ID to diff it with another run of its graph")
             }
             base = parent
         }
         do {
-            return JSONMessages.response(try Counterfactuals(engine: engine).diff(base: base, other: runId).json)
+            return await JSONMessages.response(try Counterfactuals(engine: engine).diff(base: base, other: runId).json)
         } catch {
             throw Self.problem(error)
         }

@@ -1,6 +1,7 @@
 import Foundation
 import StargraphCore
 import StargraphSQLite
+import StargraphStore
 
 /// `GET /health`: one status per component — `store`, `audit`, `plugins`, `scheduler`, `broker` —
 /// each `ok`, `unconfigured` or `error` with a detail. Only an `error` makes the server unhealthy.
@@ -30,19 +31,19 @@ struct HealthReport: Sendable {
 
     /// Checks the live components (store, audit log, scheduler) and adds the ones fixed at boot.
     static func check(
-        store: RunStore, audit: AuditLog?, scheduler: RunScheduler, plugins: Component, broker: Component
+        store: any RunStore, audit: AuditLog?, scheduler: RunScheduler, plugins: Component, broker: Component
     ) async -> HealthReport {
         let storeStatus: Component
         do {
-            try store.ping()
+            try await store.ping()
             await store.probeWritesAfterFailure()
             if let failure = store.lastWriteFailure {
-                storeStatus = Component(status: .error, detail: "\(store.path): \(failure)")
+                storeStatus = Component(status: .error, detail: "\(store.location): \(failure)")
             } else {
-                storeStatus = Component(status: .ok, detail: store.path)
+                storeStatus = Component(status: .ok, detail: store.location)
             }
         } catch {
-            storeStatus = Component(status: .error, detail: "\(store.path): \(error)")
+            storeStatus = Component(status: .error, detail: "\(store.location): \(error)")
         }
         let schedulerStatus = scheduler.isRunning
             ? Component(status: .ok, detail: nil)

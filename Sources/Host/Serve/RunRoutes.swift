@@ -3,13 +3,14 @@ import HTTPTypes
 import Hummingbird
 import StargraphCore
 import StargraphSQLite
+import StargraphStore
 
 /// `/v1/runs…`: submit a run, list and read runs (from the store, so runs other processes
 /// wrote are visible), read a run's checkpoints, and cancel / pause / resume / respond.
 struct RunRoutes: Sendable {
     typealias Context = StargraphRequestContext
 
-    let store: RunStore
+    let store: SQLiteRunStore
     let scheduler: RunScheduler
 
     /// Adds the routes to `group` (mounted at `/v1`).
@@ -50,10 +51,10 @@ struct RunRoutes: Sendable {
     /// `GET /v1/runs`: a ``ListPage`` of RunSummaries, newest first.
     @Sendable func list(_ request: Request, context: Context) async throws -> Response {
         let query = try RunListQuery(request.uri.queryParameters)
-        let page = try store.listRuns(
+        let page = try await store.listRuns(RunQuery(
             status: query.status, graphId: query.graphId, parentRunId: query.parentRunId,
             createdAfter: query.createdAfter, createdBefore: query.createdBefore,
-            limit: query.limit, after: query.cursor, offset: query.offset)
+            limit: query.limit, after: query.cursor, offset: query.offset))
         return JSONMessages.response(ListPage.json(
             items: page.runs.map { RunSummary($0).json }, total: page.total, limit: query.limit, nextCursor: page.next.map(query.token)))
     }

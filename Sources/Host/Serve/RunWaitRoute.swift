@@ -44,7 +44,7 @@ struct RunWaitRoute: Sendable {
         guard Self.settledStatuses.contains(run.status) else {
             return JSONMessages.response(.object(summary), status: .accepted, headers: [.location: "/v1/runs/\(runId)"])
         }
-        if run.status == .awaitingInput, let interrupt = try runs.store.events(runId: runId).last(where: { $0.type == "interrupt" }) {
+        if run.status == .awaitingInput, let interrupt = try await runs.store.events(runId: runId).last(where: { $0.type == "interrupt" }) {
             summary["interrupt"] = ["prompt": interrupt.payload["prompt"] ?? .null, "payload": interrupt.payload["interrupt_payload"] ?? .null]
         }
         return JSONMessages.response(.object(summary), headers: [.location: "/v1/runs/\(runId)"])

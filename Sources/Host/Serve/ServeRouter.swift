@@ -2,6 +2,7 @@ import Hummingbird
 import HummingbirdWebSocket
 import Prometheus
 import StargraphSQLite
+import StargraphStore
 
 /// The server's HTTP surface, composed in one place: the middleware order and every route.
 ///
@@ -15,7 +16,7 @@ import StargraphSQLite
 struct ServeRouter {
     typealias Context = StargraphRequestContext
 
-    let store: RunStore
+    let store: SQLiteRunStore
     let engine: RunEngine
     let graphs: GraphRegistry
     let scheduler: RunScheduler

@@ -7,6 +7,7 @@ import Logging
 import ServiceLifecycle
 import StargraphCore
 import StargraphSQLite
+import StargraphStore
 
 /// `stargraph serve`, composed in one place. Construction is the boot: profile
 /// requirements → broker config (soft-fail) → store opened and migrated, manifest and plugins
@@ -45,7 +46,7 @@ public final class StargraphServer: Sendable {
 
         // The host's kinds must exist before the runtime compiles any graph, and the artifact
         // kind records rows through the store the runtime then uses too (one writer per database).
-        let store = try RunStore(
+        let store = try SQLiteRunStore(
             path: options.databasePath, durability: options.durability, checkpointsInBackground: true)
         let hostKinds = try HostNodeKinds(store: store, brokerConfiguration: broker, logger: logger)
         let artifacts = hostKinds.artifacts

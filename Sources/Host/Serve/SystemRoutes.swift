@@ -1,13 +1,14 @@
 import Hummingbird
 import Prometheus
 import StargraphSQLite
+import StargraphStore
 
 /// The routes outside `/v1`: `GET /health`, `GET /metrics` (Prometheus text) and
 /// `GET /openapi.json` (encoded once at start).
 struct SystemRoutes: Sendable {
     typealias Context = StargraphRequestContext
 
-    let store: RunStore
+    let store: any RunStore
     let audit: AuditLog?
     let scheduler: RunScheduler
     let plugins: HealthReport.Component

@@ -16,10 +16,10 @@ public enum ArtifactRoutes {
     public static func register<Context: PrincipalCarrying>(on group: RouterGroup<Context>, artifacts: ArtifactStore) {
         group.get("runs/:id/artifacts") { _, context in
             let runId = try parameter(context, "run id")
-            guard try artifacts.store.run(runId) != nil else {
+            guard try await artifacts.store.run(runId) != nil else {
                 throw Problem(.runNotFound, detail: "no run '\(runId)' in this server's database; GET /v1/runs lists runs")
             }
-            let records = try artifacts.artifacts(runId: runId)
+            let records = try await artifacts.artifacts(runId: runId)
             return JSONMessages.response(ListPage.json(items: records.map(\.json)))
         }
         group.get("artifacts/:id") { _, context in
@@ -28,7 +28,7 @@ public enum ArtifactRoutes {
                 throw Problem(.invalidPathParameter, detail: "'\(text)' is not an artifact id; ids look like sha256:<64 lowercase hex digits>, "
                     + "as listed by GET /v1/runs/{id}/artifacts")
             }
-            guard let record = try artifacts.artifact(id), let bytes = try artifacts.contents(of: id) else {
+            guard let record = try await artifacts.artifact(id), let bytes = try artifacts.contents(of: id) else {
                 throw Problem(.artifactNotFound, detail: "no artifact \(id) is stored on this server")
             }
             let headers: HTTPFields = [

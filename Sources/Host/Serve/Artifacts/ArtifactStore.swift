@@ -2,6 +2,7 @@ import Foundation
 
 import StargraphCore
 import StargraphSQLite
+import StargraphStore
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -17,7 +18,7 @@ import Darwin
 public final class ArtifactStore: Sendable {
     /// The folder holding the artifact files.
     public let directory: String
-    let store: RunStore
+    let store: any RunStore
 
     /// `<folder of the database>/artifacts`: the default artifact folder for the database at `databasePath`.
     public static func defaultDirectory(forDatabase databasePath: String) -> String {
@@ -26,7 +27,7 @@ public final class ArtifactStore: Sendable {
 
     /// The artifact folder `directory` (created by the first write), recording rows in `store`.
     /// Opening it touches no file, so commands that never write artifacts leave no folder behind.
-    public init(directory: String, store: RunStore) {
+    package init(directory: String, store: any RunStore) {
         self.directory = directory
         self.store = store
     }
@@ -48,14 +49,14 @@ public final class ArtifactStore: Sendable {
     }
 
     /// The artifacts of `runId`, by step then name (empty for an unknown run).
-    public func artifacts(runId: String) throws -> [ArtifactRecord] {
-        try store.artifacts(runId: runId)
+    public func artifacts(runId: String) async throws -> [ArtifactRecord] {
+        try await store.artifacts(runId: runId)
     }
 
     /// The first recorded write of `id` (its content type is the one served), or `nil` when no
     /// run wrote it.
-    public func artifact(_ id: ArtifactID) throws -> ArtifactRecord? {
-        try store.artifact(id)
+    public func artifact(_ id: ArtifactID) async throws -> ArtifactRecord? {
+        try await store.artifact(id)
     }
 
     /// The bytes of `id`, or `nil` when its file is absent.

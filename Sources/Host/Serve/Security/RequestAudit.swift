@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import StargraphCore
 import StargraphSQLite
+import StargraphStore
 
 /// The audit log's record of who asked for what over HTTP: one `http_request` record per
 /// request that changes something (every method but GET, HEAD and OPTIONS) and per refused
@@ -12,7 +13,7 @@ import StargraphSQLite
 struct RequestAudit: Sendable {
     let log: AuditLog
     /// Where the log's head is anchored after each record.
-    let store: RunStore
+    let store: any RunStore
     let logger: Logger
 
     /// Whether `request` is audited once answered with `status`.

@@ -5,6 +5,7 @@ import Hummingbird
 import NIOCore
 import StargraphCore
 import StargraphSQLite
+import StargraphStore
 
 /// `GET /v1/runs/{id}/events`: a run's events as Server-Sent Events (`text/event-stream`), from
 /// the same durable event log as the WebSocket stream and with the same limits.
@@ -17,12 +18,12 @@ import StargraphSQLite
 /// the response ends. An unknown run is 404 before the stream starts.
 enum EventSourceRoute {
     static func register<Context: RequestContext>(
-        on group: RouterGroup<Context>, store: RunStore, hub: RunEventHub, limits: StreamLimits = StreamLimits()
+        on group: RouterGroup<Context>, store: any RunStore, hub: RunEventHub, limits: StreamLimits = StreamLimits()
     ) {
         group.get("runs/:id/events") { request, context in
             let runId = try StreamRoutes.runId(context)
             let afterSeq = try resumePoint(request)
-            guard try store.run(runId) != nil else {
+            guard try await store.run(runId) != nil else {
                 throw Problem(.runNotFound, detail: "no run '\(runId)' in this database; check the id (GET /v1/runs lists runs)")
             }
             let streamer = RunEventStreamer(store: store, runId: runId, limits: limits)

@@ -3,6 +3,7 @@ import Logging
 import Synchronization
 import StargraphCore
 import StargraphSQLite
+import StargraphStore
 
 /// Sends one run's events to one client (a WebSocket or a Server-Sent Events response): the
 /// durable log after `afterSeq`, then live
@@ -27,7 +28,7 @@ struct RunEventStreamer: Sendable {
     /// Event types after which the run never changes again.
     static let terminalTypes: Set<String> = ["run_done", "run_failed", "run_cancelled"]
 
-    let store: RunStore
+    let store: any RunStore
     let runId: String
     let limits: StreamLimits
 
@@ -48,15 +49,15 @@ struct RunEventStreamer: Sendable {
     ) async -> Outcome {
         let sent = SentSeq(afterSeq)
         do {
-            let backlogEnd = try store.lastEventSeq(runId: runId)
+            let backlogEnd = try await store.lastEventSeq(runId: runId)
             var wakeups = wakeups.makeAsyncIterator()
             while !Task.isCancelled {
                 // Read the status before the events: a terminal status seen here has all of its
                 // events in the page read next.
-                let status = try store.run(runId)?.status
-                let page = try store.events(runId: runId, afterSeq: sent.value, limit: limits.pageSize)
+                let status = try await store.run(runId)?.status
+                let page = try await store.events(runId: runId, afterSeq: sent.value, limit: limits.pageSize)
                 if !page.isEmpty {
-                    let pending = try store.lastEventSeq(runId: runId) - max(sent.value, backlogEnd)
+                    let pending = try await store.lastEventSeq(runId: runId) - max(sent.value, backlogEnd)
                     if pending > limits.maxPendingEvents {
                         return .tooSlow("too slow: \(pending) new events unsent; reconnect with last_event_id=\(sent.value)")
                     }

@@ -5,6 +5,7 @@ import HummingbirdWebSocket
 import Logging
 import NIOWebSocket
 import StargraphSQLite
+import StargraphStore
 
 /// The WebSocket route `GET /v1/runs/{id}/stream`: a run's events as JSON text frames
 /// `{seq, run_id, step, type, ts, payload}`, first from the durable event log, then live.
@@ -52,8 +53,8 @@ public enum StreamRoutes {
     public static let path = "/v1/runs/{id}/stream"
 
     /// Registers the stream route on `router` (see the type's documentation for the server wiring).
-    public static func register<Context: WebSocketRequestContext & PrincipalCarrying>(
-        on router: Router<Context>, store: RunStore, hub: RunEventHub, limits: StreamLimits = StreamLimits()
+    package static func register<Context: WebSocketRequestContext & PrincipalCarrying>(
+        on router: Router<Context>, store: any RunStore, hub: RunEventHub, limits: StreamLimits = StreamLimits()
     ) {
         router.ws(RouterPath(path)) { request, context in
             _ = try runId(context)

@@ -1,6 +1,5 @@
-import GRDB
 
-/// An error from ``RunStore``. Every message names what went wrong and, where the store knows,
+/// An error from a ``RunStore`` or ``RunQueue``. Every message names what went wrong and, where the store knows,
 /// what to change; the CLI and the HTTP API add their own hints (a flag, a route).
 public enum StoreError: Error, CustomStringConvertible {
     /// The database file does not exist and the caller asked not to create it.
@@ -59,21 +58,12 @@ public enum StoreError: Error, CustomStringConvertible {
             return "stored column \(column) of run \(runId) is corrupt (\(detail)); "
                 + "the database was edited outside stargraph — restore it from a backup or delete that run"
         case .closed(let path):
-            return "the stargraph database at \(path) is closed; open a new RunStore to keep writing"
+            return "the stargraph database at \(path) is closed; open the store again to keep writing"
         case .runExecutingElsewhere(let runId, let holder):
             return "run \(runId) is being executed by \(holder); wait until it stops, or stop that process, "
                 + "then resume the run"
         case .database(let operation, let detail):
             return "database error while \(operation): \(detail)"
         }
-    }
-
-    /// Passes a `StoreError` through and wraps anything else (usually a GRDB `DatabaseError`).
-    package static func wrapping(_ error: any Error, operation: String) -> StoreError {
-        if let storeError = error as? StoreError { return storeError }
-        if let databaseError = error as? DatabaseError {
-            return .database(operation: operation, detail: databaseError.description)
-        }
-        return .database(operation: operation, detail: String(describing: error))
     }
 }
