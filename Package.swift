@@ -81,12 +81,24 @@ let package = Package(
             ],
             path: "Sources/Host/SQLiteStore"
         ),
+        // The hash-chained, optionally signed audit log, its verifier and the Ed25519 key files
+        // and JWS tokens it shares with the broker.
+        .target(
+            name: "StargraphAudit",
+            dependencies: [
+                "StargraphCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Host/Audit"
+        ),
         .target(
             name: "StargraphHost",
             dependencies: [
                 "StargraphCore",
                 "StargraphStore",
                 "StargraphSQLite",
+                "StargraphAudit",
                 pluginABI,
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -102,7 +114,7 @@ let package = Package(
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
             ],
             path: "Sources/Host",
-            exclude: ["Core", "Store", "SQLiteStore"]
+            exclude: ["Core", "Store", "SQLiteStore", "Audit"]
         ),
         // In-tree plugins build on the SDK package like out-of-tree ones; none links StargraphHost.
         .target(name: "HelloPlugin", dependencies: [pluginSDK], path: "Plugins/Hello"),

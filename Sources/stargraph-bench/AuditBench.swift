@@ -1,5 +1,6 @@
 import Foundation
 import StargraphHost
+import StargraphAudit
 
 /// What the audit log costs a step: the pipeline run serially with no log, with a hash-chained
 /// and anchored log, and with the same log signed (one Ed25519 signature per record).

@@ -4,6 +4,7 @@ import StargraphHost
 import StargraphCore
 import StargraphSQLite
 import StargraphStore
+import StargraphAudit
 
 /// `--audit-signing-key`, for every command that writes an audit log.
 struct AuditSigningOptions: ParsableArguments {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import StargraphHost
 @testable import StargraphCore
+@testable import StargraphAudit
 
 /// The audit chain's head is anchored in the store with the writes it audits, so a log cut
 /// short or rewritten with every hash recomputed, which the chain alone accepts, fails.

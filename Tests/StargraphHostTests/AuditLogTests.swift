@@ -3,6 +3,7 @@ import Foundation
 import Testing
 @testable import StargraphHost
 @testable import StargraphCore
+@testable import StargraphAudit
 
 @Suite struct AuditLogTests {
     let folder: URL

@@ -3,6 +3,7 @@ import Foundation
 import Testing
 @testable import StargraphHost
 @testable import StargraphCore
+@testable import StargraphAudit
 
 @Suite("Broker attestation")
 struct BrokerAttestationTests {
@@ -19,12 +20,12 @@ struct BrokerAttestationTests {
         let token = try signer.sign(claims)
         let jwk = try #require(signer.jwks["keys"]?.arrayValue?.first)
         #expect(jwk["kid"]?.stringValue == signer.keyId)
-        let published = try #require(BrokerJWS.publicKey(fromJWK: jwk))
+        let published = try #require(CompactJWS.publicKey(fromJWK: jwk))
         #expect(published.rawRepresentation == key.publicKey.rawRepresentation)
-        #expect(BrokerJWS.verify(token, publicKey: published) == claims)
-        let header = try JSONParser.parse(bytes: try #require(BrokerJWS.decode(String(token.split(separator: ".")[0]))))
+        #expect(CompactJWS.verify(token, publicKey: published) == claims)
+        let header = try JSONParser.parse(bytes: try #require(CompactJWS.decode(String(token.split(separator: ".")[0]))))
         #expect(header == ["alg": "EdDSA", "typ": "JWT", "kid": .string(signer.keyId)])
-        #expect(BrokerJWS.verify(token, publicKey: Curve25519.Signing.PrivateKey().publicKey) == nil, "another key must not verify")
+        #expect(CompactJWS.verify(token, publicKey: Curve25519.Signing.PrivateKey().publicKey) == nil, "another key must not verify")
     }
 
     @Test("changing any character of the payload, or re-encoding edited claims, fails verification")
@@ -38,15 +39,15 @@ struct BrokerAttestationTests {
                 var tampered = payload
                 tampered[index] = Character(replacement)
                 let forged = parts[0] + "." + String(tampered) + "." + parts[2]
-                #expect(BrokerJWS.verify(forged, publicKey: key.publicKey) == nil, "payload index \(index) → \(replacement) verified")
+                #expect(CompactJWS.verify(forged, publicKey: key.publicKey) == nil, "payload index \(index) → \(replacement) verified")
             }
         }
         var edited = try #require(claims.objectValue)
         edited["sources_denied"] = []
-        let reencoded = parts[0] + "." + BrokerJWS.encode(CanonicalJSON.bytes(.object(edited))) + "." + parts[2]
-        #expect(BrokerJWS.verify(reencoded, publicKey: key.publicKey) == nil)
-        #expect(BrokerJWS.verify(parts[0] + "." + parts[1] + "=." + parts[2], publicKey: key.publicKey) == nil, "padding is refused")
-        #expect(BrokerJWS.verify(token, publicKey: key.publicKey) != nil)
+        let reencoded = parts[0] + "." + CompactJWS.encode(CanonicalJSON.bytes(.object(edited))) + "." + parts[2]
+        #expect(CompactJWS.verify(reencoded, publicKey: key.publicKey) == nil)
+        #expect(CompactJWS.verify(parts[0] + "." + parts[1] + "=." + parts[2], publicKey: key.publicKey) == nil, "padding is refused")
+        #expect(CompactJWS.verify(token, publicKey: key.publicKey) != nil)
     }
 
     @Test("the key file is created once with mode 0600 and loaded again on the next start")

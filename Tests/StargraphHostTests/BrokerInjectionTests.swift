@@ -4,6 +4,7 @@ import Logging
 import Testing
 @testable import StargraphHost
 @testable import StargraphCore
+@testable import StargraphAudit
 
 /// Hostile `intent` and `context` values change nothing but the denial or validation outcome:
 /// the sqlite source only ever runs its configured query with bound parameters.

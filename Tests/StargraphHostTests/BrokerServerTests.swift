@@ -4,6 +4,7 @@ import GRDB
 import Testing
 @testable import StargraphHost
 @testable import StargraphCore
+@testable import StargraphAudit
 
 /// The example broker (examples/broker) copied into a temp folder, its sqlite source created
 /// from incidents.sql, so no binary is committed and tests never write into the repository.
@@ -50,7 +51,7 @@ enum BrokerFixture {
     static func publishedKey(_ server: ServeTestHarness) async throws -> Curve25519.Signing.PublicKey {
         let jwks = try await server.request("GET", "/v1/broker/jwks.json").json()
         let jwk = try #require(jwks["keys"]?.arrayValue?.first)
-        return try #require(BrokerJWS.publicKey(fromJWK: jwk))
+        return try #require(CompactJWS.publicKey(fromJWK: jwk))
     }
 
     /// Runs the example graph for `agent` asking `question`; returns the finished run's `answer`.
@@ -79,13 +80,13 @@ struct BrokerServerTests {
             #expect(answer["data"]?["incident-db"]?.arrayValue?.compactMap { $0["id"]?.intValue } == [1, 2])
 
             let token = try #require(answer["attestation_token"]?.stringValue)
-            let claims = try #require(BrokerJWS.verify(token, publicKey: try await BrokerFixture.publishedKey(server)))
+            let claims = try #require(CompactJWS.verify(token, publicKey: try await BrokerFixture.publishedKey(server)))
             #expect(claims["agent"] == "support-bot")
             #expect(claims["purpose"] == "support")
             #expect(claims["request_id"] == answer["request_id"])
             #expect(claims["sources_queried"] == answer["sources_queried"])
             #expect(claims["data_sha256"]?.stringValue == ContentHash.sha256Hex(CanonicalJSON.bytes(try #require(answer["data"]))))
-            let header = try #require(BrokerJWS.decode(String(token.split(separator: ".")[0])))
+            let header = try #require(CompactJWS.decode(String(token.split(separator: ".")[0])))
             #expect(try JSONParser.parse(bytes: header)["alg"] == "EdDSA")
 
             let audit = server.folder.appendingPathComponent("broker/audit/broker.jsonl").path
@@ -104,7 +105,7 @@ struct BrokerServerTests {
             #expect(denial["source_id"] == "incident-db")
             #expect(denial["rule"] == "clearance")
             #expect(denial["reason"]?.stringValue?.contains("'public' is below") == true)
-            let claims = BrokerJWS.verify(try #require(answer["attestation_token"]?.stringValue), publicKey: try await BrokerFixture.publishedKey(server))
+            let claims = CompactJWS.verify(try #require(answer["attestation_token"]?.stringValue), publicKey: try await BrokerFixture.publishedKey(server))
             #expect(claims?["sources_denied"] == ["incident-db"])
         }
     }

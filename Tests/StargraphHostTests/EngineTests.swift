@@ -3,6 +3,7 @@ import Testing
 @testable import StargraphHost
 @testable import StargraphCore
 @testable import StargraphStore
+@testable import StargraphAudit
 
 @Suite("Engine")
 struct EngineTests {

@@ -4,6 +4,7 @@ import Testing
 @testable import StargraphCore
 @testable import StargraphSQLite
 @testable import StargraphStore
+@testable import StargraphAudit
 
 /// A side-effecting kind reading the host clock and randomness, as a plugin would.
 struct ClockKind: NodeKind {

@@ -3,6 +3,7 @@ import Foundation
 import Testing
 @testable import StargraphHost
 @testable import StargraphCore
+@testable import StargraphAudit
 
 /// Under `cleared`, the audit log names the principal of every mutating and refused request
 /// (the key's id, never the key), so a run's start and cancel can be attributed.

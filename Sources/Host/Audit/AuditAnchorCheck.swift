@@ -1,24 +1,22 @@
 import Foundation
 import StargraphCore
-import StargraphSQLite
-import StargraphStore
 
 /// Compares a log whose chain is intact with the heads its writers anchored: every anchored
 /// `seq` must be in the log and hold the very line that was anchored.
 ///
 /// The chain alone cannot see a log cut short, or rewritten from some record on with every
 /// hash recomputed; an anchor, committed in a store the log's editor cannot write, can.
-struct AnchorCheck {
-    static let name = "anchors from DB"
+package struct AnchorCheck {
+    package static let name = "anchors from DB"
 
     /// The log's lines (its records, in order, chain already checked).
-    let lines: [[UInt8]]
+    package let lines: [[UInt8]]
     /// The log's absolute path, to find anchors when its first record is gone or replaced.
-    let logPath: String
-    let lookup: any AuditAnchorLookup
+    package let logPath: String
+    package let lookup: any AuditAnchorLookup
 
     /// What passed, or the first record that disagrees with an anchor.
-    func run() throws -> Result<String, AuditReport.Failure> {
+    package func run() throws -> Result<String, AuditReport.Failure> {
         guard let first = lines.first else {
             if let latest = try lookup.auditAnchors(logPath: logPath).first {
                 return .failure(failure(line: 1, seq: nil, "the log is empty, but the database anchored it at seq \(latest.seq): every record was removed"))
@@ -63,5 +61,3 @@ struct AnchorCheck {
         AuditReport.Failure(check: Self.name, line: line, seq: seq, reason: reason)
     }
 }
-
-extension SQLiteRunStore: AuditAnchorLookup {}

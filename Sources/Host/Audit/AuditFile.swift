@@ -6,44 +6,44 @@ import Darwin
 #endif
 
 /// An open descriptor on the log file with the few POSIX operations an append needs.
-struct AuditFile {
+package struct AuditFile {
     /// Where the chain continues: the last record's bytes (nil for an empty log), whether the
     /// file lacks the newline that must end it, the file's length (where the next batch begins)
     /// and the torn record cut off the end, if there was one.
-    struct Tail {
-        var lastLine: [UInt8]?
+    package struct Tail {
+        package var lastLine: [UInt8]?
         /// The last record's `seq`, when it is a readable record.
-        var lastSeq: Int?
-        var needsNewline: Bool
-        var length: Int
-        var tornBytes: [UInt8]?
+        package var lastSeq: Int?
+        package var needsNewline: Bool
+        package var length: Int
+        package var tornBytes: [UInt8]?
     }
 
     /// Which file the descriptor is open on: its device and inode.
-    struct Identity: Equatable {
-        var device: UInt64
-        var inode: UInt64
+    package struct Identity: Equatable {
+        package var device: UInt64
+        package var inode: UInt64
     }
 
-    let path: String
-    let descriptor: Int32
+    package let path: String
+    package let descriptor: Int32
 
-    init(path: String) throws {
+    package init(path: String) throws {
         self.path = path
         descriptor = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
         if descriptor < 0 { throw AuditLogError.io(path: path, operation: "open", code: errno) }
     }
 
-    func closeDescriptor() throws {
+    package func closeDescriptor() throws {
         if close(descriptor) != 0 { throw AuditLogError.io(path: path, operation: "close", code: errno) }
     }
 
-    func lockExclusively() throws {
+    package func lockExclusively() throws {
         try retryingInterrupts("flock") { flock(descriptor, LOCK_EX) }
     }
 
     /// A shared lock: appends (exclusive) wait until it is released, readers do not.
-    func lockShared() throws {
+    package func lockShared() throws {
         try retryingInterrupts("flock") { flock(descriptor, LOCK_SH) }
     }
 
@@ -51,7 +51,7 @@ struct AuditFile {
     /// newlines so the next record follows the last one directly. A last line without its newline
     /// whose `seq` `seqOfRecord` cannot read is a torn append: it is cut off, and the line before it
     /// continues the chain.
-    func prepareTail(seqOfRecord: ([UInt8]) -> Int?) throws -> Tail {
+    package func prepareTail(seqOfRecord: ([UInt8]) -> Int?) throws -> Tail {
         let size = try length()
         guard let last = try lastLine(endingBefore: size) else {
             if size > 0 { try truncate(to: 0) }
@@ -70,7 +70,7 @@ struct AuditFile {
 
     /// The last non-empty line that ends at or before offset `limit`: its bytes, the offset where
     /// it starts and the offset just past its last byte; `nil` when there is none.
-    func lastLine(endingBefore limit: Int) throws -> (bytes: [UInt8], start: Int, end: Int)? {
+    package func lastLine(endingBefore limit: Int) throws -> (bytes: [UInt8], start: Int, end: Int)? {
         var suffix: [UInt8] = []
         var suffixStart = limit
         while suffixStart > 0 {
@@ -86,7 +86,7 @@ struct AuditFile {
     }
 
     /// The first line, without its newline; `nil` for an empty file.
-    func firstLine() throws -> [UInt8]? {
+    package func firstLine() throws -> [UInt8]? {
         let size = try length()
         var line: [UInt8] = []
         while line.count < size {
@@ -99,7 +99,7 @@ struct AuditFile {
 
     /// Writes `bytes` at the end and fsyncs; when either fails, cuts the file back to `length`
     /// so no part of the batch stays behind.
-    func appendAtomically(_ bytes: [UInt8], restoringLength length: Int) throws {
+    package func appendAtomically(_ bytes: [UInt8], restoringLength length: Int) throws {
         do {
             try writeAll(bytes)
             try synchronize()
@@ -143,11 +143,11 @@ struct AuditFile {
         return bytes
     }
 
-    func length() throws -> Int {
+    package func length() throws -> Int {
         Int(try status().st_size)
     }
 
-    func identity() throws -> Identity {
+    package func identity() throws -> Identity {
         let stats = try status()
         return Identity(device: UInt64(stats.st_dev), inode: UInt64(stats.st_ino))
     }
@@ -158,7 +158,7 @@ struct AuditFile {
         return stats
     }
 
-    func truncate(to length: Int) throws {
+    package func truncate(to length: Int) throws {
         try retryingInterrupts("ftruncate") { ftruncate(descriptor, off_t(length)) }
     }
 

@@ -3,7 +3,6 @@ import Foundation
 import Logging
 import Synchronization
 import StargraphCore
-import StargraphSQLite
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -40,31 +39,31 @@ public enum AuditLogError: Error, CustomStringConvertible {
 }
 
 /// The record format shared by ``AuditLog`` (writing) and ``AuditVerifier`` (checking).
-enum AuditRecordFormat {
-    static let seqField = "seq"
-    static let previousHashField = "prev_sha256"
-    static let hashField = "sha256"
-    static let signatureField = "sig"
-    static let reservedFields = [seqField, previousHashField, hashField, signatureField]
+package enum AuditRecordFormat {
+    package static let seqField = "seq"
+    package static let previousHashField = "prev_sha256"
+    package static let hashField = "sha256"
+    package static let signatureField = "sig"
+    package static let reservedFields = [seqField, previousHashField, hashField, signatureField]
     /// The `prev_sha256` of the first record.
-    static let genesisHash = String(repeating: "0", count: 64)
+    package static let genesisHash = String(repeating: "0", count: 64)
 
     /// Hex SHA-256 of the canonical JSON of `fields` without `sha256` and `sig`.
-    static func recordHash(_ fields: [String: JSONValue]) -> String {
+    package static func recordHash(_ fields: [String: JSONValue]) -> String {
         var unsigned = fields
         unsigned[hashField] = nil
         unsigned[signatureField] = nil
         return ContentHash.sha256Hex(CanonicalJSON.bytes(.object(unsigned)))
     }
 
-    static func base64URLEncoded(_ data: Data) -> String {
+    package static func base64URLEncoded(_ data: Data) -> String {
         data.base64EncodedString()
             .replacingOccurrences(of: "+", with: "-")
             .replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
     }
 
-    static func base64URLDecoded(_ text: String) -> Data? {
+    package static func base64URLDecoded(_ text: String) -> Data? {
         var standard = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         standard += String(repeating: "=", count: (4 - standard.count % 4) % 4)
         return Data(base64Encoded: standard)
@@ -212,9 +211,9 @@ public final class AuditLog: Sendable {
     /// hash of its first line. Appends only grow a file, so the same file no shorter than that
     /// still starts with the same line; a replaced or truncated log is read again.
     private struct KnownChain {
-        var identity: AuditFile.Identity
-        var length: Int
-        var chainSHA256: String
+        package var identity: AuditFile.Identity
+        package var length: Int
+        package var chainSHA256: String
     }
 
     /// The hash of the first line of `file`, whose length is `length`.
@@ -227,10 +226,10 @@ public final class AuditLog: Sendable {
 
     /// A batch's lines, with the seq and line hash of its last record and the hash of its first.
     private struct EncodedBatch {
-        var bytes: [UInt8]
-        var firstLineSHA256: String
-        var lastSeq: Int
-        var lastLineSHA256: String
+        package var bytes: [UInt8]
+        package var firstLineSHA256: String
+        package var lastSeq: Int
+        package var lastLineSHA256: String
     }
 
     private func encode(_ events: [[String: JSONValue]], after tail: AuditFile.Tail) throws -> EncodedBatch {

@@ -60,7 +60,7 @@ public enum Ed25519KeyFile {
         }
         if let document = try? JSONParser.parse(bytes: bytes) {
             let candidates = document["keys"]?.arrayValue ?? [document]
-            if let key = candidates.lazy.compactMap(BrokerJWS.publicKey(fromJWK:)).first { return key }
+            if let key = candidates.lazy.compactMap(CompactJWS.publicKey(fromJWK:)).first { return key }
             throw .notAPublicKey(path)
         }
         guard let raw = base64Line(String(decoding: bytes, as: UTF8.self)),

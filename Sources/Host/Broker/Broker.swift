@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import StargraphCore
+import StargraphAudit
 
 /// The policy broker: decides by policy which sources an agent may query for a
 /// purpose, queries the allowed ones concurrently (each within its timeout; one failing source

@@ -4,6 +4,7 @@ import Metrics
 import StargraphCore
 import StargraphSQLite
 import StargraphStore
+import StargraphAudit
 
 /// Told when each step starts and when it is committed, in order (the CLI prints progress from it).
 public protocol RunObserver: Sendable {

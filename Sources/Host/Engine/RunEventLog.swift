@@ -3,6 +3,7 @@ import Logging
 import StargraphCore
 import StargraphSQLite
 import StargraphStore
+import StargraphAudit
 
 /// Something that happened to a run, as stored in the durable event log and the audit log.
 enum RunEvent: Sendable {

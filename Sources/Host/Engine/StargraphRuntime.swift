@@ -3,6 +3,7 @@ import Logging
 import StargraphCore
 import StargraphSQLite
 import StargraphStore
+import StargraphAudit
 
 /// One host's working set — store, node kinds, graph compiler, engine — opened from the
 /// options every command shares. The CLI and the server compose the host through it.

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import StargraphAudit
 
 /// The audit log's public facts, under the route capability `audit:read` in the `cleared`
 /// profile: `GET /v1/audit/head` (the chain's current `seq` and head hash, to hand to an outside

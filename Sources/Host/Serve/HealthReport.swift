@@ -2,6 +2,7 @@ import Foundation
 import StargraphCore
 import StargraphSQLite
 import StargraphStore
+import StargraphAudit
 
 /// `GET /health`: one status per component — `store`, `audit`, `plugins`, `scheduler`, `broker` —
 /// each `ok`, `unconfigured` or `error` with a detail. Only an `error` makes the server unhealthy.

@@ -4,6 +4,7 @@ import HummingbirdCore
 import StargraphCore
 import StargraphSQLite
 import StargraphStore
+import StargraphAudit
 
 /// The query of `GET /v1/runs`: filters `status`, `graph_id`, `parent_run_id`, `created_after`,
 /// `created_before` (RFC 3339); paging `limit` (1–500, default 50) and `cursor` (the previous

@@ -2,6 +2,7 @@ import Hummingbird
 import Prometheus
 import StargraphSQLite
 import StargraphStore
+import StargraphAudit
 
 /// The routes outside `/v1`: `GET /health`, `GET /metrics` (Prometheus text) and
 /// `GET /openapi.json` (encoded once at start).

@@ -4,6 +4,7 @@ import Logging
 import StargraphCore
 import StargraphSQLite
 import StargraphStore
+import StargraphAudit
 
 /// The audit log's record of who asked for what over HTTP: one `http_request` record per
 /// request that changes something (every method but GET, HEAD and OPTIONS) and per refused
