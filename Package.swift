@@ -92,6 +92,19 @@ let package = Package(
             ],
             path: "Sources/Host/Audit"
         ),
+        // The engine: graphs compiled against node kinds, the run loop and its routing, the
+        // built-in kinds, replay and counterfactuals, timelines. It knows the store by its protocols.
+        .target(
+            name: "StargraphEngine",
+            dependencies: [
+                "StargraphCore",
+                "StargraphStore",
+                "StargraphAudit",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            path: "Sources/Host/Engine"
+        ),
         .target(
             name: "StargraphHost",
             dependencies: [
@@ -99,6 +112,7 @@ let package = Package(
                 "StargraphStore",
                 "StargraphSQLite",
                 "StargraphAudit",
+                "StargraphEngine",
                 pluginABI,
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -114,7 +128,7 @@ let package = Package(
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
             ],
             path: "Sources/Host",
-            exclude: ["Core", "Store", "SQLiteStore", "Audit"]
+            exclude: ["Core", "Store", "SQLiteStore", "Audit", "Engine"]
         ),
         // In-tree plugins build on the SDK package like out-of-tree ones; none links StargraphHost.
         .target(name: "HelloPlugin", dependencies: [pluginSDK], path: "Plugins/Hello"),

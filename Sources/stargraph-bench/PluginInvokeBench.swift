@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import StargraphHost
 import StargraphCore
+import StargraphEngine
 
 /// `hello.greet` in-process: the baseline a plugin call is compared with.
 struct InProcessGreet: NodeInstance {

@@ -1,5 +1,6 @@
 import Foundation
 import StargraphHost
+import StargraphEngine
 
 /// Time to fork and fully replay a 100-step run, against running it fresh.
 func replayBenchmark(runtime: StargraphRuntime) async throws {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import StargraphHost
 import StargraphCore
+import StargraphEngine
 
 /// `stargraph validate GRAPH...`: loads and checks graphs without running them.
 struct ValidateCommand: ParsableCommand {

@@ -4,6 +4,7 @@ import StargraphHost
 import StargraphCore
 import StargraphSQLite
 import StargraphStore
+import StargraphEngine
 
 /// `--manifest M`, shared by the commands that load plugins.
 struct ManifestOptions: ParsableArguments {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import StargraphHost
 import StargraphCore
+import StargraphEngine
 
 /// `stargraph replay RUN_ID`: forks a counterfactual run and executes it to its end.
 struct ReplayCommand: AsyncParsableCommand {

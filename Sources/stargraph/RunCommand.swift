@@ -5,6 +5,7 @@ import Synchronization
 import StargraphCore
 import StargraphSQLite
 import StargraphStore
+import StargraphEngine
 
 /// `stargraph run GRAPH`: runs a graph to the end, one checkpoint per step.
 struct RunCommand: AsyncParsableCommand {

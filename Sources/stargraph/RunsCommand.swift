@@ -4,6 +4,7 @@ import StargraphCore
 import StargraphHost
 import StargraphSQLite
 import StargraphStore
+import StargraphEngine
 
 /// `stargraph runs`: the runs stored in a database, newest first, filtered like `GET /v1/runs`.
 struct RunsCommand: AsyncParsableCommand {

@@ -5,6 +5,7 @@ import Testing
 @testable import StargraphCore
 @testable import StargraphSQLite
 @testable import StargraphStore
+@testable import StargraphEngine
 
 @Suite("Artifacts: store, write_artifact, routes")
 struct ArtifactTests {

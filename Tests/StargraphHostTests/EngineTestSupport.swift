@@ -3,6 +3,7 @@ import Foundation
 @testable import StargraphCore
 @testable import StargraphSQLite
 @testable import StargraphStore
+@testable import StargraphEngine
 
 /// A runtime on a fresh temporary database, for engine tests.
 struct EngineHarness {

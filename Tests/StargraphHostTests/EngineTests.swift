@@ -4,6 +4,7 @@ import Testing
 @testable import StargraphCore
 @testable import StargraphStore
 @testable import StargraphAudit
+@testable import StargraphEngine
 
 @Suite("Engine")
 struct EngineTests {

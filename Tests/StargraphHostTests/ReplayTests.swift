@@ -5,6 +5,7 @@ import Testing
 @testable import StargraphSQLite
 @testable import StargraphStore
 @testable import StargraphAudit
+@testable import StargraphEngine
 
 /// A side-effecting kind reading the host clock and randomness, as a plugin would.
 struct ClockKind: NodeKind {

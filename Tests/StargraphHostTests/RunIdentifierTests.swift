@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import StargraphHost
+@testable import StargraphEngine
 
 @Suite("Run identifiers")
 struct RunIdentifierTests {

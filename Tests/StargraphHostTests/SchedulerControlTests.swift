@@ -3,6 +3,7 @@ import Logging
 import Testing
 @testable import StargraphHost
 @testable import StargraphCore
+@testable import StargraphEngine
 
 @Suite("Scheduler: cancel, pause, resume, respond")
 struct SchedulerControlTests {

@@ -6,6 +6,7 @@ import Testing
 @testable import StargraphCore
 @testable import StargraphSQLite
 @testable import StargraphStore
+@testable import StargraphEngine
 
 /// A database folder with registered graphs, on which tests start (and restart) schedulers.
 struct SchedulerHarness {

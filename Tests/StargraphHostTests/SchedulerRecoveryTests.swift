@@ -5,6 +5,7 @@ import Testing
 @testable import StargraphSQLite
 @testable import StargraphCore
 @testable import StargraphStore
+@testable import StargraphEngine
 
 @Suite("Scheduler: restart recovery")
 struct SchedulerRecoveryTests {

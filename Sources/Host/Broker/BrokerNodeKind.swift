@@ -1,5 +1,6 @@
 import Foundation
 import StargraphCore
+import StargraphEngine
 
 /// The built-in `broker` node kind: asks the policy broker for data and writes its
 /// whole response (``BrokerResponse/json``) into a `dict` state field.

@@ -7,13 +7,13 @@ import Synchronization
 /// A compiled graph holds no per-run state, so one instance serves every run of its source.
 /// The cache keeps at most ``capacity`` graphs and starts over when full (graph sources are
 /// few; runs are many).
-final class CompiledGraphCache: Sendable {
+package final class CompiledGraphCache: Sendable {
     /// Graphs kept at most before the cache is emptied.
-    static let capacity = 64
+    package static let capacity = 64
 
     private struct Key: Hashable {
-        let graphHash: String
-        let origin: String
+        package let graphHash: String
+        package let origin: String
     }
 
     private let graphs = Mutex<[Key: CompiledGraph]>([:])
@@ -21,7 +21,7 @@ final class CompiledGraphCache: Sendable {
     /// The graph compiled from `source`, which a run recorded with `graphHash`, compiling it with
     /// `compiler` on first use. The result's own hash is what the caller must check.
     /// - Throws: the compiler's ``GraphCompileError`` (nothing is cached then).
-    func graph(source: String, origin: String, graphHash: String, compiler: GraphCompiler) throws -> CompiledGraph {
+    package func graph(source: String, origin: String, graphHash: String, compiler: GraphCompiler) throws -> CompiledGraph {
         let key = Key(graphHash: graphHash, origin: origin)
         if let graph = graphs.withLock({ $0[key] }), graph.ir.sourceText == source { return graph }
         let graph = try compiler.compile(text: source, sourceName: origin)

@@ -4,12 +4,12 @@ import StargraphCore
 /// A graph ready to execute: the validated IR, one node instance per node, the compiled
 /// rules and the state patching of its schema.
 public struct CompiledGraph: Sendable {
-    public internal(set) var ir: GraphIR
-    let nodes: [String: any NodeInstance]
-    let evaluator: RuleEvaluator
-    let patching: StatePatching
+    public package(set) var ir: GraphIR
+    package let nodes: [String: any NodeInstance]
+    package let evaluator: RuleEvaluator
+    package let patching: StatePatching
     /// Ids of the nodes whose kinds have side effects (replays serve them from recordings).
-    let sideEffectingNodes: Set<String>
+    package let sideEffectingNodes: Set<String>
 
     /// The graph id (`id:` in the YAML).
     public var id: String { ir.id }
@@ -17,7 +17,7 @@ public struct CompiledGraph: Sendable {
     public var hash: String { ir.graphHash }
 
     /// The same graph running the rules of `rule_packs[version]` instead of `rules:`.
-    func withRulePack(_ version: String) throws(MutationError) -> CompiledGraph {
+    package func withRulePack(_ version: String) throws(MutationError) -> CompiledGraph {
         guard let rules = ir.rulePacks[version] else {
             throw MutationError("rule_pack_version '\(version)' is not in graph \(id)'s rule_packs")
         }

@@ -4,22 +4,22 @@ import StargraphCore
 /// Where a stored run stands between steps: the last step's label, the routing decision
 /// taken after it, and an interrupt's deadline. Kept as `runs.next_action`, so any process
 /// can pick the run up from its last checkpoint.
-struct RunCursor: Sendable {
+package struct RunCursor: Sendable {
     /// The label of the last step (`nil` before the first).
-    var after: String?
-    var decision: RoutingDecision
+    package var after: String?
+    package var decision: RoutingDecision
     /// When an interrupt's `timeout` runs out.
-    var deadline: Date?
+    package var deadline: Date?
 
-    static let start = RunCursor(after: nil, decision: .continue, deadline: nil)
+    package static let start = RunCursor(after: nil, decision: .continue, deadline: nil)
 
-    init(after: String?, decision: RoutingDecision, deadline: Date? = nil) {
+    package init(after: String?, decision: RoutingDecision, deadline: Date? = nil) {
         self.after = after
         self.decision = decision
         self.deadline = deadline
     }
 
-    init(json: JSONValue) throws {
+    package init(json: JSONValue) throws {
         guard json != .null else {
             self = .start
             return
@@ -32,10 +32,10 @@ struct RunCursor: Sendable {
         self.deadline = json["deadline"]?.stringValue.flatMap(Timestamps.parse)
     }
 
-    var json: JSONValue { json(decisionJSON: decision.json) }
+    package var json: JSONValue { json(decisionJSON: decision.json) }
 
     /// ``json`` with the decision's JSON already built (a step stores it in its checkpoint too).
-    func json(decisionJSON: JSONValue) -> JSONValue {
+    package func json(decisionJSON: JSONValue) -> JSONValue {
         var members: [String: JSONValue] = ["decision": decisionJSON]
         if let after { members["after"] = .string(after) }
         if let deadline { members["deadline"] = .string(Timestamps.format(deadline)) }
@@ -59,7 +59,7 @@ public enum RunIdentifiers {
     /// the version, 12 bits of sub-millisecond time (RFC 9562 §6.2, method 3), the variant and
     /// 62 random bits. Ids made one after another sort in time order within a millisecond too,
     /// which keeps the store's run-id indexes appending; one random draw (a system call) per id.
-    static func uuidV7(now: Date = Date()) -> String {
+    package static func uuidV7(now: Date = Date()) -> String {
         var generator = SystemRandomNumberGenerator()
         let time = max(0, now.timeIntervalSince1970 * 1000)
         let millis = UInt64(time)

@@ -2,7 +2,6 @@ import Foundation
 import Logging
 import Metrics
 import StargraphCore
-import StargraphSQLite
 import StargraphStore
 import StargraphAudit
 
@@ -29,12 +28,12 @@ public final class RunEngine: Sendable {
     package let store: any RunStore
     public let compiler: GraphCompiler
     public let signals: RunSignals
-    let events: RunEventLog
+    package let events: RunEventLog
     /// Graphs compiled from stored runs' sources, so each run does not compile its graph again.
-    let compiledGraphs = CompiledGraphCache()
-    let logger: Logger
+    package let compiledGraphs = CompiledGraphCache()
+    package let logger: Logger
     /// `stargraph_step_duration_seconds`: node (or parallel block) execution plus its commit.
-    let stepTimer: Metrics.Timer
+    package let stepTimer: Metrics.Timer
 
     package init(
         store: any RunStore, compiler: GraphCompiler, audit: AuditLog? = nil, signals: RunSignals = RunSignals(),
@@ -63,7 +62,7 @@ public final class RunEngine: Sendable {
     /// all. A run admitted ``RunAdmission/started(idempotency:claimedBy:)`` is stored `running`
     /// (a worker is reserved for it), so ``execute(_:observer:live:)`` needs no second commit to
     /// start it.
-    func createRun(
+    package func createRun(
         _ graph: CompiledGraph, inputs: [String: JSONValue], runId: String, admission: RunAdmission,
         principal: String? = nil
     ) async throws -> (run: RunRecord, queued: QueuedRun) {
@@ -105,7 +104,7 @@ public final class RunEngine: Sendable {
     }
 
     /// ``execute(runId:observer:live:)`` of a run the caller has just read from the store.
-    func execute(_ stored: RunRecord, observer: (any RunObserver)? = nil, live: Bool = false) async throws -> RunRecord {
+    package func execute(_ stored: RunRecord, observer: (any RunObserver)? = nil, live: Bool = false) async throws -> RunRecord {
         var run = stored
         guard run.status == .pending || run.status == .running else {
             throw EngineError.notResumable(run.runId, run.status)
@@ -133,7 +132,7 @@ public final class RunEngine: Sendable {
     }
 
     /// ``resume(runId:response:observer:currentGraph:)`` of a run the caller has just read from the store.
-    func resume(
+    package func resume(
         _ stored: RunRecord, response: JSONValue? = nil, observer: (any RunObserver)? = nil, currentGraph: CompiledGraph? = nil
     ) async throws -> RunRecord {
         var run = stored

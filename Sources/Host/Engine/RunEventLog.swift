@@ -1,13 +1,12 @@
 import Foundation
 import Logging
 import StargraphCore
-import StargraphSQLite
 import StargraphStore
 import StargraphAudit
 
 /// Something that happened to a run, as stored in the durable event log and the audit log.
-enum RunEvent: Sendable {
-    /// `principal`: who asked for the run, when someone did (see ``RunRequest/principal``).
+package enum RunEvent: Sendable {
+    /// `principal`: who asked for the run, when someone did (an API key id).
     case runCreated(graphHash: String, inputs: JSONValue, principal: String? = nil)
     case runForked(parentRunId: String, fromStep: Int, mutation: JSONValue)
     case runStarted
@@ -23,9 +22,9 @@ enum RunEvent: Sendable {
     case runFinished(status: RunStatus, reason: String?)
 
     /// The type of ``inputReceived(response:)`` events (counted when a fork resumes).
-    static let inputReceivedType = "input_received"
+    package static let inputReceivedType = "input_received"
 
-    var type: String {
+    package var type: String {
         switch self {
         case .runCreated: "run_created"
         case .runForked: "run_forked"
@@ -41,7 +40,7 @@ enum RunEvent: Sendable {
         }
     }
 
-    var payload: JSONValue {
+    package var payload: JSONValue {
         switch self {
         case .runCreated(let hash, let inputs, let principal):
             var members: [String: JSONValue] = ["graph_hash": .string(hash), "inputs": inputs]
@@ -77,34 +76,34 @@ public protocol RunEventSink: Sendable {
 /// audit log (when one is configured) ahead of the commit, so no committed event goes unaudited:
 /// when the audit append fails nothing is committed, and when the commit fails after it a
 /// `commit_failed` record says so. The sink is told once the events are durable.
-struct RunEventLog: Sendable {
-    let store: any RunStore
-    let audit: AuditLog?
-    let sink: (any RunEventSink)?
-    let logger: Logger
+package struct RunEventLog: Sendable {
+    package let store: any RunStore
+    package let audit: AuditLog?
+    package let sink: (any RunEventSink)?
+    package let logger: Logger
 
-    func insert(_ run: RunRecord, _ events: [RunEvent]) async throws {
+    package func insert(_ run: RunRecord, _ events: [RunEvent]) async throws {
         let records = events.map { record(run, $0, step: nil) }
         try await audited(run, records) { anchor in try await store.insertRun(run, events: records, anchor: anchor) }
     }
 
     /// ``insert(_:_:)`` of a run a scheduler takes on as `admission` says, in the same
     /// transaction (see ``RunStore/insertRun(_:events:admission:anchor:)``).
-    func insert(_ run: RunRecord, _ events: [RunEvent], admission: RunAdmission) async throws -> QueuedRun {
+    package func insert(_ run: RunRecord, _ events: [RunEvent], admission: RunAdmission) async throws -> QueuedRun {
         let records = events.map { record(run, $0, step: nil) }
         return try await audited(run, records) { anchor in
             try await store.insertRun(run, events: records, admission: admission, anchor: anchor)
         }
     }
 
-    func update(_ run: RunRecord, _ event: RunEvent) async throws {
+    package func update(_ run: RunRecord, _ event: RunEvent) async throws {
         let records = [record(run, event, step: nil)]
         try await audited(run, records) { anchor in try await store.updateRun(run, events: records, anchor: anchor) }
     }
 
     /// Commits a step; `encoded` is the canonical JSON of the checkpoint's state and output when
     /// the engine already has it.
-    func commit(
+    package func commit(
         _ checkpoint: CheckpointRecord, run: RunRecord, _ events: [RunEvent], encoded: (state: String, output: String)? = nil
     ) async throws {
         let records = events.map { record(run, $0, step: checkpoint.step) }

@@ -12,9 +12,9 @@ public final class RunSignals: Sendable {
     public enum Request: Sendable { case pause, cancel }
 
     private struct State {
-        var requests: [String: Request] = [:]
+        package var requests: [String: Request] = [:]
         /// Cancels the step each run is executing now.
-        var interrupters: [String: @Sendable () -> Void] = [:]
+        package var interrupters: [String: @Sendable () -> Void] = [:]
     }
 
     private let state = Mutex(State())
@@ -31,18 +31,18 @@ public final class RunSignals: Sendable {
     }
 
     /// Takes (and clears) the pending request for `runId`.
-    func take(_ runId: String) -> Request? {
+    package func take(_ runId: String) -> Request? {
         state.withLock { $0.requests.removeValue(forKey: runId) }
     }
 
     /// Whether `runId` has been asked to cancel (and has not taken the request yet).
-    func isCancelRequested(_ runId: String) -> Bool {
+    package func isCancelRequested(_ runId: String) -> Bool {
         state.withLock { $0.requests[runId] == .cancel }
     }
 
     /// Runs one step of `runId` as a task a cancel request interrupts (as does cancelling the
     /// calling task); it inherits the caller's task-local values and priority.
-    func interruptible<Value: Sendable>(
+    package func interruptible<Value: Sendable>(
         _ runId: String, _ step: @escaping @Sendable () async throws -> Value
     ) async throws -> Value {
         let task = Task { try await step() }
@@ -57,7 +57,7 @@ public final class RunSignals: Sendable {
 }
 
 /// Where a run goes after a step.
-enum NextMove: Sendable {
+package enum NextMove: Sendable {
     case node(String)
     case block(ParallelSpec)
     case finish(reason: String?)
@@ -66,7 +66,7 @@ enum NextMove: Sendable {
 
 extension CompiledGraph {
     /// Resolves a routing decision taken after `label` (`nil` before the first step).
-    func move(for decision: RoutingDecision, after label: String?) -> NextMove {
+    package func move(for decision: RoutingDecision, after label: String?) -> NextMove {
         switch decision {
         case .continue:
             guard let label else { return .node(ir.nodes[0].id) }

@@ -2,30 +2,30 @@ import Logging
 import StargraphCore
 
 /// What one step produced before rules are evaluated.
-struct StepOutcome: Sendable {
+package struct StepOutcome: Sendable {
     /// `node_id`, or `parallel:<a>+<b>` for a block.
-    var label: String
+    package var label: String
     /// The patch merged into state.
-    var patch: [String: JSONValue]
+    package var patch: [String: JSONValue]
     /// The output stored in the checkpoint (the patch; per branch for a block).
-    var output: JSONValue
-    var control: NodeControl?
+    package var output: JSONValue
+    package var control: NodeControl?
     /// Host values handed out (an array; per branch for a block).
-    var effects: JSONValue
+    package var effects: JSONValue
     /// Custom events the node(s) emitted, in branch order.
-    var events: [(type: String, payload: JSONValue)] = []
+    package var events: [(type: String, payload: JSONValue)] = []
 }
 
 /// Runs one step: one node, or one parallel block with its join strategy. In a
 /// counterfactual fork (`replay` set) it serves side-effecting nodes from the parent's
 /// recording, applies output overrides, and feeds recorded host values back.
-struct StepExecutor: Sendable {
-    let graph: CompiledGraph
-    let runId: String
-    let replay: ReplayContext?
-    let logger: Logger
+package struct StepExecutor: Sendable {
+    package let graph: CompiledGraph
+    package let runId: String
+    package let replay: ReplayContext?
+    package let logger: Logger
 
-    func runNode(_ nodeId: String, step: Int, state: [String: JSONValue], inputHash: String) async throws(RunFailure) -> StepOutcome {
+    package func runNode(_ nodeId: String, step: Int, state: [String: JSONValue], inputHash: String) async throws(RunFailure) -> StepOutcome {
         let recording = replay?.takeRecording(label: nodeId, inputHash: inputHash)
         let branch = try await execute(
             nodeId, step: step, state: state, recordedOutput: recording?.output, recordedEffects: recording?.effects)
@@ -35,7 +35,7 @@ struct StepExecutor: Sendable {
             effects: .array(branch.effects), events: branch.events)
     }
 
-    func runBlock(_ block: ParallelSpec, step: Int, state: [String: JSONValue], inputHash: String) async throws(RunFailure) -> StepOutcome {
+    package func runBlock(_ block: ParallelSpec, step: Int, state: [String: JSONValue], inputHash: String) async throws(RunFailure) -> StepOutcome {
         let label = block.stepLabel
         let recording = replay?.takeRecording(label: label, inputHash: inputHash)
         let finished = try await runBranches(block, step: step, state: state, recording: recording)
@@ -61,10 +61,10 @@ struct StepExecutor: Sendable {
     }
 
     private struct Branch: Sendable {
-        var target: String
-        var result: NodeResult
-        var effects: [JSONValue]
-        var events: [(type: String, payload: JSONValue)] = []
+        package var target: String
+        package var result: NodeResult
+        package var effects: [JSONValue]
+        package var events: [(type: String, payload: JSONValue)] = []
     }
 
     /// Runs the targets concurrently; returns the branches whose patches count, by target.
@@ -162,5 +162,5 @@ struct StepExecutor: Sendable {
 
 extension ParallelSpec {
     /// The node name a block's step is checkpointed under: `parallel:` and its targets joined by `+`.
-    var stepLabel: String { "parallel:" + targets.joined(separator: "+") }
+    package var stepLabel: String { "parallel:" + targets.joined(separator: "+") }
 }

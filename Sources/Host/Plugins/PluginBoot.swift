@@ -1,5 +1,6 @@
 import Logging
 import PluginABI
+import StargraphEngine
 
 /// The ABI version constants, as Swift integers.
 enum SGABI {

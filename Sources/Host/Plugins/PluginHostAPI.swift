@@ -2,6 +2,7 @@ import Logging
 import PluginABI
 import Synchronization
 import StargraphCore
+import StargraphEngine
 
 /// What the host knows about one `invoke`: reachable from the `sg_context` the plugin passes
 /// back to the host API (through `host_data`), valid while the call lasts.

@@ -2,6 +2,7 @@ import Metrics
 import PluginABI
 import Synchronization
 import StargraphCore
+import StargraphEngine
 
 /// A node kind a plugin provides, registered as `<plugin>.<kind>`. Its nodes cross the ABI
 /// with the run's state as canonical JSON and expect a JSON object back; anything else fails

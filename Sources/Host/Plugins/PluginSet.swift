@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import StargraphEngine
 
 /// Everything a manifest brings into a host: its plugins loaded and initialised,
 /// their node kinds registered, and — only after every plugin's kinds are registered — the

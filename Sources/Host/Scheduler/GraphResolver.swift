@@ -1,4 +1,5 @@
 import Logging
+import StargraphEngine
 
 /// Which graph a run request names: one the host registers, or — when the host allows it — one
 /// that already ran on this database (the tutorial's `stargraph run graph.yaml --checkpoint

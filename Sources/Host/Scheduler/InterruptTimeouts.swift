@@ -1,5 +1,6 @@
 import Foundation
 import StargraphCore
+import StargraphEngine
 
 extension RunRecord {
     /// Whether this run waits on an interrupt whose `timeout` has run out.

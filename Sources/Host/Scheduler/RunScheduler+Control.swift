@@ -1,6 +1,7 @@
 import StargraphCore
 import StargraphSQLite
 import StargraphStore
+import StargraphEngine
 /// Cancel, pause, resume and respond.
 ///
 /// A run executing in this process is stopped through the engine's ``RunSignals``: a cancel

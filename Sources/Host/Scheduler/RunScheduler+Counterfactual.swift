@@ -1,4 +1,5 @@
 import StargraphCore
+import StargraphEngine
 extension RunScheduler {
     /// Forks a counterfactual of `parentRunId` (``Counterfactuals/fork(parentRunId:fromStep:mutation:)``,
     /// the same host function `stargraph replay` uses) and queues the fork, which then executes

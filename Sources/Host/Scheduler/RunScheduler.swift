@@ -5,6 +5,7 @@ import Synchronization
 import StargraphCore
 import StargraphSQLite
 import StargraphStore
+import StargraphEngine
 
 /// The durable run scheduler of `stargraph serve`, run as a ServiceLifecycle service.
 ///

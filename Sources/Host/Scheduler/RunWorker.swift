@@ -2,6 +2,7 @@ import Logging
 import StargraphCore
 import StargraphSQLite
 import StargraphStore
+import StargraphEngine
 
 /// Drives one queued run with the engine, from wherever its last checkpoint left it, and removes
 /// its queue row once the scheduler owes it nothing more.

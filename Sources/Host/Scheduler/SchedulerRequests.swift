@@ -1,4 +1,5 @@
 import StargraphCore
+import StargraphEngine
 /// A request to start a run of a registered graph (`POST /v1/runs`).
 public struct RunRequest: Sendable {
     /// The id of a graph in the host's ``GraphRegistry``.

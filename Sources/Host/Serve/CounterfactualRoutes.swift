@@ -1,5 +1,6 @@
 import Hummingbird
 import StargraphCore
+import StargraphEngine
 
 /// `POST /v1/runs/{id}/counterfactual` and `GET /v1/runs/{id}/diff`: the HTTP face of
 /// ``Counterfactuals`` (the same functions `stargraph replay` and `inspect --diff` call). The

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import StargraphCore
+import StargraphEngine
 
 /// `GET /v1/graphs` and `GET /v1/graphs/{id}`: the graphs this server runs — those it registers
 /// (fixed at start, so their documents are encoded once here) and, when it runs them, those

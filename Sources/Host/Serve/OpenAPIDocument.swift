@@ -1,4 +1,5 @@
 import StargraphCore
+import StargraphEngine
 /// The OpenAPI 3.1 description of the server, written as data. It is the one list of routes:
 /// `GET /openapi.json` serves it, ``RouteTemplates`` answers 405 from it, and a test checks it
 /// against the router's routes in both directions. Add a route here when you add one there.

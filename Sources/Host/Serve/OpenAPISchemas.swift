@@ -1,4 +1,5 @@
 import StargraphCore
+import StargraphEngine
 /// The JSON Schemas (OpenAPI 3.1 / JSON Schema 2020-12) of the server's bodies, referenced
 /// from ``OpenAPIDocument``. They describe exactly what the routes send, nulls included.
 enum OpenAPISchemas {

@@ -1,5 +1,6 @@
 import Hummingbird
 import StargraphCore
+import StargraphEngine
 
 /// `GET /v1/plugins`: the plugins loaded at start (from the manifest) and every node kind the
 /// host offers. Fixed at start, so the document is encoded once.

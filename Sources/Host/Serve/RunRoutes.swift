@@ -4,6 +4,7 @@ import Hummingbird
 import StargraphCore
 import StargraphSQLite
 import StargraphStore
+import StargraphEngine
 
 /// `/v1/runs…`: submit a run, list and read runs (from the store, so runs other processes
 /// wrote are visible), read a run's checkpoints, and cancel / pause / resume / respond.

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import StargraphCore
+import StargraphEngine
 
 /// `POST /v1/runs/wait`: submits a run as `POST /v1/runs` does, then holds the request until the
 /// run stops moving — `done`, `failed`, `cancelled`, `awaiting_input` or `paused` — or `timeout`

@@ -3,6 +3,7 @@ import HummingbirdWebSocket
 import Prometheus
 import StargraphSQLite
 import StargraphStore
+import StargraphEngine
 
 /// The server's HTTP surface, composed in one place: the middleware order and every route.
 ///

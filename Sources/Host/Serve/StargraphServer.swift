@@ -8,6 +8,7 @@ import ServiceLifecycle
 import StargraphCore
 import StargraphSQLite
 import StargraphStore
+import StargraphEngine
 
 /// `stargraph serve`, composed in one place. Construction is the boot: profile
 /// requirements → broker config (soft-fail) → store opened and migrated, manifest and plugins

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import StargraphCore
+import StargraphStore
 
 /// `GET /v1/runs/{id}/artifacts` and `GET /v1/artifacts/{id}`.
 ///

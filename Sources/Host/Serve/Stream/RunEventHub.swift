@@ -1,4 +1,5 @@
 import Synchronization
+import StargraphEngine
 
 /// Wakes the event streams of a run when its durable event log grows.
 ///

@@ -4,6 +4,7 @@ import StargraphCore
 import StargraphSQLite
 import StargraphStore
 import StargraphAudit
+import StargraphEngine
 
 /// One host's working set — store, node kinds, graph compiler, engine — opened from the
 /// options every command shares. The CLI and the server compose the host through it.

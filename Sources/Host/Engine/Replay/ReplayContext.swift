@@ -4,16 +4,16 @@ import StargraphCore
 /// What a counterfactual fork replays from its parent run: the parent's recorded
 /// outputs and host values, matched by node and input hash, the mutation's output overrides,
 /// and its interrupt answers. Built from the stored runs, so a fork resumed later replays the same way.
-final class ReplayContext: Sendable {
-    let parentRunId: String
+package final class ReplayContext: Sendable {
+    package let parentRunId: String
     /// Execute side-effecting nodes whose recording is missing instead of failing.
-    let live: Bool
-    let outputOverrides: [String: [String: JSONValue]]
+    package let live: Bool
+    package let outputOverrides: [String: [String: JSONValue]]
     private let responses: [JSONValue]
     private let recordings: Mutex<[String: [CheckpointRecord]]>
     private let answered = Mutex(0)
 
-    init(parent: [CheckpointRecord], parentRunId: String, mutation: CounterfactualMutation, live: Bool, answeredSoFar: Int) {
+    package init(parent: [CheckpointRecord], parentRunId: String, mutation: CounterfactualMutation, live: Bool, answeredSoFar: Int) {
         self.parentRunId = parentRunId
         self.live = live
         outputOverrides = mutation.nodeOutputOverrides
@@ -24,7 +24,7 @@ final class ReplayContext: Sendable {
 
     /// The parent's step that ran `label` on the same input, consumed in order so a loop
     /// replays its iterations one by one.
-    func takeRecording(label: String, inputHash: String) -> CheckpointRecord? {
+    package func takeRecording(label: String, inputHash: String) -> CheckpointRecord? {
         recordings.withLock { table in
             let key = Self.key(label, inputHash)
             guard var matches = table[key], !matches.isEmpty else { return nil }
@@ -35,7 +35,7 @@ final class ReplayContext: Sendable {
     }
 
     /// The next `respond_payloads` answer, if any remain.
-    func nextResponse() -> JSONValue? {
+    package func nextResponse() -> JSONValue? {
         answered.withLock { count in
             guard count < responses.count else { return nil }
             count += 1

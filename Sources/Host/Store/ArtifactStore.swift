@@ -1,7 +1,6 @@
 import Foundation
 
 import StargraphCore
-import StargraphSQLite
 import StargraphStore
 #if canImport(Glibc)
 import Glibc
@@ -18,7 +17,7 @@ import Darwin
 public final class ArtifactStore: Sendable {
     /// The folder holding the artifact files.
     public let directory: String
-    let store: any RunStore
+    package let store: any RunStore
 
     /// `<folder of the database>/artifacts`: the default artifact folder for the database at `databasePath`.
     public static func defaultDirectory(forDatabase databasePath: String) -> String {
@@ -72,7 +71,7 @@ public final class ArtifactStore: Sendable {
     }
 
     /// Where the bytes of `id` live. `id` is validated, so this stays inside ``directory``.
-    func filePath(_ id: ArtifactID) -> String { directory + "/" + id.hex }
+    package func filePath(_ id: ArtifactID) -> String { directory + "/" + id.hex }
 
     /// Writes the file of `id` unless it exists: to a unique temp file, fsync, rename, fsync the folder.
     private func writeFile(_ bytes: [UInt8], id: ArtifactID) throws {

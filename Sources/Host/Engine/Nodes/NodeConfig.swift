@@ -1,18 +1,18 @@
 import StargraphCore
 /// Typed reads of a node's `config` object, throwing ``NodeConfigError`` that names the key.
-struct NodeConfig {
-    let spec: NodeSpec
+package struct NodeConfig {
+    package let spec: NodeSpec
 
-    init(_ spec: NodeSpec) { self.spec = spec }
+    package init(_ spec: NodeSpec) { self.spec = spec }
 
     private var members: [String: JSONValue] { spec.config.objectValue ?? [:] }
 
-    func error(_ message: String) -> NodeConfigError {
+    package func error(_ message: String) -> NodeConfigError {
         NodeConfigError(nodeId: spec.id, kind: spec.kind, message: message)
     }
 
     /// Refuses keys other than `allowed`, so a typo is never silently ignored.
-    func allowOnly(_ allowed: Set<String>) throws -> NodeConfig {
+    package func allowOnly(_ allowed: Set<String>) throws -> NodeConfig {
         let unknown = Set(members.keys).subtracting(allowed).sorted()
         guard unknown.isEmpty else {
             let list = allowed.isEmpty ? "none" : allowed.sorted().joined(separator: ", ")
@@ -21,18 +21,18 @@ struct NodeConfig {
         return self
     }
 
-    func string(_ key: String) throws -> String? {
+    package func string(_ key: String) throws -> String? {
         guard let value = members[key], value != .null else { return nil }
         guard let text = value.stringValue else { throw error("config '\(key)' must be a string, not \(value.typeName)") }
         return text
     }
 
-    func requiredString(_ key: String) throws -> String {
+    package func requiredString(_ key: String) throws -> String {
         guard let text = try string(key) else { throw error("config '\(key)' is required") }
         return text
     }
 
-    func number(_ key: String) throws -> Double? {
+    package func number(_ key: String) throws -> Double? {
         guard let value = members[key], value != .null else { return nil }
         guard let number = value.numberValue, number.isFinite, number >= 0 else {
             throw error("config '\(key)' must be a non-negative number")
@@ -41,7 +41,7 @@ struct NodeConfig {
     }
 
     /// A duration no longer than ``DurationLimit``, in `unit` (milliseconds or seconds).
-    func duration(_ key: String, unit: DurationUnit) throws -> Double? {
+    package func duration(_ key: String, unit: DurationUnit) throws -> Double? {
         guard let number = try number(key) else { return nil }
         let limit = unit == .milliseconds ? Double(DurationLimit.maximumMilliseconds) : DurationLimit.maximumSeconds
         guard number <= limit else {
@@ -51,17 +51,17 @@ struct NodeConfig {
         return number
     }
 
-    enum DurationUnit: String {
+    package enum DurationUnit: String {
         case milliseconds, seconds
     }
 
-    func object(_ key: String) throws -> [String: JSONValue]? {
+    package func object(_ key: String) throws -> [String: JSONValue]? {
         guard let value = members[key], value != .null else { return nil }
         guard let object = value.objectValue else { throw error("config '\(key)' must be a mapping") }
         return object
     }
 
-    func stringList(_ key: String) throws -> [String]? {
+    package func stringList(_ key: String) throws -> [String]? {
         guard let value = members[key], value != .null else { return nil }
         guard let items = value.arrayValue, let names = Optional(items.compactMap(\.stringValue)),
               names.count == items.count else { throw error("config '\(key)' must be a list of strings") }
@@ -69,7 +69,7 @@ struct NodeConfig {
     }
 
     /// Checks that `field` is declared in the graph's `state_schema`.
-    func requireField(_ field: String, in schema: StateSchema, key: String) throws {
+    package func requireField(_ field: String, in schema: StateSchema, key: String) throws {
         guard schema.field(field) != nil else {
             let known = schema.fields.map(\.name).joined(separator: ", ")
             throw error("config '\(key)' names '\(field)', which is not in state_schema (fields: \(known.isEmpty ? "none" : known))")

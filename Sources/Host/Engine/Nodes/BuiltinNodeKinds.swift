@@ -3,8 +3,8 @@ import StargraphCore
 
 /// The node kinds every host has. All are pure except `delay`, which only
 /// waits. Each checks its `config` when a graph is compiled.
-enum BuiltinNodeKinds {
-    static let all: [any NodeKind] = [
+package enum BuiltinNodeKinds {
+    package static let all: [any NodeKind] = [
         BuiltinKind(name: "echo", make: makeEcho),
         BuiltinKind(name: "passthrough", make: makePassthrough),
         BuiltinKind(name: "halt", make: makeHalt),
@@ -16,7 +16,7 @@ enum BuiltinNodeKinds {
     ]
 
     /// `echo`: returns the listed fields (`config.fields`, default `[message]`) unchanged.
-    static func makeEcho(_ spec: NodeSpec, _ schema: StateSchema) throws -> any NodeInstance {
+    package static func makeEcho(_ spec: NodeSpec, _ schema: StateSchema) throws -> any NodeInstance {
         let config = try NodeConfig(spec).allowOnly(["fields"])
         let fields = try config.stringList("fields") ?? ["message"]
         for field in fields where spec.config["fields"] != nil {
@@ -28,20 +28,20 @@ enum BuiltinNodeKinds {
     }
 
     /// `passthrough`: changes nothing.
-    static func makePassthrough(_ spec: NodeSpec, _ schema: StateSchema) throws -> any NodeInstance {
+    package static func makePassthrough(_ spec: NodeSpec, _ schema: StateSchema) throws -> any NodeInstance {
         _ = try NodeConfig(spec).allowOnly([])
         return ClosureNode { _, _ in NodeResult() }
     }
 
     /// `halt`: ends the run after it executes (`config.reason` is recorded).
-    static func makeHalt(_ spec: NodeSpec, _ schema: StateSchema) throws -> any NodeInstance {
+    package static func makeHalt(_ spec: NodeSpec, _ schema: StateSchema) throws -> any NodeInstance {
         let reason = try NodeConfig(spec).allowOnly(["reason"]).string("reason")
         return ClosureNode { _, _ in NodeResult(control: .halt(reason: reason)) }
     }
 
     /// `template`: renders `config.template`, replacing `{{field}}` with the field's text,
     /// into `config.output`.
-    static func makeTemplate(_ spec: NodeSpec, _ schema: StateSchema) throws -> any NodeInstance {
+    package static func makeTemplate(_ spec: NodeSpec, _ schema: StateSchema) throws -> any NodeInstance {
         let config = try NodeConfig(spec).allowOnly(["template", "output"])
         let template = try config.requiredString("template")
         let output = try config.requiredString("output")
@@ -52,7 +52,7 @@ enum BuiltinNodeKinds {
     }
 
     /// `set`: writes the literal `config.values` (field → value) into state.
-    static func makeSet(_ spec: NodeSpec, _ schema: StateSchema) throws -> any NodeInstance {
+    package static func makeSet(_ spec: NodeSpec, _ schema: StateSchema) throws -> any NodeInstance {
         let config = try NodeConfig(spec).allowOnly(["values"])
         let values = try config.object("values") ?? [:]
         for (field, value) in values {
@@ -65,7 +65,7 @@ enum BuiltinNodeKinds {
     }
 
     /// `interrupt`: suspends the run as `awaiting_input` with `config.prompt` and `config.payload`.
-    static func makeInterrupt(_ spec: NodeSpec, _ schema: StateSchema) throws -> any NodeInstance {
+    package static func makeInterrupt(_ spec: NodeSpec, _ schema: StateSchema) throws -> any NodeInstance {
         let config = try NodeConfig(spec).allowOnly(["prompt", "payload", "timeout", "on_timeout"])
         let onTimeout = try config.string("on_timeout") ?? "halt"
         let action: InterruptSpec.TimeoutAction
@@ -85,7 +85,7 @@ enum BuiltinNodeKinds {
     }
 
     /// `delay`: waits `config.ms` milliseconds, returning early when the run is cancelled.
-    static func makeDelay(_ spec: NodeSpec, _ schema: StateSchema) throws -> any NodeInstance {
+    package static func makeDelay(_ spec: NodeSpec, _ schema: StateSchema) throws -> any NodeInstance {
         let millis = try NodeConfig(spec).allowOnly(["ms"]).duration("ms", unit: .milliseconds) ?? 0
         return ClosureNode { _, _ in
             try? await Task.sleep(for: .milliseconds(millis))
@@ -94,7 +94,7 @@ enum BuiltinNodeKinds {
     }
 
     /// `fail`: fails the run with `config.error_class` (default `NodeFailure`) and `config.message`.
-    static func makeFail(_ spec: NodeSpec, _ schema: StateSchema) throws -> any NodeInstance {
+    package static func makeFail(_ spec: NodeSpec, _ schema: StateSchema) throws -> any NodeInstance {
         let config = try NodeConfig(spec).allowOnly(["error_class", "message"])
         let failure = NodeFailure(
             errorClass: try config.string("error_class") ?? "NodeFailure",
@@ -104,32 +104,32 @@ enum BuiltinNodeKinds {
 }
 
 /// A built-in kind: a name and a function that builds its nodes.
-struct BuiltinKind: NodeKind {
-    let name: String
-    let make: @Sendable (NodeSpec, StateSchema) throws -> any NodeInstance
+package struct BuiltinKind: NodeKind {
+    package let name: String
+    package let make: @Sendable (NodeSpec, StateSchema) throws -> any NodeInstance
 
-    var info: NodeKindInfo { NodeKindInfo(sideEffecting: false, provider: nil) }
+    package var info: NodeKindInfo { NodeKindInfo(sideEffecting: false, provider: nil) }
 
-    func makeNode(_ spec: NodeSpec, schema: StateSchema) throws -> any NodeInstance {
+    package func makeNode(_ spec: NodeSpec, schema: StateSchema) throws -> any NodeInstance {
         try make(spec, schema)
     }
 }
 
 /// A node whose behaviour is one closure.
-struct ClosureNode: NodeInstance {
-    let body: @Sendable ([String: JSONValue], NodeContext) async throws -> NodeResult
+package struct ClosureNode: NodeInstance {
+    package let body: @Sendable ([String: JSONValue], NodeContext) async throws -> NodeResult
 
-    func invoke(state: [String: JSONValue], context: NodeContext) async throws -> NodeResult {
+    package func invoke(state: [String: JSONValue], context: NodeContext) async throws -> NodeResult {
         try await body(state, context)
     }
 }
 
 /// A `{{field}}` template, split once at compile time.
-struct TemplateText: Sendable {
+package struct TemplateText: Sendable {
     private enum Piece: Sendable { case text(String), field(String) }
     private let pieces: [Piece]
 
-    init(_ template: String, fields: Set<String>, config: NodeConfig) throws {
+    package init(_ template: String, fields: Set<String>, config: NodeConfig) throws {
         var pieces: [Piece] = []
         var rest = Substring(template)
         while let open = rest.range(of: "{{") {
@@ -148,7 +148,7 @@ struct TemplateText: Sendable {
         self.pieces = pieces
     }
 
-    func render(_ state: [String: JSONValue]) -> String {
+    package func render(_ state: [String: JSONValue]) -> String {
         pieces.map { piece in
             switch piece {
             case .text(let text): return text

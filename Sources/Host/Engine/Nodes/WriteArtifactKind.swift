@@ -1,5 +1,6 @@
 import Foundation
 import StargraphCore
+import StargraphStore
 
 /// The built-in `write_artifact` node kind: stores the text of a state field as a
 /// content-addressed artifact of the run, optionally writing its id to state.
@@ -43,7 +44,7 @@ public struct WriteArtifactKind: NodeKind {
     }
 
     /// `type/subtype` with optional parameters, printable ASCII only (it becomes a response header).
-    static func isMediaType(_ text: String) -> Bool {
+    package static func isMediaType(_ text: String) -> Bool {
         let essence = text.split(separator: ";", maxSplits: 1).first.map(String.init) ?? ""
         let parts = essence.trimmingCharacters(in: .whitespaces).split(separator: "/", omittingEmptySubsequences: false)
         return parts.count == 2 && parts.allSatisfy { !$0.isEmpty && !$0.contains(" ") }
@@ -52,14 +53,14 @@ public struct WriteArtifactKind: NodeKind {
 }
 
 /// One configured `write_artifact` node.
-struct WriteArtifactNode: NodeInstance {
-    let artifacts: ArtifactStore?
-    let artifactName: String
-    let contentField: String
-    let contentType: String
-    let outputField: String?
+package struct WriteArtifactNode: NodeInstance {
+    package let artifacts: ArtifactStore?
+    package let artifactName: String
+    package let contentField: String
+    package let contentType: String
+    package let outputField: String?
 
-    func invoke(state: [String: JSONValue], context: NodeContext) async throws -> NodeResult {
+    package func invoke(state: [String: JSONValue], context: NodeContext) async throws -> NodeResult {
         guard case .string(let content)? = state[contentField] else {
             throw NodeFailure(
                 errorClass: "ArtifactError",

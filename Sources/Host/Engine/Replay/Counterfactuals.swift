@@ -1,6 +1,5 @@
 import Foundation
 import StargraphCore
-import StargraphSQLite
 import StargraphStore
 
 /// Forks counterfactual runs: the one host function behind `stargraph replay` and
@@ -24,7 +23,7 @@ public struct Counterfactuals: Sendable {
     /// ``fork(parentRunId:fromStep:mutation:)``, with a `pending` fork queued for the scheduler
     /// process `processId` in the transaction that stores it, so no fork is stored that nothing
     /// will run. Returns its queue row (`nil` for a fork that waits for input, or with no `processId`).
-    func fork(
+    package func fork(
         parentRunId: String, fromStep: Int, mutation document: JSONValue?, queuedFor processId: String?
     ) async throws -> (run: RunRecord, queued: QueuedRun?) {
         guard let parent = try await engine.store.run(parentRunId) else { throw EngineError.runNotFound(parentRunId) }
@@ -81,7 +80,7 @@ public struct Counterfactuals: Sendable {
     }
 
     /// Every step of `run` from step 0: a fork's shared prefix comes from its ancestors.
-    func history(of run: RunRecord) async throws -> [CheckpointRecord] {
+    package func history(of run: RunRecord) async throws -> [CheckpointRecord] {
         let own = try await engine.store.checkpoints(runId: run.runId).filter { $0.branchId == "main" }
         guard let parentId = run.parentRunId, let fromStep = run.fromStep, fromStep > 0,
               let parent = try await engine.store.run(parentId) else { return own }
@@ -89,10 +88,10 @@ public struct Counterfactuals: Sendable {
     }
 
     private struct Entering {
-        var state: [String: JSONValue]
-        var facts: [Fact]
-        var cursor: RunCursor
-        var awaitingInput = false
+        package var state: [String: JSONValue]
+        package var facts: [Fact]
+        package var cursor: RunCursor
+        package var awaitingInput = false
     }
 
     /// The state, facts and routing entering step `step` of the parent.
