@@ -105,6 +105,36 @@ let package = Package(
             ],
             path: "Sources/Host/Engine"
         ),
+        // Plugins: the manifest, the C ABI handshake and dlopen loader, and the node kinds and
+        // graphs plugins provide.
+        .target(
+            name: "StargraphPlugins",
+            dependencies: [
+                "StargraphCore",
+                "StargraphEngine",
+                pluginABI,
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            path: "Sources/Host/Plugins"
+        ),
+        // The policy broker: its configuration, sources (static, SQLite file, REST), decisions,
+        // attestations and its node kind.
+        .target(
+            name: "StargraphBroker",
+            dependencies: [
+                "StargraphCore",
+                "StargraphAudit",
+                "StargraphEngine",
+                "StargraphSQLite",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            path: "Sources/Host/Broker"
+        ),
         .target(
             name: "StargraphHost",
             dependencies: [
@@ -113,6 +143,8 @@ let package = Package(
                 "StargraphSQLite",
                 "StargraphAudit",
                 "StargraphEngine",
+                "StargraphPlugins",
+                "StargraphBroker",
                 pluginABI,
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -128,7 +160,7 @@ let package = Package(
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
             ],
             path: "Sources/Host",
-            exclude: ["Core", "Store", "SQLiteStore", "Audit", "Engine"]
+            exclude: ["Core", "Store", "SQLiteStore", "Audit", "Engine", "Plugins", "Broker"]
         ),
         // In-tree plugins build on the SDK package like out-of-tree ones; none links StargraphHost.
         .target(name: "HelloPlugin", dependencies: [pluginSDK], path: "Plugins/Hello"),

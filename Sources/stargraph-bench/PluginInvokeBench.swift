@@ -5,6 +5,7 @@ import Logging
 import StargraphHost
 import StargraphCore
 import StargraphEngine
+import StargraphPlugins
 
 /// `hello.greet` in-process: the baseline a plugin call is compared with.
 struct InProcessGreet: NodeInstance {

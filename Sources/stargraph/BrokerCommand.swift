@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import StargraphHost
 import StargraphCore
+import StargraphBroker
 
 /// `stargraph broker`: the policy broker's tools.
 struct BrokerCommand: ParsableCommand {

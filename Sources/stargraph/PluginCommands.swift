@@ -5,6 +5,7 @@ import StargraphCore
 import StargraphSQLite
 import StargraphStore
 import StargraphEngine
+import StargraphPlugins
 
 /// `--manifest M`, shared by the commands that load plugins.
 struct ManifestOptions: ParsableArguments {

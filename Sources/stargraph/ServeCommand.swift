@@ -3,6 +3,7 @@ import Foundation
 import StargraphHost
 import StargraphSQLite
 import StargraphStore
+import StargraphBroker
 
 extension ServeProfile: ExpressibleByArgument {}
 

@@ -7,6 +7,8 @@ import StargraphSQLite
 import StargraphStore
 import StargraphAudit
 import StargraphEngine
+import StargraphPlugins
+import StargraphBroker
 
 /// The process entry point: runs the command on Swift's cooperative threads while the main thread
 /// waits. An `async` main would end the main thread in `dispatch_main`, whose `pthread_exit`

@@ -4,6 +4,7 @@ import Testing
 @testable import StargraphHost
 @testable import StargraphCore
 @testable import StargraphAudit
+@testable import StargraphBroker
 
 @Suite("Broker attestation")
 struct BrokerAttestationTests {

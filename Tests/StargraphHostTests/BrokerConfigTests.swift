@@ -4,6 +4,7 @@ import Testing
 @testable import StargraphHost
 @testable import StargraphCore
 @testable import StargraphEngine
+@testable import StargraphBroker
 
 @Suite("Broker config")
 struct BrokerConfigTests {

@@ -5,6 +5,7 @@ import Testing
 @testable import StargraphHost
 @testable import StargraphCore
 @testable import StargraphAudit
+@testable import StargraphBroker
 
 /// Hostile `intent` and `context` values change nothing but the denial or validation outcome:
 /// the sqlite source only ever runs its configured query with bound parameters.

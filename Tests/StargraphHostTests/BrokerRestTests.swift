@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import Testing
 @testable import StargraphHost
+@testable import StargraphBroker
 
 /// `rest` sources against a real HTTP server on loopback: rows, request data as query items,
 /// timeouts, refused redirects, the answer-size cap and refused connections, each failure

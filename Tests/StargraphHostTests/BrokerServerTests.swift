@@ -5,6 +5,7 @@ import Testing
 @testable import StargraphHost
 @testable import StargraphCore
 @testable import StargraphAudit
+@testable import StargraphBroker
 
 /// The example broker (examples/broker) copied into a temp folder, its sqlite source created
 /// from incidents.sql, so no binary is committed and tests never write into the repository.

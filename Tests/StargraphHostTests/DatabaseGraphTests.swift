@@ -3,6 +3,7 @@ import Logging
 import Testing
 @testable import StargraphHost
 @testable import StargraphCore
+@testable import StargraphPlugins
 
 /// A graph id nobody registers, but that an earlier run stored in this database, runs from its
 /// stored source with `origin: database`; a pinned `graph_hash` must match; `cleared` runs such

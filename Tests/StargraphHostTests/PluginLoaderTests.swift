@@ -3,6 +3,7 @@ import Foundation
 import Testing
 @testable import StargraphHost
 @testable import StargraphCore
+@testable import StargraphPlugins
 
 /// Helpers for plugin tests: manifests in temp folders, loading the real `.so` files the
 /// package builds (found in the build folder, beside the test binary).

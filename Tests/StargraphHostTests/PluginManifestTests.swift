@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import StargraphHost
 @testable import StargraphCore
+@testable import StargraphPlugins
 
 @Suite("Plugin manifest")
 struct PluginManifestTests {

@@ -3,6 +3,7 @@ import PluginABI
 import Testing
 @testable import StargraphHost
 @testable import StargraphCore
+@testable import StargraphPlugins
 
 /// A pinned library is loaded from the bytes that were hashed, so replacing the file after the
 /// hash cannot load an unpinned library; `cleared` refuses libraries others could replace.

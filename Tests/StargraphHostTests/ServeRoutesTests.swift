@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import StargraphHost
+@testable import StargraphBroker
 
 /// The `/v1` routes and the system routes against a real server.
 @Suite("Serve: routes")

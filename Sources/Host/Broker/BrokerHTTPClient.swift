@@ -7,15 +7,15 @@ import StargraphCore
 /// Foundation's URLSession stack and libcurl. Request data reaches the source only as query
 /// items; the host was checked against loopback and `allowed_hosts` when the config was read,
 /// and redirects are never followed, so a source cannot bounce the broker to another host.
-enum BrokerHTTPClient {
+package enum BrokerHTTPClient {
     /// The largest answer read from a `rest` source; a longer one fails that source.
-    static let maxResponseBytes = 16 * 1024 * 1024
+    package static let maxResponseBytes = 16 * 1024 * 1024
 
     /// One client for the whole process, created on the first `rest` read and, like
     /// `HTTPClient.shared`, never shut down: a global is never deinitialised, it runs on NIO's
     /// shared event loops (which Hummingbird uses too), and its pooled connections close after
     /// 60 s idle. `HTTPClient.shared` itself cannot be used: its configuration follows redirects.
-    static let client = HTTPClient(eventLoopGroup: .singletonMultiThreadedEventLoopGroup, configuration: configuration)
+    package static let client = HTTPClient(eventLoopGroup: .singletonMultiThreadedEventLoopGroup, configuration: configuration)
 
     /// Redirects refused (a 3xx is returned as is and fails the source). The connect timeout is
     /// the longest `timeout_s` a source may set, so each request's deadline — its source's own
@@ -33,7 +33,7 @@ enum BrokerHTTPClient {
     /// - Throws: ``BrokerSourceReader/Failure`` for a failed call, a status outside 2xx (a
     ///   redirect included), an answer over ``maxResponseBytes``, an answer that is not rows, or
     ///   a timeout. The message names no URL.
-    static func rows(url: URL, request: BrokerRequest, timeoutSeconds: Double, maxRows: Int) async throws -> [JSONValue] {
+    package static func rows(url: URL, request: BrokerRequest, timeoutSeconds: Double, maxRows: Int) async throws -> [JSONValue] {
         var call = HTTPClientRequest(url: target(url, request))
         call.headers.add(name: "Accept", value: "application/json")
         let body: ByteBuffer

@@ -42,24 +42,24 @@ public struct BrokerNodeKind: NodeKind {
     }
 
     private struct UnconfiguredNode: NodeInstance {
-        let failure: NodeFailure
+        package let failure: NodeFailure
 
-        func invoke(state: [String: JSONValue], context: NodeContext) async throws -> NodeResult {
+        package func invoke(state: [String: JSONValue], context: NodeContext) async throws -> NodeResult {
             throw failure
         }
     }
 }
 
 /// One configured `broker` node.
-struct BrokerNode: NodeInstance {
-    let broker: Broker
-    let agentField: String
-    let intentField: String
-    let purpose: String
-    let dataTypes: [String]?
-    let outputField: String
+package struct BrokerNode: NodeInstance {
+    package let broker: Broker
+    package let agentField: String
+    package let intentField: String
+    package let purpose: String
+    package let dataTypes: [String]?
+    package let outputField: String
 
-    func invoke(state: [String: JSONValue], context: NodeContext) async throws -> NodeResult {
+    package func invoke(state: [String: JSONValue], context: NodeContext) async throws -> NodeResult {
         var contextMembers: [String: JSONValue] = ["purpose": .string(purpose)]
         if let dataTypes { contextMembers["data_types"] = .array(dataTypes.map(JSONValue.string)) }
         let body: JSONValue = [

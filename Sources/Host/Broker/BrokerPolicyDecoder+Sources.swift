@@ -3,14 +3,14 @@ import StargraphCore
 
 /// `sources:` entries: the keys every source has, and those of its type.
 extension BrokerPolicyDecoder {
-    static let commonSourceKeys = ["id", "type", "description", "classification", "data_types", "allowed_purposes", "timeout_s", "max_rows"]
-    static let typeSourceKeys = ["static": ["rows"], "sqlite": ["connection", "table", "query"], "rest": ["connection", "path"]]
-    static let defaultTimeoutSeconds = 5.0
-    static let defaultMaxRows = 1000
+    package static let commonSourceKeys = ["id", "type", "description", "classification", "data_types", "allowed_purposes", "timeout_s", "max_rows"]
+    package static let typeSourceKeys = ["static": ["rows"], "sqlite": ["connection", "table", "query"], "rest": ["connection", "path"]]
+    package static let defaultTimeoutSeconds = 5.0
+    package static let defaultMaxRows = 1000
     /// Parameters a sqlite `query` may use; the broker binds them, never splices them into SQL.
-    static let queryParameters = ["agent_id", "purpose", "intent"]
+    package static let queryParameters = ["agent_id", "purpose", "intent"]
 
-    mutating func decodeSource(_ node: YAMLNode, levels: [String], allowedHosts: [String]) -> BrokerSource? {
+    package mutating func decodeSource(_ node: YAMLNode, levels: [String], allowedHosts: [String]) -> BrokerSource? {
         let typeNode = node.mappingPairs?.first { $0.key.scalarText == "type" }?.value
         let type = typeNode.flatMap { string($0, what: "source type") }
         if let typeNode, let type, Self.typeSourceKeys[type] == nil {
@@ -109,7 +109,7 @@ extension BrokerPolicyDecoder {
     }
 
     /// Names written `:name`, `@name` or `$name` outside quotes (`?` placeholders are reported as `?`).
-    static func parameterNames(in sql: String) -> [String] {
+    package static func parameterNames(in sql: String) -> [String] {
         var names: [String] = []
         var quote: Character?
         var index = sql.startIndex
@@ -161,7 +161,7 @@ extension BrokerPolicyDecoder {
     }
 
     /// `localhost`, `127.x.x.x` and `::1`.
-    static func isLoopback(_ host: String) -> Bool {
+    package static func isLoopback(_ host: String) -> Bool {
         let bare = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
         return bare == "localhost" || bare == "::1" || bare.hasPrefix("127.")
     }

@@ -4,24 +4,24 @@ import StargraphCore
 /// Reads a parsed `nautilus.yaml` into a ``BrokerPolicy``, reporting every problem at once at
 /// its `file:line:column`: unknown keys (at the key), wrong types and bad values (at the value),
 /// missing required keys (at the mapping that lacks them).
-struct BrokerPolicyDecoder {
-    static let topLevelKeys = ["version", "clearance_levels", "sources", "agents", "routing", "allowed_hosts", "attestation", "audit"]
-    static let defaultKeyFile = "nautilus-signing.key"
-    static let defaultAuditFile = "nautilus-audit.jsonl"
+package struct BrokerPolicyDecoder {
+    package static let topLevelKeys = ["version", "clearance_levels", "sources", "agents", "routing", "allowed_hosts", "attestation", "audit"]
+    package static let defaultKeyFile = "nautilus-signing.key"
+    package static let defaultAuditFile = "nautilus-audit.jsonl"
 
-    var diagnostics: LoadDiagnostics
+    package var diagnostics: LoadDiagnostics
     /// The folder relative paths in the config are resolved against.
-    let folder: URL
-    let file: String
+    package let folder: URL
+    package let file: String
 
-    init(file: String) {
+    package init(file: String) {
         self.file = file
         diagnostics = LoadDiagnostics(file: file)
         folder = URL(fileURLWithPath: file).deletingLastPathComponent()
     }
 
     /// Decodes `root`; throws every problem found, sorted by position.
-    static func decode(_ root: YAMLNode, file: String) throws(GraphLoadErrors) -> BrokerPolicy {
+    package static func decode(_ root: YAMLNode, file: String) throws(GraphLoadErrors) -> BrokerPolicy {
         var decoder = BrokerPolicyDecoder(file: file)
         let policy = decoder.decodePolicy(root)
         try decoder.diagnostics.throwIfAny()
@@ -130,17 +130,17 @@ struct BrokerPolicyDecoder {
 
     // MARK: - Reading nodes
 
-    mutating func error(at node: YAMLNode, _ message: String) {
+    package mutating func error(at node: YAMLNode, _ message: String) {
         diagnostics.error(at: node, message)
     }
 
     /// `path` resolved against the config's folder (absolute paths stay as they are).
-    func resolve(_ path: String) -> String {
+    package func resolve(_ path: String) -> String {
         URL(fileURLWithPath: path, relativeTo: folder).standardizedFileURL.path
     }
 
     /// The node's pairs by key; reports a non-mapping and every key not in `allowed` (at the key).
-    mutating func mapping(_ node: YAMLNode, allowed: [String], what: String) -> [String: YAMLNode]? {
+    package mutating func mapping(_ node: YAMLNode, allowed: [String], what: String) -> [String: YAMLNode]? {
         guard let pairs = node.mappingPairs else {
             error(at: node, "\(what) must be a mapping, not a \(node.kindName)")
             return nil
@@ -157,13 +157,13 @@ struct BrokerPolicyDecoder {
         return fields
     }
 
-    mutating func required(_ fields: [String: YAMLNode], _ key: String, in parent: YAMLNode, what: String) -> YAMLNode? {
+    package mutating func required(_ fields: [String: YAMLNode], _ key: String, in parent: YAMLNode, what: String) -> YAMLNode? {
         if let node = fields[key] { return node }
         error(at: parent, "\(what) needs '\(key)'")
         return nil
     }
 
-    mutating func sequence(_ node: YAMLNode, what: String) -> [YAMLNode]? {
+    package mutating func sequence(_ node: YAMLNode, what: String) -> [YAMLNode]? {
         guard let items = node.sequenceItems else {
             error(at: node, "\(what) must be a list, not a \(node.kindName)")
             return nil
@@ -171,7 +171,7 @@ struct BrokerPolicyDecoder {
         return items
     }
 
-    mutating func string(_ node: YAMLNode, what: String) -> String? {
+    package mutating func string(_ node: YAMLNode, what: String) -> String? {
         guard case .string(let text) = node.toJSON(), !text.isEmpty else {
             error(at: node, "\(what) must be a non-empty string, not \(node.scalarText.map { "'\($0)'" } ?? "a \(node.kindName)")")
             return nil
@@ -180,7 +180,7 @@ struct BrokerPolicyDecoder {
     }
 
     /// A string of letters, digits and `_ . : -`, at most 128 characters.
-    mutating func identifier(_ node: YAMLNode, what: String) -> String? {
+    package mutating func identifier(_ node: YAMLNode, what: String) -> String? {
         guard let text = string(node, what: what) else { return nil }
         guard text.count <= 128, text.unicodeScalars.allSatisfy({ $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "_.:-".unicodeScalars.contains($0)) }) else {
             error(at: node, "\(what) '\(text)' may only use letters, digits and _ . : - (at most 128 characters)")
@@ -189,7 +189,7 @@ struct BrokerPolicyDecoder {
         return text
     }
 
-    mutating func stringList(_ node: YAMLNode, what: String, nonEmpty: Bool = false) -> [String]? {
+    package mutating func stringList(_ node: YAMLNode, what: String, nonEmpty: Bool = false) -> [String]? {
         guard let items = sequence(node, what: what) else { return nil }
         if nonEmpty && items.isEmpty {
             error(at: node, "\(what) must list at least one entry")
@@ -199,7 +199,7 @@ struct BrokerPolicyDecoder {
         return texts.contains(nil) ? nil : texts.compactMap { $0 }
     }
 
-    mutating func level(_ node: YAMLNode, levels: [String], what: String) -> String? {
+    package mutating func level(_ node: YAMLNode, levels: [String], what: String) -> String? {
         guard let text = string(node, what: what) else { return nil }
         guard levels.contains(text) else {
             error(at: node, "\(what) '\(text)' is not one of clearance_levels (\(levels.joined(separator: ", ")))")
@@ -208,7 +208,7 @@ struct BrokerPolicyDecoder {
         return text
     }
 
-    mutating func number(_ node: YAMLNode, what: String, range: ClosedRange<Double>) -> Double? {
+    package mutating func number(_ node: YAMLNode, what: String, range: ClosedRange<Double>) -> Double? {
         guard let number = node.toJSON().numberValue, range.contains(number) else {
             error(at: node, "\(what) must be a number from \(CanonicalJSON.formatNumber(range.lowerBound)) to \(CanonicalJSON.formatNumber(range.upperBound)), not '\(node.scalarText ?? node.kindName)'")
             return nil

@@ -68,7 +68,7 @@ public struct BrokerRequest: Sendable, Hashable {
     }
 
     /// The request as JSON (for the audit log).
-    var json: JSONValue {
+    package var json: JSONValue {
         var context: [String: JSONValue] = ["purpose": .string(purpose)]
         if let dataTypes { context["data_types"] = .array(dataTypes.map(JSONValue.string)) }
         return ["agent_id": .string(agentId), "intent": .string(intent), "context": .object(context)]

@@ -6,14 +6,14 @@
 /// 3. Denials, checked in this order per candidate: unknown agent (`unknown-agent`), agent
 ///    clearance below the source's classification (`clearance`), purpose not in the agent's
 ///    `allowed_purposes` (`agent-purpose`), purpose not in the source's (`source-purpose`).
-struct BrokerRoutingDecision: Sendable {
-    var dataTypes: [String]
-    var allowed: [BrokerSource]
-    var denials: [BrokerResponse.Denial]
-    var skipped: [String]
-    var trace: [String]
+package struct BrokerRoutingDecision: Sendable {
+    package var dataTypes: [String]
+    package var allowed: [BrokerSource]
+    package var denials: [BrokerResponse.Denial]
+    package var skipped: [String]
+    package var trace: [String]
 
-    init(request: BrokerRequest, policy: BrokerPolicy) {
+    package init(request: BrokerRequest, policy: BrokerPolicy) {
         trace = []
         if let explicit = request.dataTypes {
             dataTypes = Self.unique(explicit)
@@ -72,7 +72,7 @@ struct BrokerRoutingDecision: Sendable {
 
     /// Whether `text` matches `pattern` as a whole, case-insensitively: `*` matches any run of
     /// characters, `?` any one character, everything else itself.
-    static func glob(_ pattern: String, matches text: String) -> Bool {
+    package static func glob(_ pattern: String, matches text: String) -> Bool {
         let pattern = Array(pattern.lowercased()), text = Array(text.lowercased())
         var p = 0, t = 0
         var star: Int?, resume = 0

@@ -6,27 +6,27 @@ import StargraphSQLite
 /// Reads one source's rows for one allowed request. Request data reaches a source only as bound
 /// SQL parameters (`sqlite`) or URL query items (`rest`, see ``BrokerHTTPClient``), never as SQL
 /// or path text.
-enum BrokerSourceReader {
+package enum BrokerSourceReader {
     /// A source failure, with a message safe to return to the client (no paths or URLs).
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
-        init(_ description: String) { self.description = description }
+    package struct Failure: Error, CustomStringConvertible {
+        package let description: String
+        package init(_ description: String) { self.description = description }
 
         /// The source did not answer within its `timeout_s`.
-        static func timedOut(after seconds: Double) -> Failure {
+        package static func timedOut(after seconds: Double) -> Failure {
             Failure("timed out after \(CanonicalJSON.formatNumber(seconds)) s")
         }
     }
 
     /// The rows of `source` for `request`, at most `source.maxRows`, within `source.timeoutSeconds`.
     /// - Throws: ``Failure`` for a missing database, a failed query or HTTP call, bad data, or a timeout.
-    static func rows(of source: BrokerSource, for request: BrokerRequest) async throws -> [JSONValue] {
+    package static func rows(of source: BrokerSource, for request: BrokerRequest) async throws -> [JSONValue] {
         try await within(seconds: source.timeoutSeconds) { try await read(source, request) }
     }
 
     /// `work`'s result, or a timeout ``Failure`` after `seconds`. On timeout `work` is cancelled
     /// but not waited for, so a source that ignores cancellation cannot hold the response.
-    static func within<T: Sendable>(seconds: Double, _ work: @escaping @Sendable () async throws -> T) async throws -> T {
+    package static func within<T: Sendable>(seconds: Double, _ work: @escaping @Sendable () async throws -> T) async throws -> T {
         let race = Race<T>()
         return try await withCheckedThrowingContinuation { continuation in
             race.start(continuation)
@@ -50,24 +50,24 @@ enum BrokerSourceReader {
     /// caller and stops the timer; later ones do nothing.
     private final class Race<T: Sendable>: Sendable {
         private struct State {
-            var continuation: CheckedContinuation<T, any Error>?
-            var timer: Task<Void, Never>?
+            package var continuation: CheckedContinuation<T, any Error>?
+            package var timer: Task<Void, Never>?
         }
 
         private let state = Mutex(State())
 
-        func start(_ continuation: CheckedContinuation<T, any Error>) {
+        package func start(_ continuation: CheckedContinuation<T, any Error>) {
             state.withLock { $0.continuation = continuation }
         }
 
         /// Keeps `timer` to stop it on finish, or stops it now when the race is already over.
-        func arm(_ timer: Task<Void, Never>) {
+        package func arm(_ timer: Task<Void, Never>) {
             state.withLock { state in
                 if state.continuation == nil { timer.cancel() } else { state.timer = timer }
             }
         }
 
-        func finish(_ result: Result<T, any Error>) {
+        package func finish(_ result: Result<T, any Error>) {
             state.withLock { state in
                 state.continuation?.resume(with: result)
                 state.continuation = nil
@@ -92,7 +92,7 @@ enum BrokerSourceReader {
 
     /// Opens the file read-only and runs the configured statement with the request's values bound
     /// as `:agent_id`, `:purpose` and `:intent`.
-    static func readSQLite(path: String, read: BrokerSource.SQLiteRead, request: BrokerRequest, maxRows: Int) async throws -> [JSONValue] {
+    package static func readSQLite(path: String, read: BrokerSource.SQLiteRead, request: BrokerRequest, maxRows: Int) async throws -> [JSONValue] {
         guard FileManager.default.fileExists(atPath: path) else { throw Failure("the source's database file does not exist") }
         let sql = switch read {
         case .table(let table): "SELECT * FROM \"\(table)\""

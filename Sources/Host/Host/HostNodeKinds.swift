@@ -2,6 +2,8 @@ import Logging
 import StargraphSQLite
 import StargraphStore
 import StargraphEngine
+import StargraphPlugins
+import StargraphBroker
 
 /// The node kinds the host provides beside the built-ins, which need the host's own state:
 /// `write_artifact` (content-addressed files beside the database, rows in it) and `broker` (the

@@ -5,6 +5,7 @@ import StargraphSQLite
 import StargraphStore
 import StargraphAudit
 import StargraphEngine
+import StargraphPlugins
 
 /// One host's working set — store, node kinds, graph compiler, engine — opened from the
 /// options every command shares. The CLI and the server compose the host through it.

@@ -3,9 +3,9 @@ import StargraphCore
 /// supporting the keywords the ABI header lists: type, properties, required,
 /// additionalProperties, items, enum, const, minimum, maximum, minLength, maxLength,
 /// minItems and maxItems. Other keywords (titles, descriptions, `$schema`) are ignored.
-enum ConfigSchemaValidator {
+package enum ConfigSchemaValidator {
     /// Every mismatch, as `config.<path>: problem`; empty when `value` fits.
-    static func problems(_ value: JSONValue, schema: JSONValue, path: String = "config") -> [String] {
+    package static func problems(_ value: JSONValue, schema: JSONValue, path: String = "config") -> [String] {
         guard let rules = schema.objectValue else { return [] }
         var found: [String] = []
         if let expected = rules["type"], !typeMatches(value, expected) {

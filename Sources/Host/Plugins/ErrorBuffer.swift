@@ -1,12 +1,12 @@
 import PluginABI
 
 /// The host side of `sg_error`: a stack buffer a plugin call writes its message into.
-enum ErrorBuffer {
+package enum ErrorBuffer {
     /// Bytes offered to the plugin for a message, NUL included.
-    static let capacity = 1024
+    package static let capacity = 1024
 
     /// Runs `body` with a fresh `sg_error`; returns its status and the message written.
-    static func call(_ body: (UnsafeMutablePointer<sg_error>) -> Int32) -> (status: Int32, message: String) {
+    package static func call(_ body: (UnsafeMutablePointer<sg_error>) -> Int32) -> (status: Int32, message: String) {
         withUnsafeTemporaryAllocation(of: CChar.self, capacity: capacity) { buffer in
             // CChar is trivial: an empty message is all the buffer needs before the call.
             buffer[0] = 0

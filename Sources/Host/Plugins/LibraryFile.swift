@@ -12,15 +12,15 @@ import Glibc
 /// directory only this process can enter (mode 0700), opened and then removed. Its `$ORIGIN`
 /// is that directory, so a pinned library finds its own dependencies by soname and RUNPATH
 /// entries other than `$ORIGIN`.
-struct LibraryFile {
-    let path: String
-    let bytes: [UInt8]
+package struct LibraryFile {
+    package let path: String
+    package let bytes: [UInt8]
     /// The permission bits of the file and of its folder, for ``isReplaceableByOthers``.
     private let fileMode: mode_t
     private let folderMode: mode_t
 
     /// Reads `path` through one descriptor; refuses what is not a regular file.
-    init(reading path: String) throws(LibraryFileError) {
+    package init(reading path: String) throws(LibraryFileError) {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw .unreadable(String(cString: strerror(errno))) }
         defer { close(descriptor) }
@@ -46,12 +46,12 @@ struct LibraryFile {
 
     /// Whether users other than the owner may write the file or its folder, so could replace
     /// the library between boots.
-    var isReplaceableByOthers: Bool {
+    package var isReplaceableByOthers: Bool {
         fileMode & S_IWOTH != 0 || folderMode & S_IWOTH != 0
     }
 
     /// `dlopen` of the file by its path (unpinned libraries), or of a private copy of ``bytes``.
-    func load(privateCopy: Bool) -> Result<UnsafeMutableRawPointer, LibraryFileError> {
+    package func load(privateCopy: Bool) -> Result<UnsafeMutableRawPointer, LibraryFileError> {
         guard privateCopy else { return Self.dlopen(path) }
         let template = FileManager.default.temporaryDirectory.appendingPathComponent("stargraph-plugin-XXXXXX").path
         var folderName = Array(template.utf8CString)
@@ -79,14 +79,14 @@ struct LibraryFile {
 }
 
 /// Why a library file could not be read or loaded.
-enum LibraryFileError: Error {
+package enum LibraryFileError: Error {
     case unreadable(String)
     case notARegularFile
     case copyFailed(String)
     case notLoadable(String)
 
     /// The reason, naming what to change.
-    var reason: String {
+    package var reason: String {
         switch self {
         case .unreadable(let cause): "the library file cannot be read (\(cause)); check the path and its permissions"
         case .notARegularFile: "the library path is not a regular file; point `library:` at the .so itself"

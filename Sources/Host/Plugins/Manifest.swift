@@ -108,7 +108,7 @@ public struct Manifest: Sendable {
     }
 
     /// `relative` resolved against the manifest's folder (absolute paths unchanged).
-    func resolve(_ relative: String) -> String {
+    package func resolve(_ relative: String) -> String {
         relative.hasPrefix("/") ? relative : URL(fileURLWithPath: directory).appendingPathComponent(relative).standardizedFileURL.path
     }
 }

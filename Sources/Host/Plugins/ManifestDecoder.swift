@@ -1,15 +1,15 @@
 import StargraphCore
 /// Walks a parsed manifest, filling a ``Manifest`` and recording every problem at its
 /// `file:line:column` in ``diagnostics``.
-struct ManifestDecoder {
-    static let topLevelKeys = ["plugins", "graphs", "triggers", "max_concurrency", "nautilus_config", "api_keys", "max_node_output_bytes", "database_graphs"]
-    static let pluginKeys = ["name", "library", "sha256", "config", "optional", "max_output_bytes"]
-    static let triggerKeys = ["id", "cron", "timezone", "graph_id", "params"]
+package struct ManifestDecoder {
+    package static let topLevelKeys = ["plugins", "graphs", "triggers", "max_concurrency", "nautilus_config", "api_keys", "max_node_output_bytes", "database_graphs"]
+    package static let pluginKeys = ["name", "library", "sha256", "config", "optional", "max_output_bytes"]
+    package static let triggerKeys = ["id", "cron", "timezone", "graph_id", "params"]
 
-    var diagnostics: LoadDiagnostics
-    let directory: String
+    package var diagnostics: LoadDiagnostics
+    package let directory: String
 
-    mutating func decode(_ root: YAMLNode, into manifest: inout Manifest) {
+    package mutating func decode(_ root: YAMLNode, into manifest: inout Manifest) {
         let fields = fields(of: root, what: "the manifest", allowed: Self.topLevelKeys)
         if let node = fields["plugins"] {
             manifest.plugins = items(node, what: "plugins").compactMap { plugin($0) }
@@ -175,11 +175,11 @@ struct ManifestDecoder {
 }
 
 /// Naming rules shared by manifests and plugin descriptors.
-enum PluginNames {
-    static let rule = "use 1-64 characters from a-z, 0-9, '_', '-' and '.', starting with a letter or digit"
+package enum PluginNames {
+    package static let rule = "use 1-64 characters from a-z, 0-9, '_', '-' and '.', starting with a letter or digit"
 
     /// `^[a-z0-9][a-z0-9_.-]{0,63}$`: plugin and kind names.
-    static func isValid(_ name: String) -> Bool {
+    package static func isValid(_ name: String) -> Bool {
         let bytes = Array(name.utf8)
         guard let first = bytes.first, bytes.count <= 64, isLowerAlphanumeric(first) else { return false }
         return bytes.allSatisfy { isLowerAlphanumeric($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") }
@@ -190,7 +190,7 @@ enum PluginNames {
     }
 
     /// `pin` as 64 lowercase hex digits (a `sha256:` prefix is dropped), or `nil` if it is not one.
-    static func normalizedSHA256(_ pin: String) -> String? {
+    package static func normalizedSHA256(_ pin: String) -> String? {
         let hex = (pin.hasPrefix("sha256:") ? String(pin.dropFirst(7)) : pin).lowercased()
         guard hex.utf8.count == 64, hex.allSatisfy({ $0.isHexDigit }) else { return nil }
         return hex

@@ -3,22 +3,22 @@ import PluginABI
 import StargraphEngine
 
 /// The ABI version constants, as Swift integers.
-enum SGABI {
-    static let major = Int(SG_ABI_MAJOR)
+package enum SGABI {
+    package static let major = Int(SG_ABI_MAJOR)
 }
 
 /// The steps of loading one manifest, in order: per plugin resolve → sha256 →
 /// dlopen → handshake → conflict check → init → register; then every graph.
-struct PluginBoot {
-    let manifest: Manifest
-    var registry: NodeKindRegistry
-    let locator: PluginLibraryLocator
-    let policy: PluginLoadPolicy
-    let logger: Logger
-    private(set) var libraries: [PluginLibrary] = []
-    private(set) var skipped: [PluginLoadError] = []
+package struct PluginBoot {
+    package let manifest: Manifest
+    package var registry: NodeKindRegistry
+    package let locator: PluginLibraryLocator
+    package let policy: PluginLoadPolicy
+    package let logger: Logger
+    package private(set) var libraries: [PluginLibrary] = []
+    package private(set) var skipped: [PluginLoadError] = []
 
-    init(manifest: Manifest, registry: NodeKindRegistry, environment: [String: String], policy: PluginLoadPolicy, logger: Logger) {
+    package init(manifest: Manifest, registry: NodeKindRegistry, environment: [String: String], policy: PluginLoadPolicy, logger: Logger) {
         self.manifest = manifest
         self.registry = registry
         self.policy = policy
@@ -27,7 +27,7 @@ struct PluginBoot {
     }
 
     /// Loads every plugin entry; a failing optional entry is logged and skipped.
-    mutating func loadPlugins() throws(PluginLoadError) {
+    package mutating func loadPlugins() throws(PluginLoadError) {
         for entry in manifest.plugins {
             do {
                 try load(entry)
@@ -66,7 +66,7 @@ struct PluginBoot {
     }
 
     /// Compiles the plugins' graphs and then the manifest's, registering each by id.
-    func compileGraphs(with compiler: GraphCompiler) throws(PluginLoadError) -> GraphRegistry {
+    package func compileGraphs(with compiler: GraphCompiler) throws(PluginLoadError) -> GraphRegistry {
         var graphs = GraphRegistry()
         for library in libraries {
             do {

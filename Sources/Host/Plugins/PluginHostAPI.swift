@@ -6,14 +6,14 @@ import StargraphEngine
 
 /// What the host knows about one `invoke`: reachable from the `sg_context` the plugin passes
 /// back to the host API (through `host_data`), valid while the call lasts.
-final class PluginInvocation: Sendable {
-    let context: NodeContext
-    let library: PluginLibrary
+package final class PluginInvocation: Sendable {
+    package let context: NodeContext
+    package let library: PluginLibrary
     /// `<plugin>.<kind>`, for log metadata.
-    let kind: String
-    let cancelled: Atomic<Bool>
+    package let kind: String
+    package let cancelled: Atomic<Bool>
 
-    init(context: NodeContext, library: PluginLibrary, kind: String) {
+    package init(context: NodeContext, library: PluginLibrary, kind: String) {
         self.context = context
         self.library = library
         self.kind = kind
@@ -21,7 +21,7 @@ final class PluginInvocation: Sendable {
     }
 
     /// The run's logger, tagged with the plugin kind.
-    var logger: Logger {
+    package var logger: Logger {
         var logger = context.logger
         logger[metadataKey: "plugin_kind"] = .string(kind)
         logger[metadataKey: "run_id"] = .string(context.runId)
@@ -32,12 +32,12 @@ final class PluginInvocation: Sendable {
 /// The host API table handed to plugins (`sg_host_api`): every function recovers the
 /// invocation from `ctx`, and time, randomness and ids go through the invocation's
 /// ``HostEffects`` so they are recorded per step.
-enum PluginHostAPI {
+package enum PluginHostAPI {
     /// The table's address; immutable and never freed, so it is valid for the process's life.
-    static let table = PluginPointer(pointer: makeTable())
+    package static let table = PluginPointer(pointer: makeTable())
 
     /// Log records from plugins outside an invocation (init, create, shutdown).
-    static let pluginLogger = Logger(label: "stargraph.plugin")
+    package static let pluginLogger = Logger(label: "stargraph.plugin")
 
     private static func makeTable() -> UnsafePointer<sg_host_api> {
         let table = UnsafeMutablePointer<sg_host_api>.allocate(capacity: 1)
@@ -90,20 +90,20 @@ enum PluginHostAPI {
     }
 
     /// The invocation behind `context`, or `nil` for NULL or a context the host did not make.
-    static func invocation(_ context: UnsafePointer<sg_context>?) -> PluginInvocation? {
+    package static func invocation(_ context: UnsafePointer<sg_context>?) -> PluginInvocation? {
         guard let context, context.pointee.struct_size >= MemoryLayout<sg_context>.size,
             context.pointee.host == table.pointer, let data = context.pointee.host_data
         else { return nil }
         return Unmanaged<PluginInvocation>.fromOpaque(data).takeUnretainedValue()
     }
 
-    static func parse(_ json: UnsafePointer<CChar>?, _ length: Int) -> JSONValue? {
+    package static func parse(_ json: UnsafePointer<CChar>?, _ length: Int) -> JSONValue? {
         guard let json else { return nil }
         let bytes = json.withMemoryRebound(to: UInt8.self, capacity: length) { Array(UnsafeBufferPointer(start: $0, count: length)) }
         return try? JSONParser.parse(bytes: bytes)
     }
 
-    static func logLevel(_ level: Int32) -> Logger.Level {
+    package static func logLevel(_ level: Int32) -> Logger.Level {
         switch level {
         case SG_LOG_TRACE: .trace
         case SG_LOG_DEBUG: .debug

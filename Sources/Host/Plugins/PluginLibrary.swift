@@ -6,52 +6,52 @@ import StargraphCore
 
 /// A pointer into a plugin's descriptor data. Safe to share across threads: the ABI makes
 /// that data immutable while the library is loaded, and the host never unloads a library.
-struct PluginPointer<Pointee>: @unchecked Sendable {
-    let pointer: UnsafePointer<Pointee>
+package struct PluginPointer<Pointee>: @unchecked Sendable {
+    package let pointer: UnsafePointer<Pointee>
 }
 
 /// A plugin library opened and checked against ABI v1: hashed (and its pin
 /// verified) before `dlopen` of exactly the bytes hashed, entry symbol, ABI major and struct sizes checked, descriptor
 /// read into Swift values. ``initialize()`` and ``shutdown()`` drive its lifecycle.
-final class PluginLibrary: Sendable {
+package final class PluginLibrary: Sendable {
     /// A node kind as the descriptor declares it.
-    struct Kind: Sendable {
-        var name: String
-        var sideEffecting: Bool
-        var serial: Bool
-        var configSchema: JSONValue?
-        var descriptor: PluginPointer<sg_node_kind>
+    package struct Kind: Sendable {
+        package var name: String
+        package var sideEffecting: Bool
+        package var serial: Bool
+        package var configSchema: JSONValue?
+        package var descriptor: PluginPointer<sg_node_kind>
     }
 
     /// A graph the plugin ships.
-    struct Graph: Sendable {
-        var name: String
-        var yaml: String
+    package struct Graph: Sendable {
+        package var name: String
+        package var yaml: String
     }
 
     private enum Lifecycle { case loaded, initialized, shutDown }
 
-    let entry: Manifest.PluginEntry
+    package let entry: Manifest.PluginEntry
     /// The manifest location of the entry, for messages.
-    let location: String
-    let path: String
-    let sha256: String
-    let name: String
-    let version: String
-    let abiMinor: UInt16
-    let kinds: [Kind]
-    let graphs: [Graph]
+    package let location: String
+    package let path: String
+    package let sha256: String
+    package let name: String
+    package let version: String
+    package let abiMinor: UInt16
+    package let kinds: [Kind]
+    package let graphs: [Graph]
     private let descriptor: PluginPointer<sg_plugin_descriptor>
     /// The entry's config as JSON, handed to `init` and to the host API's `config`; owned by
     /// the host and valid until this value is freed (after `shutdown`).
     private let configStorage: PluginPointer<CChar>
-    let configLength: Int
+    package let configLength: Int
     private let lifecycle = Mutex(Lifecycle.loaded)
 
     /// Reads and hashes the file (refusing a pin mismatch before anything is loaded), `dlopen`s
     /// what was hashed (``LibraryFile``) and performs the handshake. Throws the reason, naming
     /// what to change.
-    init(entry: Manifest.PluginEntry, path: String, location: String, policy: PluginLoadPolicy) throws(PluginLoadError) {
+    package init(entry: Manifest.PluginEntry, path: String, location: String, policy: PluginLoadPolicy) throws(PluginLoadError) {
         func failure(_ reason: String) -> PluginLoadError {
             PluginLoadError(location: location, plugin: entry.name, file: path, reason: reason)
         }
@@ -126,13 +126,13 @@ final class PluginLibrary: Sendable {
     }
 
     /// The entry's config JSON (``configLength`` bytes).
-    var configPointer: UnsafePointer<CChar> { configStorage.pointer }
+    package var configPointer: UnsafePointer<CChar> { configStorage.pointer }
 
     /// `name@version`, the provider recorded in node kinds and graph hashes.
-    var provider: String { "\(name)@\(version)" }
+    package var provider: String { "\(name)@\(version)" }
 
     /// Calls the plugin's `init` with the entry's config. Throws its code and message.
-    func initialize() throws(PluginLoadError) {
+    package func initialize() throws(PluginLoadError) {
         lifecycle.withLock { $0 = .initialized }
         guard let initialize = descriptor.pointer.pointee.`init` else { return }
         let call = ErrorBuffer.call { error in
@@ -145,10 +145,10 @@ final class PluginLibrary: Sendable {
     }
 
     /// Whether `init` ran and `shutdown` has not: calls into the plugin are allowed.
-    var isLive: Bool { lifecycle.withLock { $0 == .initialized } }
+    package var isLive: Bool { lifecycle.withLock { $0 == .initialized } }
 
     /// Calls the plugin's `shutdown` once, if it was initialised; the last call into it.
-    func shutdown() {
+    package func shutdown() {
         let wasLive = lifecycle.withLock { state in
             defer { state = .shutDown }
             return state == .initialized
@@ -217,6 +217,6 @@ final class PluginLibrary: Sendable {
 }
 
 /// A descriptor that breaks the ABI's rules, with what to change.
-struct HandshakeFailure: Error {
-    let reason: String
+package struct HandshakeFailure: Error {
+    package let reason: String
 }

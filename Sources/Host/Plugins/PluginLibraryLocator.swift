@@ -25,7 +25,7 @@ public struct PluginLibraryLocator: Sendable {
     }
 
     /// The path of `library`, or a reason listing every place tried.
-    func locate(_ library: String) -> Result<String, PluginLocateError> {
+    package func locate(_ library: String) -> Result<String, PluginLocateError> {
         let candidates = library.hasPrefix("/")
             ? [library]
             : searchFolders.map { URL(fileURLWithPath: $0).appendingPathComponent(library).standardizedFileURL.path }
@@ -40,10 +40,10 @@ public struct PluginLibraryLocator: Sendable {
 }
 
 /// No file matched a `library` value.
-struct PluginLocateError: Error {
-    var tried: [String]
+package struct PluginLocateError: Error {
+    package var tried: [String]
 
-    var reason: String {
+    package var reason: String {
         "library file not found; tried \(tried.joined(separator: ", ")). Build the plugin (`swift build`), fix the path, or add its folder to STARGRAPH_PLUGIN_PATH"
     }
 }

@@ -20,7 +20,7 @@ public struct PluginLoadError: Error, Sendable, CustomStringConvertible {
     }
 
     /// Errors in the manifest file itself (YAML, unknown keys, bad values).
-    init(manifest errors: GraphLoadErrors) {
+    package init(manifest errors: GraphLoadErrors) {
         self.init(location: errors.errors.first.map { "\($0.file):\($0.line):\($0.column)" } ?? "manifest",
                   reason: errors.errors.map(\.description).joined(separator: "\n"))
     }

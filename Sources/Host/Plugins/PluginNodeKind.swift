@@ -7,20 +7,20 @@ import StargraphEngine
 /// A node kind a plugin provides, registered as `<plugin>.<kind>`. Its nodes cross the ABI
 /// with the run's state as canonical JSON and expect a JSON object back; anything else fails
 /// only that run, with `error_class: PluginError`.
-struct PluginNodeKind: NodeKind {
-    let name: String
-    let info: NodeKindInfo
-    let isSerial: Bool
-    let library: PluginLibrary
-    let kind: PluginLibrary.Kind
+package struct PluginNodeKind: NodeKind {
+    package let name: String
+    package let info: NodeKindInfo
+    package let isSerial: Bool
+    package let library: PluginLibrary
+    package let kind: PluginLibrary.Kind
     /// Queues the invocations of a `serial` kind (shared by all its nodes); `nil` when thread-safe.
-    let gate: SerialGate?
+    package let gate: SerialGate?
     /// `stargraph_plugin_invoke_errors_total{kind}`: invokes that failed their run (from zero at load).
-    let invokeErrors: Counter
+    package let invokeErrors: Counter
     /// The largest output an invoke may return, in bytes (the manifest's limit).
-    let outputLimit: Int
+    package let outputLimit: Int
 
-    init(library: PluginLibrary, kind: PluginLibrary.Kind, outputLimit: Int) {
+    package init(library: PluginLibrary, kind: PluginLibrary.Kind, outputLimit: Int) {
         name = "\(library.name).\(kind.name)"
         info = NodeKindInfo(sideEffecting: kind.sideEffecting, provider: library.provider)
         isSerial = kind.serial
@@ -33,7 +33,7 @@ struct PluginNodeKind: NodeKind {
 
     /// Checks `spec.config` against the kind's schema, then asks the plugin's `create` for an
     /// instance; either refusing becomes a ``NodeConfigError`` with the plugin's message.
-    func makeNode(_ spec: NodeSpec, schema: StateSchema) throws -> any NodeInstance {
+    package func makeNode(_ spec: NodeSpec, schema: StateSchema) throws -> any NodeInstance {
         if let configSchema = kind.configSchema {
             let problems = ConfigSchemaValidator.problems(spec.config, schema: configSchema)
             guard problems.isEmpty else {
@@ -59,16 +59,16 @@ struct PluginNodeKind: NodeKind {
 
 /// The instance pointer a plugin's `create` returned. Sharing it across threads is the
 /// plugin's promise (SG_THREAD_SAFE) or the host's doing (SG_SERIAL kinds go through a gate).
-struct PluginInstance: @unchecked Sendable {
-    let pointer: UnsafeMutableRawPointer?
+package struct PluginInstance: @unchecked Sendable {
+    package let pointer: UnsafeMutableRawPointer?
 }
 
 /// One graph node of a plugin kind; `destroy`s its instance when the compiled graph goes away.
-final class PluginNode: NodeInstance {
-    let kind: PluginNodeKind
+package final class PluginNode: NodeInstance {
+    package let kind: PluginNodeKind
     private let instance: PluginInstance
 
-    init(kind: PluginNodeKind, instance: UnsafeMutableRawPointer?) {
+    package init(kind: PluginNodeKind, instance: UnsafeMutableRawPointer?) {
         self.kind = kind
         self.instance = PluginInstance(pointer: instance)
     }
@@ -79,7 +79,7 @@ final class PluginNode: NodeInstance {
         }
     }
 
-    func invoke(state: [String: JSONValue], context: NodeContext) async throws -> NodeResult {
+    package func invoke(state: [String: JSONValue], context: NodeContext) async throws -> NodeResult {
         let input = CanonicalJSON.bytes(.object(state))
         let invocation = PluginInvocation(context: context, library: kind.library, kind: kind.name)
         let call: @Sendable () async -> Result<NodeResult, NodeFailure> = { [self] in

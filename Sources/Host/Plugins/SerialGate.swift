@@ -1,12 +1,12 @@
 /// An async mutual-exclusion gate: at most one holder at a time, waiters resumed in arrival
 /// order. Waiting suspends the task instead of blocking a thread, so a queue of callers on
 /// a `serial` plugin kind does not starve the host's worker pool.
-actor SerialGate {
+package actor SerialGate {
     private var held = false
     private var waiters: [CheckedContinuation<Void, Never>] = []
 
     /// Returns once the caller holds the gate. Pair every call with ``release()``.
-    func acquire() async {
+    package func acquire() async {
         guard held else {
             held = true
             return
@@ -15,7 +15,7 @@ actor SerialGate {
     }
 
     /// Hands the gate to the longest waiter, or opens it.
-    func release() {
+    package func release() {
         if waiters.isEmpty {
             held = false
         } else {
@@ -24,7 +24,7 @@ actor SerialGate {
     }
 
     /// Runs `body` while holding the gate.
-    nonisolated func withGate<T: Sendable>(_ body: () async throws -> T) async rethrows -> T {
+    package nonisolated func withGate<T: Sendable>(_ body: () async throws -> T) async rethrows -> T {
         await acquire()
         do {
             let value = try await body()

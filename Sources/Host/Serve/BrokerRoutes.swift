@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import StargraphBroker
 
 /// The broker's HTTP surface, under the route capability `tools:broker_request` in
 /// the `cleared` profile: `POST /v1/broker/request`, `GET /v1/broker/sources` (metadata only)

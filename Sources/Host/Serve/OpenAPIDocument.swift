@@ -1,5 +1,6 @@
 import StargraphCore
 import StargraphEngine
+import StargraphBroker
 /// The OpenAPI 3.1 description of the server, written as data. It is the one list of routes:
 /// `GET /openapi.json` serves it, ``RouteTemplates`` answers 405 from it, and a test checks it
 /// against the router's routes in both directions. Add a route here when you add one there.

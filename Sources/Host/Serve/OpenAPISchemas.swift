@@ -1,5 +1,6 @@
 import StargraphCore
 import StargraphEngine
+import StargraphBroker
 /// The JSON Schemas (OpenAPI 3.1 / JSON Schema 2020-12) of the server's bodies, referenced
 /// from ``OpenAPIDocument``. They describe exactly what the routes send, nulls included.
 enum OpenAPISchemas {

@@ -1,4 +1,5 @@
 import Hummingbird
+import StargraphBroker
 
 /// The kind of a ``Problem``: the stable `type` URI clients branch on, with the status and the
 /// fixed `title` every problem of that kind carries (RFC 9457 §3.1).

@@ -9,6 +9,8 @@ import StargraphCore
 import StargraphSQLite
 import StargraphStore
 import StargraphEngine
+import StargraphPlugins
+import StargraphBroker
 
 /// `stargraph serve`, composed in one place. Construction is the boot: profile
 /// requirements → broker config (soft-fail) → store opened and migrated, manifest and plugins
