@@ -135,6 +135,20 @@ let package = Package(
             ],
             path: "Sources/Host/Broker"
         ),
+        // The scheduler: the durable queue's workers, per-graph limits, cron triggers, interrupt
+        // timeouts and the controls (cancel, pause, resume, respond, fork) over accepted runs.
+        .target(
+            name: "StargraphScheduler",
+            dependencies: [
+                "StargraphCore",
+                "StargraphStore",
+                "StargraphEngine",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Sources/Host/Scheduler"
+        ),
         .target(
             name: "StargraphHost",
             dependencies: [
@@ -145,6 +159,7 @@ let package = Package(
                 "StargraphEngine",
                 "StargraphPlugins",
                 "StargraphBroker",
+                "StargraphScheduler",
                 pluginABI,
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -160,7 +175,7 @@ let package = Package(
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
             ],
             path: "Sources/Host",
-            exclude: ["Core", "Store", "SQLiteStore", "Audit", "Engine", "Plugins", "Broker"]
+            exclude: ["Core", "Store", "SQLiteStore", "Audit", "Engine", "Plugins", "Broker", "Scheduler"]
         ),
         // In-tree plugins build on the SDK package like out-of-tree ones; none links StargraphHost.
         .target(name: "HelloPlugin", dependencies: [pluginSDK], path: "Plugins/Hello"),

@@ -4,6 +4,7 @@ import Testing
 @testable import StargraphHost
 @testable import StargraphCore
 @testable import StargraphPlugins
+@testable import StargraphScheduler
 
 /// A graph id nobody registers, but that an earlier run stored in this database, runs from its
 /// stored source with `origin: database`; a pinned `graph_hash` must match; `cleared` runs such
@@ -50,10 +51,10 @@ struct DatabaseGraphTests {
             let runtime = server.server.runtime
             _ = try await runtime.engine.start(try runtime.compiler.compile(text: Self.storedGraph, sourceName: "elsewhere.yaml"), inputs: ["message": "a"])
             let strict = RunScheduler(
-                runtime: runtime, graphs: runtime.graphs, workers: 1, triggers: [], allowsStoredGraphs: false, logger: Logger(label: "test"))
+                runtime: runtime.scheduling, graphs: runtime.graphs, workers: 1, triggers: [], allowsStoredGraphs: false, logger: Logger(label: "test"))
             let error = await #expect(throws: SchedulerError.self) { try await strict.submit(RunRequest(graphId: "db:only", params: ["message": "b"])) }
             #expect(error?.description.contains("database_graphs: true") == true, "\(String(describing: error))")
-            #expect(try strict.resolver.databaseEntries().isEmpty)
+            #expect(try await strict.resolver.databaseEntries().isEmpty)
         }
     }
 

@@ -207,7 +207,7 @@ struct ReplayTests {
         _ = try await forks.replay(parentRunId: parent.runId)
         _ = try await forks.replay(parentRunId: parent.runId, fromStep: 1, mutation: ["state_overrides": ["route": "right"]])
         _ = try await forks.replay(parentRunId: parent.runId, mutation: ["rule_pack_version": "v2"])
-        await #expect(try snapshot() == before)
+        #expect(try await snapshot() == before)
         let verification = try AuditVerifier.verify(path: audit)
         guard case .intact = verification else {
             Issue.record("the audit log no longer verifies after the forks: \(verification)")

@@ -5,6 +5,7 @@ import Testing
 @testable import StargraphCore
 @testable import StargraphSQLite
 @testable import StargraphStore
+@testable import StargraphScheduler
 
 @Suite("Run dispatcher: slots reserved for runs being accepted")
 struct RunDispatcherTests {

@@ -4,6 +4,7 @@ import Testing
 @testable import StargraphHost
 @testable import StargraphCore
 @testable import StargraphEngine
+@testable import StargraphScheduler
 
 @Suite("Scheduler: cancel, pause, resume, respond")
 struct SchedulerControlTests {
@@ -20,7 +21,7 @@ struct SchedulerControlTests {
         let paused = try await scheduler.pause(held)
         #expect(paused.status == .paused)
         #expect(try await store.events(runId: held).last?.type == "run_paused")
-        #expect(try SchedulerHarness.queueRows(store) == 0)
+        #expect(try await SchedulerHarness.queueRows(store) == 0)
 
         let again = await schedulerError { try await scheduler.cancel(doomed) }
         guard case .invalidTransition(doomed, .cancelled, "cancel") = again else { Issue.record("got \(String(describing: again))"); return }
@@ -32,9 +33,9 @@ struct SchedulerControlTests {
         #expect(resumed.status == .pending)
         let done = try await SchedulerHarness.waitFor(held, in: store)
         #expect(done.status == .done)
-        await #expect(try SchedulerHarness.stepLedger(held, in: store).steps == [0, 1, 2])
-        #expect(try store.run(doomed)?.status == .cancelled)
-        #expect(try store.checkpoints(runId: doomed).isEmpty)
+        #expect(try await SchedulerHarness.stepLedger(held, in: store).steps == [0, 1, 2])
+        #expect(try await store.run(doomed)?.status == .cancelled)
+        #expect(try await store.checkpoints(runId: doomed).isEmpty)
     }
 
     @Test func cancelARunningRunWaitsForTheStepBoundary() async throws {
@@ -48,9 +49,9 @@ struct SchedulerControlTests {
         let cancelled = try await scheduler.cancel(runId)
         #expect(cancelled.status == .cancelled)
         #expect(cancelled.stepCount < 6)
-        await #expect(try SchedulerHarness.stepLedger(runId, in: store).steps == Array(0..<cancelled.stepCount))
+        #expect(try await SchedulerHarness.stepLedger(runId, in: store).steps == Array(0..<cancelled.stepCount))
         try await Task.sleep(for: .milliseconds(50))
-        #expect(try SchedulerHarness.queueRows(store) == 0)
+        #expect(try await SchedulerHarness.queueRows(store) == 0)
     }
 
     @Test("cancel interrupts the step in flight: a 20 s delay ends at once and is not committed")
@@ -65,7 +66,7 @@ struct SchedulerControlTests {
         let cancelled = try await scheduler.cancel(runId)
         #expect(cancelled.status == .cancelled)
         #expect(cancelled.stepCount == 1, "the delay's step was interrupted, not committed")
-        await #expect(try SchedulerHarness.stepLedger(runId, in: store).steps == [0])
+        #expect(try await SchedulerHarness.stepLedger(runId, in: store).steps == [0])
     }
 
     /// A kind whose step waits 1.5 s and ignores cancellation (as a plugin that never checks
@@ -105,7 +106,7 @@ struct SchedulerControlTests {
         let final = try await SchedulerHarness.waitFor(runId, in: store)
         #expect(final.status == .cancelled)
         #expect(final.stepCount == 0 && final.state["phase"] == nil, "the step's output was discarded")
-        #expect(try store.checkpoints(runId: runId).isEmpty)
+        #expect(try await store.checkpoints(runId: runId).isEmpty)
     }
 
     @Test func pauseARunningRunThenResumeItToTheEnd() async throws {
@@ -120,7 +121,7 @@ struct SchedulerControlTests {
         #expect(paused.status == .paused)
         let stepsAtPause = paused.stepCount
         try await Task.sleep(for: .milliseconds(250))
-        #expect(try store.run(runId)?.stepCount == stepsAtPause, "a paused run must not advance")
+        #expect(try await store.run(runId)?.stepCount == stepsAtPause, "a paused run must not advance")
 
         let twice = await schedulerError { try await scheduler.pause(runId) }
         guard case .invalidTransition(_, .paused, "pause") = twice else { Issue.record("got \(String(describing: twice))"); return }
@@ -154,7 +155,7 @@ struct SchedulerControlTests {
             let refused = await schedulerError { try await scheduler.respond(runId, response: bad) }
             guard case .invalidResponse = refused else { Issue.record("\(bad): got \(String(describing: refused))"); return }
         }
-        #expect(try store.run(runId)?.status == .awaitingInput)
+        #expect(try await store.run(runId)?.status == .awaitingInput)
 
         _ = try await scheduler.respond(runId, response: ["reply": "blue"])
         let done = try await SchedulerHarness.waitFor(runId, in: store)
@@ -177,7 +178,7 @@ struct SchedulerControlTests {
         _ = try await SchedulerHarness.waitFor(runId, in: store) { $0.status == .awaitingInput }
         let done = try await SchedulerHarness.waitFor(runId, in: store, timeout: .seconds(10))
         #expect(done.status == .done)
-        #expect(try store.checkpoints(runId: runId).map(\.node) == ["pre", "post"])
+        #expect(try await store.checkpoints(runId: runId).map(\.node) == ["pre", "post"])
         #expect(try await store.events(runId: runId).contains { $0.type == "interrupt_timed_out" })
     }
 
@@ -200,7 +201,7 @@ struct SchedulerControlTests {
         #expect(changed.hash != waiting.graphHash)
         var registry = GraphRegistry()
         try registry.register(.init(graph: changed, origin: "file:v2.yaml"))
-        let second = RunScheduler(runtime: runtime, graphs: registry, workers: 2, triggers: [], logger: Logger(label: "test"))
+        let second = RunScheduler(runtime: runtime.scheduling, graphs: registry, workers: 2, triggers: [], logger: Logger(label: "test"))
         let restarted = SchedulerHarness.start(second)
         defer { restarted.cancel() }
         _ = try await second.respond(runId, response: ["reply": "blue"])
@@ -260,12 +261,12 @@ struct SchedulerControlTests {
         try await Task.sleep(for: .milliseconds(100))
         for (runId, _, answered) in outcomes {
             #expect([.cancelled, .done].contains(answered))
-            let history = try store.history(runId: runId).map(\.status)
+            let history = try await store.history(runId: runId).map(\.status)
             #expect(history.last == answered, "run \(runId) went \(history) after cancel answered \(answered)")
             #expect(history.filter(\.isTerminal).count == 1, "run \(runId): \(history)")
         }
         #expect(outcomes.contains { $0.2 == .cancelled })
-        #expect(try SchedulerHarness.queueRows(store) == 0)
+        #expect(try await SchedulerHarness.queueRows(store) == 0)
     }
 }
 

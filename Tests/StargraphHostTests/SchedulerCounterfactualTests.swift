@@ -5,6 +5,7 @@ import Testing
 @testable import StargraphHost
 @testable import StargraphSQLite
 @testable import StargraphStore
+@testable import StargraphScheduler
 
 @Suite("Scheduler: counterfactual forks")
 struct SchedulerCounterfactualTests {
@@ -16,7 +17,8 @@ struct SchedulerCounterfactualTests {
         let scheduler = try harness.scheduler()
         let task = SchedulerHarness.start(scheduler)
         defer { task.cancel() }
-        let store = scheduler.runtime.store
+        // Queue rows are refused with an SQLite trigger, so this check runs on the SQLite store.
+        let store = try #require(scheduler.runtime.store as? SQLiteRunStore)
         let parent = try await scheduler.submit(RunRequest(graphId: "quick", params: [:])).run.runId
         #expect(try await SchedulerHarness.waitFor(parent, in: store).status == .done)
 
@@ -39,7 +41,7 @@ struct SchedulerCounterfactualTests {
         #expect(try forks(of: parent, in: store) == 1)
         let finished = try await SchedulerHarness.waitFor(fork.runId, in: store)
         #expect(finished.status == .done)
-        await #expect(try SchedulerHarness.stepLedger(fork.runId, in: store).steps == [1, 2])
+        #expect(try await SchedulerHarness.stepLedger(fork.runId, in: store).steps == [1, 2])
     }
 
     private func forks(of parent: String, in store: SQLiteRunStore) throws -> Int {

@@ -3,6 +3,7 @@ import Testing
 @testable import StargraphHost
 @testable import StargraphCore
 @testable import StargraphStore
+@testable import StargraphScheduler
 
 @Suite("Scheduler: cron triggers")
 struct SchedulerCronTests {

@@ -7,6 +7,7 @@ import Testing
 @testable import StargraphSQLite
 @testable import StargraphStore
 @testable import StargraphEngine
+@testable import StargraphScheduler
 
 /// A database folder with registered graphs, on which tests start (and restart) schedulers.
 struct SchedulerHarness {
@@ -76,7 +77,7 @@ struct SchedulerHarness {
     /// A scheduler on a fresh runtime of the harness database.
     func scheduler(workers: Int = 8, triggers: [CronTrigger] = []) throws -> RunScheduler {
         let (runtime, graphs) = try openRuntime()
-        return RunScheduler(runtime: runtime, graphs: graphs, workers: workers, triggers: triggers, logger: Logger(label: "test.scheduler"))
+        return RunScheduler(runtime: runtime.scheduling, graphs: graphs, workers: workers, triggers: triggers, logger: Logger(label: "test.scheduler"))
     }
 
     /// Starts `scheduler.run()`; cancel the task for a graceful stop.
@@ -86,12 +87,12 @@ struct SchedulerHarness {
 
     /// Polls the store until `runId` satisfies `condition` (or fails the test after `timeout`).
     static func waitFor(
-        _ runId: String, in store: SQLiteRunStore, timeout: Duration = .seconds(20),
+        _ runId: String, in store: any RunStore & RunQueue, timeout: Duration = .seconds(20),
         _ condition: @escaping (RunRecord) -> Bool = { $0.status.isTerminal }
     ) async throws -> RunRecord {
         let deadline = ContinuousClock.now + timeout
         while true {
-            let run = try #require(try store.run(runId))
+            let run = try await #require(try store.run(runId))
             if condition(run) { return run }
             guard ContinuousClock.now < deadline else {
                 Issue.record("run \(runId) stuck at \(run.status.rawValue), step_count \(run.stepCount)")
@@ -102,14 +103,14 @@ struct SchedulerHarness {
     }
 
     /// The steps of `runId`'s checkpoints and the number of its `step` events.
-    static func stepLedger(_ runId: String, in store: SQLiteRunStore) async throws -> (steps: [Int], stepEvents: Int) {
-        let steps = try store.checkpoints(runId: runId).map(\.step)
+    static func stepLedger(_ runId: String, in store: any RunStore & RunQueue) async throws -> (steps: [Int], stepEvents: Int) {
+        let steps = try await store.checkpoints(runId: runId).map(\.step)
         let events = try await store.events(runId: runId).filter { $0.type == "step" }.count
         return (steps, events)
     }
 
     /// Number of `pending_runs` rows.
-    static func queueRows(_ store: SQLiteRunStore) throws -> Int { try store.queuedRunCount() }
+    static func queueRows(_ store: any RunStore & RunQueue) async throws -> Int { try await store.queuedRunCount() }
 }
 
 /// Runs `body` and returns the ``SchedulerError`` it threw (`nil` when it did not throw; any

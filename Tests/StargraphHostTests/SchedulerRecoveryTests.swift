@@ -6,6 +6,7 @@ import Testing
 @testable import StargraphCore
 @testable import StargraphStore
 @testable import StargraphEngine
+@testable import StargraphScheduler
 
 @Suite("Scheduler: restart recovery")
 struct SchedulerRecoveryTests {
@@ -22,10 +23,11 @@ struct SchedulerRecoveryTests {
         try await task.value
         #expect(!first.isRunning)
 
-        let interrupted = try runIds.map { try #require(try first.runtime.store.run($0)) }
+        var interrupted: [RunRecord] = []
+        for runId in runIds { interrupted.append(try #require(try await first.runtime.store.run(runId))) }
         #expect(interrupted.contains { $0.status == .running && $0.stepCount > 0 }, "some run should be half done")
         #expect(interrupted.contains { $0.status == .pending }, "some run should not have started")
-        #expect(try SchedulerHarness.queueRows(first.runtime.store) == 6)
+        #expect(try await SchedulerHarness.queueRows(first.runtime.store) == 6)
 
         let second = try harness.scheduler(workers: 3)
         let restarted = SchedulerHarness.start(second)
@@ -48,7 +50,7 @@ struct SchedulerRecoveryTests {
         for index in 0..<5 {
             runIds.append(try await accepting.submit(RunRequest(graphId: "quick", params: ["message": .string("\(index)")])).run.runId)
         }
-        let store = accepting.runtime.store
+        let store = try #require(accepting.runtime.store as? SQLiteRunStore)
         try await killProcess(owning: runIds, in: store, orphan: "run-never-written")
 
         let survivor = try harness.scheduler()
@@ -56,10 +58,10 @@ struct SchedulerRecoveryTests {
         defer { task.cancel() }
         for runId in runIds {
             #expect(try await SchedulerHarness.waitFor(runId, in: store).status == .done)
-            await #expect(try SchedulerHarness.stepLedger(runId, in: store).steps == [0, 1, 2])
+            #expect(try await SchedulerHarness.stepLedger(runId, in: store).steps == [0, 1, 2])
         }
         try await Task.sleep(for: .milliseconds(50))
-        #expect(try SchedulerHarness.queueRows(store) == 0)
+        #expect(try await SchedulerHarness.queueRows(store) == 0)
         #expect(try store.idempotencyEntry(key: "orphan-key") == nil)
     }
 
@@ -78,17 +80,17 @@ struct SchedulerRecoveryTests {
         var unclaimedRun = claimed.run
         unclaimedRun.runId = RunIdentifiers.newRunId()
         try await runtime.store.insertRun(unclaimedRun, events: [])
-        #expect(try SchedulerHarness.queueRows(runtime.store) == 0)
+        #expect(try await SchedulerHarness.queueRows(runtime.store) == 0)
 
         let survivor = try harness.scheduler()
         let task = SchedulerHarness.start(survivor)
         defer { task.cancel() }
         let store = survivor.runtime.store
         #expect(try await SchedulerHarness.waitFor(claimed.run.runId, in: store).status == .done)
-        await #expect(try SchedulerHarness.stepLedger(claimed.run.runId, in: store).steps == [0, 1, 2])
+        #expect(try await SchedulerHarness.stepLedger(claimed.run.runId, in: store).steps == [0, 1, 2])
         try await Task.sleep(for: .milliseconds(50))
-        #expect(try SchedulerHarness.queueRows(store) == 0)
-        let untouched = try #require(try store.run(unclaimedRun.runId))
+        #expect(try await SchedulerHarness.queueRows(store) == 0)
+        let untouched = try await #require(try store.run(unclaimedRun.runId))
         #expect(untouched.status == .running && untouched.stepCount == 0)
     }
 
@@ -101,18 +103,18 @@ struct SchedulerRecoveryTests {
         // `isRunning` turns true before recovery ends; a run submitted then is queued with a row.
         while !first.dispatcher.isOpen { try await Task.sleep(for: .milliseconds(5)) }
         let runId = try await first.submit(RunRequest(graphId: "slow", params: [:])).run.runId
-        #expect(try SchedulerHarness.queueRows(first.runtime.store) == 0, "it started at once, with a claim and no row")
+        #expect(try await SchedulerHarness.queueRows(first.runtime.store) == 0, "it started at once, with a claim and no row")
         _ = try await SchedulerHarness.waitFor(runId, in: first.runtime.store) { $0.stepCount >= 1 }
         task.cancel()
         try await task.value
-        #expect(try first.runtime.store.run(runId)?.status == .running)
-        #expect(try SchedulerHarness.queueRows(first.runtime.store) == 1)
+        #expect(try await first.runtime.store.run(runId)?.status == .running)
+        #expect(try await SchedulerHarness.queueRows(first.runtime.store) == 1)
 
         let second = try harness.scheduler()
         let restarted = SchedulerHarness.start(second)
         defer { restarted.cancel() }
         #expect(try await SchedulerHarness.waitFor(runId, in: second.runtime.store).status == .done)
-        await #expect(try SchedulerHarness.stepLedger(runId, in: second.runtime.store).steps == [0, 1, 2, 3])
+        #expect(try await SchedulerHarness.stepLedger(runId, in: second.runtime.store).steps == [0, 1, 2, 3])
     }
 
     /// A run waiting for input survives a restart and is answered afterwards.
@@ -130,12 +132,12 @@ struct SchedulerRecoveryTests {
         let restarted = SchedulerHarness.start(second)
         defer { restarted.cancel() }
         try await Task.sleep(for: .milliseconds(100))
-        #expect(try second.runtime.store.run(runId)?.status == .awaitingInput)
+        #expect(try await second.runtime.store.run(runId)?.status == .awaitingInput)
         _ = try await second.respond(runId, response: ["reply": "blue"])
         let done = try await SchedulerHarness.waitFor(runId, in: second.runtime.store)
         #expect(done.status == .done)
         #expect(done.state["reply"] == "blue")
-        await #expect(try SchedulerHarness.stepLedger(runId, in: second.runtime.store).steps == [0, 1])
+        #expect(try await SchedulerHarness.stepLedger(runId, in: second.runtime.store).steps == [0, 1])
     }
 
     @Test func livenessOfClaimingProcesses() {

@@ -3,6 +3,7 @@ import Testing
 @testable import StargraphHost
 @testable import StargraphSQLite
 @testable import StargraphStore
+@testable import StargraphScheduler
 
 @Suite("Scheduler: accepting and executing runs")
 struct SchedulerTests {
@@ -20,9 +21,9 @@ struct SchedulerTests {
         #expect(done.status == .done)
         #expect(done.state["phase"] == "finished")
         #expect(done.state["message"] == "hi")
-        await #expect(try SchedulerHarness.stepLedger(done.runId, in: store).steps == [0, 1, 2])
+        #expect(try await SchedulerHarness.stepLedger(done.runId, in: store).steps == [0, 1, 2])
         try await Task.sleep(for: .milliseconds(50))
-        #expect(try SchedulerHarness.queueRows(store) == 0)
+        #expect(try await SchedulerHarness.queueRows(store) == 0)
         #expect(scheduler.isRunning)
     }
 
@@ -43,8 +44,8 @@ struct SchedulerTests {
         for submission in [first, second] {
             #expect(try await SchedulerHarness.waitFor(submission.run.runId, in: store).status == .done)
         }
-        #expect(try store.history(runId: second.run.runId).map(\.status) == [.pending, .running, .done])
-        #expect(try store.history(runId: first.run.runId).map(\.status) == [.running, .done])
+        #expect(try await store.history(runId: second.run.runId).map(\.status) == [.pending, .running, .done])
+        #expect(try await store.history(runId: first.run.runId).map(\.status) == [.running, .done])
     }
 
     @Test func refusesUnknownGraphsAndBadParams() async throws {
@@ -57,7 +58,7 @@ struct SchedulerTests {
         #expect(why.contains("colour"))
         let badType = await schedulerError { try await scheduler.submit(RunRequest(graphId: "quick", params: ["message": 3])) }
         guard case .invalidParams = badType else { Issue.record("got \(String(describing: badType))"); return }
-        #expect(try SchedulerHarness.queueRows(scheduler.runtime.store) == 0)
+        #expect(try await SchedulerHarness.queueRows(scheduler.runtime.store) == 0)
     }
 
     @Test func idempotencyKeyReturnsTheSameRunOrConflicts() async throws {
@@ -95,7 +96,7 @@ struct SchedulerTests {
         }
         #expect(submissions.count { $0.created } == 1)
         #expect(Set(submissions.map(\.run.runId)).count == 1)
-        #expect(try scheduler.runtime.store.listRuns(RunQuery()).runs.count == 1)
+        #expect(try await scheduler.runtime.store.listRuns(RunQuery()).runs.count == 1)
     }
 
     @Test func maxConcurrencyOneNeverOverlapsWhileOtherGraphsRunInParallel() async throws {
@@ -117,11 +118,14 @@ struct SchedulerTests {
         for _ in 0..<4 { free.append(try await scheduler.submit(RunRequest(graphId: "free", params: [:])).run.runId) }
         for runId in serial + free { #expect(try await SchedulerHarness.waitFor(runId, in: store).status == .done) }
 
-        let serialSpans = try serial.map { try span(of: $0, in: store) }.sorted { $0.start < $1.start }
+        var serialSpans: [Span] = []
+        for runId in serial { serialSpans.append(try await span(of: runId, in: store)) }
+        serialSpans.sort { $0.start < $1.start }
         for (earlier, later) in zip(serialSpans, serialSpans.dropFirst()) {
             #expect(later.start >= earlier.end, "two runs of a max_concurrency 1 graph overlapped")
         }
-        let freeSpans = try free.map { try span(of: $0, in: store) }
+        var freeSpans: [Span] = []
+        for runId in free { freeSpans.append(try await span(of: runId, in: store)) }
         let overlapping = freeSpans.filter { candidate in freeSpans.contains { $0 != candidate && $0.start < candidate.end && candidate.start < $0.end } }
         #expect(overlapping.count >= 2, "runs of a graph without a limit should run in parallel")
     }
@@ -138,15 +142,16 @@ struct SchedulerTests {
         defer { task.cancel() }
         let store = scheduler.runtime.store
         for runId in submitted { _ = try await SchedulerHarness.waitFor(runId, in: store) }
-        let started = try submitted.map { try #require(try store.run($0)?.startedAt) }
+        var started: [Date] = []
+        for runId in submitted { started.append(try #require(try await store.run(runId)?.startedAt)) }
         #expect(started == started.sorted())
         #expect(scheduler.queueDepth() == 0)
     }
 
     private struct Span: Equatable { var start: Date; var end: Date }
 
-    private func span(of runId: String, in store: SQLiteRunStore) throws -> Span {
-        let run = try #require(try store.run(runId))
+    private func span(of runId: String, in store: any RunStore & RunQueue) async throws -> Span {
+        let run = try await #require(try store.run(runId))
         return Span(start: try #require(run.startedAt), end: try #require(run.finishedAt))
     }
 }

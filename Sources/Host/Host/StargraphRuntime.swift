@@ -130,11 +130,4 @@ public final class StargraphRuntime: Sendable {
             throw error
         }
     }
-
-    /// The graph `graphId` as its newest run on this database stored it, for hosts asked to
-    /// run a graph they do not register; `nil` when no run of it is stored.
-    public func storedGraph(_ graphId: String) throws -> CompiledGraph? {
-        guard let run = try store.listRuns(RunQuery(graphId: graphId, limit: 1)).runs.first else { return nil }
-        return try compiler.compile(text: run.graphSource, sourceName: run.graphOrigin)
-    }
 }

@@ -1,4 +1,5 @@
 import GRDB
+import StargraphStore
 
 extension StoreMigrations {
     /// 003: `artifacts`, one row per artifact a run wrote (the bytes live in content-addressed

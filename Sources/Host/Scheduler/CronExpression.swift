@@ -11,23 +11,23 @@ import Foundation
 /// Daylight-saving time: fire times are wall-clock times in the zone. A time that does not exist
 /// (skipped by a spring-forward change) does not fire that day; a time that occurs twice (fall
 /// back) fires once, at its first occurrence.
-struct CronExpression: Sendable, Hashable {
-    let minutes: Set<Int>
-    let hours: Set<Int>
-    let daysOfMonth: Set<Int>
-    let months: Set<Int>
+package struct CronExpression: Sendable, Hashable {
+    package let minutes: Set<Int>
+    package let hours: Set<Int>
+    package let daysOfMonth: Set<Int>
+    package let months: Set<Int>
     /// 0 = Sunday … 6 = Saturday.
-    let daysOfWeek: Set<Int>
-    let restrictsDayOfMonth: Bool
-    let restrictsDayOfWeek: Bool
-    let timeZone: TimeZone
+    package let daysOfWeek: Set<Int>
+    package let restrictsDayOfMonth: Bool
+    package let restrictsDayOfWeek: Bool
+    package let timeZone: TimeZone
 
     /// How far ahead ``nextFire(after:)`` looks before deciding an expression never fires.
     private static let horizonYears = 8
 
     /// Parses `text` in the zone named `timeZone`.
     /// - Throws: a message naming the bad field and what it accepts.
-    init(_ text: String, timeZone zoneName: String) throws(CronSyntaxError) {
+    package init(_ text: String, timeZone zoneName: String) throws(CronSyntaxError) {
         guard let zone = TimeZone(identifier: zoneName) else {
             throw CronSyntaxError("unknown time zone '\(zoneName)'; use an IANA name such as UTC or Europe/Paris")
         }
@@ -50,7 +50,7 @@ struct CronExpression: Sendable, Hashable {
     }
 
     /// The first fire time strictly after `date`, or `nil` when none exists within the horizon.
-    func nextFire(after date: Date) -> Date? {
+    package func nextFire(after date: Date) -> Date? {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
         let limit = date.addingTimeInterval(Double(Self.horizonYears) * 366 * 86_400)
@@ -77,7 +77,7 @@ struct CronExpression: Sendable, Hashable {
     }
 
     /// The latest fire time in `(after, upTo]`, if any (used to catch up once after downtime).
-    func latestFire(after start: Date, upTo end: Date) -> Date? {
+    package func latestFire(after start: Date, upTo end: Date) -> Date? {
         var latest: Date?
         var cursor = start
         while let next = nextFire(after: cursor), next <= end {
@@ -118,20 +118,20 @@ struct CronExpression: Sendable, Hashable {
 }
 
 /// A cron expression that does not parse; the message says which part and why.
-struct CronSyntaxError: Error, Sendable {
-    var message: String
+package struct CronSyntaxError: Error, Sendable {
+    package var message: String
 
-    init(_ message: String) { self.message = message }
+    package init(_ message: String) { self.message = message }
 }
 
 /// Parsing of one cron field into the set of values it matches.
-enum CronField {
-    static let monthNames = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
+package enum CronField {
+    package static let monthNames = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
         .enumerated().reduce(into: [String: Int]()) { $0[$1.element] = $1.offset + 1 }
-    static let dayNames = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"]
+    package static let dayNames = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"]
         .enumerated().reduce(into: [String: Int]()) { $0[$1.element] = $1.offset }
 
-    static func parse(
+    package static func parse(
         _ text: String, name: String, range: ClosedRange<Int>, names: [String: Int] = [:]
     ) throws(CronSyntaxError) -> Set<Int> {
         var values: Set<Int> = []

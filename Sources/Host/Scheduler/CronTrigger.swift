@@ -37,7 +37,7 @@ public struct CronTrigger: Sendable, Hashable {
         try expression().nextFire(after: date)
     }
 
-    func expression() throws(CronTriggerError) -> CronExpression {
+    package func expression() throws(CronTriggerError) -> CronExpression {
         do {
             return try CronExpression(cron, timeZone: timezone)
         } catch {
@@ -46,7 +46,7 @@ public struct CronTrigger: Sendable, Hashable {
     }
 
     /// The idempotency key of this trigger's fire at `fireTime`.
-    func idempotencyKey(for fireTime: Date) -> String {
+    package func idempotencyKey(for fireTime: Date) -> String {
         "cron:\(id):\(Timestamps.format(fireTime))"
     }
 }

@@ -1,5 +1,6 @@
 import Logging
 import StargraphEngine
+import StargraphStore
 
 /// Which graph a run request names: one the host registers, or — when the host allows it — one
 /// that already ran on this database (the tutorial's `stargraph run graph.yaml --checkpoint
@@ -8,19 +9,19 @@ public struct GraphResolver: Sendable {
     /// The `origin` of a graph found through the database.
     public static let databaseOrigin = "database"
 
-    let registry: GraphRegistry
-    let runtime: StargraphRuntime
+    package let registry: GraphRegistry
+    package let runtime: SchedulerRuntime
     /// Whether graphs found through the database run (always in `oss-default`; in `cleared`
     /// only when the manifest says `database_graphs: true`).
-    let allowsStoredGraphs: Bool
-    let logger: Logger
+    package let allowsStoredGraphs: Bool
+    package let logger: Logger
 
     /// The graph `graphId` names and its origin; with `graphHash`, only that very graph.
     /// - Throws: ``SchedulerError/unknownGraph(_:)``, ``SchedulerError/storedGraphNotAllowed(_:)``
     ///   for a stored graph the host does not run, ``SchedulerError/graphHashMismatch(graphId:requested:actual:)``.
-    func resolve(_ graphId: String, graphHash: String?) throws(SchedulerError) -> GraphRegistry.Entry {
+    package func resolve(_ graphId: String, graphHash: String?) async throws(SchedulerError) -> GraphRegistry.Entry {
         var found = registry.entry(graphId)
-        if found == nil, let stored = storedEntry(graphId) {
+        if found == nil, let stored = await storedEntry(graphId) {
             guard allowsStoredGraphs else { throw .storedGraphNotAllowed(graphId) }
             found = stored
         }
@@ -33,23 +34,29 @@ public struct GraphResolver: Sendable {
 
     /// The graphs found through the database that the registry does not hold, by id; empty
     /// when the host does not run them.
-    func databaseEntries() throws -> [GraphRegistry.Entry] {
+    package func databaseEntries() async throws -> [GraphRegistry.Entry] {
         guard allowsStoredGraphs else { return [] }
-        return try runtime.store.storedGraphIds().compactMap(databaseEntry)
+        var entries: [GraphRegistry.Entry] = []
+        for graphId in try await runtime.store.storedGraphIds() {
+            if let entry = await databaseEntry(graphId) { entries.append(entry) }
+        }
+        return entries
     }
 
     /// The graph found through the database under `graphId`, when the host runs such graphs and
     /// registers none with that id.
-    func databaseEntry(_ graphId: String) -> GraphRegistry.Entry? {
+    package func databaseEntry(_ graphId: String) async -> GraphRegistry.Entry? {
         guard allowsStoredGraphs, registry.entry(graphId) == nil else { return nil }
-        return storedEntry(graphId)
+        return await storedEntry(graphId)
     }
 
     /// The newest stored source of `graphId`, compiled here; `nil` when no run of it is stored
     /// or it no longer compiles against this host's node kinds (logged).
-    private func storedEntry(_ graphId: String) -> GraphRegistry.Entry? {
+    private func storedEntry(_ graphId: String) async -> GraphRegistry.Entry? {
         do {
-            guard var graph = try runtime.storedGraph(graphId) else { return nil }
+            guard let run = try await runtime.store.listRuns(RunQuery(graphId: graphId, limit: 1)).runs.first
+            else { return nil }
+            var graph = try runtime.engine.compiler.compile(text: run.graphSource, sourceName: run.graphOrigin)
             graph.ir.sourceName = Self.databaseOrigin
             return GraphRegistry.Entry(graph: graph, origin: Self.databaseOrigin)
         } catch {

@@ -4,7 +4,7 @@ import StargraphEngine
 
 extension RunRecord {
     /// Whether this run waits on an interrupt whose `timeout` has run out.
-    var interruptExpired: Bool {
+    package var interruptExpired: Bool {
         guard status == .awaitingInput, let deadline = try? RunCursor(json: nextAction).deadline else { return false }
         return deadline <= Date()
     }
@@ -13,9 +13,9 @@ extension RunRecord {
 extension RunScheduler {
     /// Queues the runs of this database whose interrupt timed out, so a worker applies their
     /// `on_timeout` (halt, or goto a node) without anyone answering.
-    func queueExpiredInterrupts() async throws {
+    package func queueExpiredInterrupts() async throws {
         let now = Date()
-        let expired = try runtime.store.nextActions(of: .awaitingInput).compactMap { run in
+        let expired = try await runtime.store.nextActions(of: .awaitingInput).compactMap { run in
             (try? RunCursor(json: run.nextAction).deadline).flatMap { $0 <= now ? run.runId : nil }
         }
         for runId in expired {

@@ -1,5 +1,4 @@
 import Synchronization
-import StargraphSQLite
 import StargraphStore
 
 /// Decides which queued run starts next and starts it: at most `workers` runs at once, at most a
@@ -12,9 +11,9 @@ import StargraphStore
 /// Its state sits behind a lock, not in an actor: every call is a few dictionary operations, and
 /// each of the three calls a run makes (reserve, start, finish) cost an actor hop and a hop back.
 /// The lock took 2–5 % off the server's CPU per run under `make bench-serve` load.
-final class RunDispatcher: Sendable {
+package final class RunDispatcher: Sendable {
     /// Where a run stands in this process.
-    enum Presence: Sendable {
+    package enum Presence: Sendable {
         /// Executing in this process.
         case active
         /// Queued in this process, not started.
@@ -24,20 +23,20 @@ final class RunDispatcher: Sendable {
     }
 
     private struct State {
-        var queues: [String: GraphQueue] = [:]
+        package var queues: [String: GraphQueue] = [:]
         /// Queued run id → its graph.
-        var queued: [String: String] = [:]
+        package var queued: [String: String] = [:]
         /// Executing run id → its queue row and task.
-        var active: [String: (run: QueuedRun, task: Task<Void, Never>)] = [:]
-        var runningByGraph: [String: Int] = [:]
+        package var active: [String: (run: QueuedRun, task: Task<Void, Never>)] = [:]
+        package var runningByGraph: [String: Int] = [:]
         /// Runs being accepted in a slot promised by ``reserve(_:runId:)``, not yet started: id → graph.
-        var reservations: [String: String] = [:]
+        package var reservations: [String: String] = [:]
         /// Reserved runs a control operation settled (and released with `drop`) before they started.
-        var droppedReservations: Set<String> = []
-        var held: Set<String> = []
-        var finishWaiters: [String: [CheckedContinuation<Void, Never>]] = [:]
-        var isOpen = false
-        var isStopping = false
+        package var droppedReservations: Set<String> = []
+        package var held: Set<String> = []
+        package var finishWaiters: [String: [CheckedContinuation<Void, Never>]] = [:]
+        package var isOpen = false
+        package var isStopping = false
     }
 
     private let workers: Int
@@ -51,7 +50,7 @@ final class RunDispatcher: Sendable {
     ///   - limits: per-graph `max_concurrency`; graphs without an entry share only the global limit.
     ///   - work: drives one queued run; it returns when the run stopped (or was cancelled).
     ///   - depthChanged: told the number of queued runs whenever it changes (under the lock).
-    init(
+    package init(
         workers: Int, limits: [String: Int], work: @escaping @Sendable (QueuedRun) async -> Void,
         depthChanged: @escaping @Sendable (Int) -> Void
     ) {
@@ -63,7 +62,7 @@ final class RunDispatcher: Sendable {
 
     /// Queues `run` (ignored when it is already queued or executing here) and starts work if a
     /// slot is free.
-    func add(_ run: QueuedRun) {
+    package func add(_ run: QueuedRun) {
         state.withLock { state in
             guard state.queued[run.runId] == nil, state.active[run.runId] == nil, !state.isStopping else { return }
             enqueue(run, &state)
@@ -75,7 +74,7 @@ final class RunDispatcher: Sendable {
     /// start at once: a slot is free, the graph is under its `max_concurrency`, and no run of it
     /// is queued ahead (FIFO). Follow with ``start(reserved:)`` once the run is stored, or
     /// ``cancelReservation(_:)`` when it was not.
-    func reserve(_ graphId: String, runId: String) -> Bool {
+    package func reserve(_ graphId: String, runId: String) -> Bool {
         state.withLock { state in
             guard state.isOpen, !state.isStopping, state.active.count + state.reservations.count < workers,
                   state.queues[graphId]?.first == nil
@@ -91,7 +90,7 @@ final class RunDispatcher: Sendable {
     /// settled it meanwhile (it is not started), or is deciding about it now (it waits in the
     /// queue like any run, and its worker reads it back). While stopping it is left to the next
     /// start: the scheduler releases it with its other claims.
-    func start(reserved run: QueuedRun) {
+    package func start(reserved run: QueuedRun) {
         state.withLock { state in
             guard state.reservations.removeValue(forKey: run.runId) != nil else { return }
             let settled = state.droppedReservations.remove(run.runId) != nil
@@ -110,7 +109,7 @@ final class RunDispatcher: Sendable {
     }
 
     /// Gives back the slot of `runId`, which was not stored.
-    func cancelReservation(_ runId: String) {
+    package func cancelReservation(_ runId: String) {
         state.withLock { state in
             guard let graphId = state.reservations.removeValue(forKey: runId) else { return }
             state.droppedReservations.remove(runId)
@@ -120,10 +119,10 @@ final class RunDispatcher: Sendable {
     }
 
     /// Whether ``open()`` was called: until then a run cannot start at once, so it is queued.
-    var isOpen: Bool { state.withLock { $0.isOpen } }
+    package var isOpen: Bool { state.withLock { $0.isOpen } }
 
     /// Starts executing queued runs (called once recovery has queued what it found).
-    func open() {
+    package func open() {
         state.withLock { state in
             state.isOpen = true
             dispatch(&state)
@@ -131,7 +130,7 @@ final class RunDispatcher: Sendable {
     }
 
     /// Keeps `runId` from starting until ``release(_:drop:)``; tells where it stands.
-    func hold(_ runId: String) -> Presence {
+    package func hold(_ runId: String) -> Presence {
         state.withLock { state in
             state.held.insert(runId)
             if state.active[runId] != nil { return .active }
@@ -140,7 +139,7 @@ final class RunDispatcher: Sendable {
     }
 
     /// Ends a ``hold(_:)``; with `drop`, removes the run from the queue.
-    func release(_ runId: String, drop: Bool) {
+    package func release(_ runId: String, drop: Bool) {
         state.withLock { state in
             state.held.remove(runId)
             if drop, state.reservations[runId] != nil { state.droppedReservations.insert(runId) }
@@ -153,10 +152,10 @@ final class RunDispatcher: Sendable {
     }
 
     /// The queue row `runId` is executing with in this process, if it is executing.
-    func activeRun(_ runId: String) -> QueuedRun? { state.withLock { $0.active[runId]?.run } }
+    package func activeRun(_ runId: String) -> QueuedRun? { state.withLock { $0.active[runId]?.run } }
 
     /// Returns once `runId` is not executing in this process.
-    func waitUntilIdle(_ runId: String) async {
+    package func waitUntilIdle(_ runId: String) async {
         await withCheckedContinuation { continuation in
             let executing = state.withLock { state in
                 guard state.active[runId] != nil else { return false }
@@ -168,12 +167,12 @@ final class RunDispatcher: Sendable {
     }
 
     /// Runs queued here and not started.
-    var queueDepth: Int { state.withLock { $0.queued.count } }
+    package var queueDepth: Int { state.withLock { $0.queued.count } }
 
     /// Stops starting runs, cancels the executing ones (each stops before committing another
     /// step) and returns once they all returned, or after `drain`: then with the ids of the runs
     /// still executing (a step that ignores cancellation).
-    func stop(drain: Duration) async -> [String] {
+    package func stop(drain: Duration) async -> [String] {
         let tasks = state.withLock { state in
             state.isStopping = true
             return state.active.values.map(\.task)
@@ -184,7 +183,7 @@ final class RunDispatcher: Sendable {
     }
 
     /// Returns `true` once `runId` is not executing in this process, or `false` after `limit`.
-    func waitUntilIdle(_ runId: String, atMost limit: Duration) async -> Bool {
+    package func waitUntilIdle(_ runId: String, atMost limit: Duration) async -> Bool {
         await Self.wait(atMost: limit) { self.activeRun(runId) == nil }
         return activeRun(runId) == nil
     }
@@ -246,20 +245,20 @@ final class RunDispatcher: Sendable {
 }
 
 /// One graph's queued runs, kept in queue-row order; popping the first is O(1) amortised.
-struct GraphQueue: Sendable {
+package struct GraphQueue: Sendable {
     private var runs: [QueuedRun] = []
     private var head = 0
 
-    var first: QueuedRun? { head < runs.count ? runs[head] : nil }
+    package var first: QueuedRun? { head < runs.count ? runs[head] : nil }
 
     /// Inserts `run` at its place by `order` (usually the end).
-    mutating func insert(_ run: QueuedRun) {
+    package mutating func insert(_ run: QueuedRun) {
         var index = runs.count
         while index > head, runs[index - 1].order > run.order { index -= 1 }
         runs.insert(run, at: index)
     }
 
-    mutating func popFirst() -> QueuedRun? {
+    package mutating func popFirst() -> QueuedRun? {
         guard let run = first else { return nil }
         head += 1
         if head > 64, head * 2 > runs.count {
@@ -269,7 +268,7 @@ struct GraphQueue: Sendable {
         return run
     }
 
-    mutating func remove(_ runId: String) {
+    package mutating func remove(_ runId: String) {
         guard let index = runs[head...].firstIndex(where: { $0.runId == runId }) else { return }
         runs.remove(at: index)
     }

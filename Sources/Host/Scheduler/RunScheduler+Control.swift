@@ -1,5 +1,4 @@
 import StargraphCore
-import StargraphSQLite
 import StargraphStore
 import StargraphEngine
 /// Cancel, pause, resume and respond.
@@ -80,7 +79,7 @@ extension RunScheduler {
             let run = try await storeCall("\(action) of run \(runId)") { () async throws -> RunRecord in
                 while true {
                     let presence = self.dispatcher.hold(runId)
-                    guard let run = try self.runtime.store.run(runId) else { throw SchedulerError.runNotFound(runId) }
+                    guard let run = try await self.runtime.store.run(runId) else { throw SchedulerError.runNotFound(runId) }
                     switch decide(run.status, presence) {
                     case nil:
                         throw SchedulerError.invalidTransition(runId: runId, status: run.status, action: action)
@@ -112,19 +111,19 @@ extension RunScheduler {
         runtime.engine.signals.request(request, for: runId)
         let stopped = await dispatcher.waitUntilIdle(runId, atMost: Self.stopGrace)
         if stopped { _ = runtime.engine.signals.take(runId) }
-        guard let run = try runtime.store.run(runId) else { throw SchedulerError.runNotFound(runId) }
+        guard let run = try await runtime.store.run(runId) else { throw SchedulerError.runNotFound(runId) }
         return (run, stopped)
     }
 
     /// How long cancel and pause wait for an executing run to stop before answering that it will.
-    static let stopGrace: Duration = .milliseconds(250)
+    package static let stopGrace: Duration = .milliseconds(250)
 
     /// Moves a run that is not executing from its status to `status` (compare-and-set; the
     /// store's trigger removes its queue row) and logs the event; `nil` when its status changed
     /// meanwhile.
     private func settle(_ run: RunRecord, to status: RunStatus) async throws -> RunRecord? {
         guard try await runtime.store.transitionStatus(runId: run.runId, from: [run.status], to: status) else { return nil }
-        guard let settled = try runtime.store.run(run.runId) else { throw SchedulerError.runNotFound(run.runId) }
+        guard let settled = try await runtime.store.run(run.runId) else { throw SchedulerError.runNotFound(run.runId) }
         let event: RunEvent = status == .paused ? .runPaused : .runFinished(status: status, reason: "\(status.rawValue) by request")
         try await runtime.engine.events.update(settled, event)
         metrics.record(settled)
@@ -169,7 +168,7 @@ extension RunScheduler {
     /// queue row last); that takes a moment. A worker delivering a response is refused at once.
     private func stoppedRun(_ runId: String, action: String, expecting status: RunStatus) async throws -> RunRecord {
         while true {
-            guard let run = try runtime.store.run(runId) else { throw SchedulerError.runNotFound(runId) }
+            guard let run = try await runtime.store.run(runId) else { throw SchedulerError.runNotFound(runId) }
             guard run.status == status else {
                 throw SchedulerError.invalidTransition(runId: runId, status: run.status, action: action)
             }
@@ -186,7 +185,7 @@ extension RunScheduler {
     private func markQueued(_ run: RunRecord) async throws -> RunRecord {
         guard run.status == .paused else { return run }
         _ = try await runtime.store.transitionStatus(runId: run.runId, from: [.paused], to: .pending)
-        return try runtime.store.run(run.runId) ?? run
+        return try await runtime.store.run(run.runId) ?? run
     }
 
     /// Refuses a response the engine would refuse: it must be an object of `state_schema` fields.

@@ -7,7 +7,7 @@ extension RunScheduler {
     /// The triggers with their parsed expressions.
     /// - Throws: ``CronTriggerError`` naming the first trigger that does not parse or names a
     ///   graph that is not registered.
-    func validatedTriggers() throws(CronTriggerError) -> [(CronTrigger, CronExpression)] {
+    package func validatedTriggers() throws(CronTriggerError) -> [(CronTrigger, CronExpression)] {
         try triggers.map { trigger throws(CronTriggerError) in
             let expression = try trigger.expression()
             guard graphs.entry(trigger.graphId) != nil else {
@@ -21,13 +21,13 @@ extension RunScheduler {
 
     /// Fires `schedules` until the task is cancelled. At start, a trigger that fired before and
     /// missed times while no scheduler ran fires once for the latest missed time.
-    func fireTriggers(_ schedules: [(CronTrigger, CronExpression)]) async {
+    package func fireTriggers(_ schedules: [(CronTrigger, CronExpression)]) async {
         guard !schedules.isEmpty else { return }
         let start = Date()
         var next: [Date?] = []
         for (trigger, expression) in schedules {
             do {
-                if let last = try runtime.store.lastTriggerFire(trigger.id),
+                if let last = try await runtime.store.lastTriggerFire(trigger.id),
                    let missed = expression.latestFire(after: last, upTo: start) {
                     logger.info("cron trigger missed fires while stopped; firing once", metadata: [
                         "trigger": "\(trigger.id)", "fire_time": "\(Timestamps.format(missed))",
@@ -53,7 +53,7 @@ extension RunScheduler {
     }
 
     /// Submits the run of `trigger`'s fire at `fireTime` and records the fire.
-    func fire(_ trigger: CronTrigger, at fireTime: Date) async {
+    package func fire(_ trigger: CronTrigger, at fireTime: Date) async {
         let request = RunRequest(
             graphId: trigger.graphId, params: trigger.params, idempotencyKey: trigger.idempotencyKey(for: fireTime),
             principal: "trigger:\(trigger.id)")

@@ -3,7 +3,6 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 import StargraphCore
-import StargraphSQLite
 import StargraphStore
 import StargraphEngine
 
@@ -27,37 +26,32 @@ import StargraphEngine
 /// Only runs this scheduler accepted are driven by it: runs of `stargraph run` on the same
 /// database have neither a queue row nor a claim, and are left to their process.
 public final class RunScheduler: Service, Sendable {
-    enum Lifecycle: Sendable { case idle, running, stopping, stopped }
+    package enum Lifecycle: Sendable { case idle, running, stopping, stopped }
 
-    let runtime: StargraphRuntime
-    let graphs: GraphRegistry
+    package let runtime: SchedulerRuntime
+    package let graphs: GraphRegistry
     /// Finds the graph a request names (``submit(_:)``), in the registry or the database.
-    let resolver: GraphResolver
-    let triggers: [CronTrigger]
-    let process: SchedulerProcess
-    let dispatcher: RunDispatcher
-    let metrics: SchedulerMetrics
-    let logger: Logger
+    package let resolver: GraphResolver
+    package let triggers: [CronTrigger]
+    package let process: SchedulerProcess
+    package let dispatcher: RunDispatcher
+    package let metrics: SchedulerMetrics
+    package let logger: Logger
     /// How long shutdown waits for executing steps to return.
-    let drainTimeout: Duration
+    package let drainTimeout: Duration
     private let leftExecuting = Mutex<[String]>([])
-    let lifecycle = Mutex(Lifecycle.idle)
+    package let lifecycle = Mutex(Lifecycle.idle)
     private let registered = Mutex(false)
 
     /// How often the sweep looks for queue rows no live scheduler owns.
-    static let sweepInterval: Duration = .seconds(1)
+    package static let sweepInterval: Duration = .seconds(1)
 
-    /// A scheduler for the graphs of `runtime.graphs`, executing at most `workers` runs at once
-    /// and firing `triggers`. Nothing runs before ``run()``; requests submitted earlier wait.
-    public convenience init(runtime: StargraphRuntime, workers: Int, triggers: [CronTrigger], logger: Logger) {
-        self.init(runtime: runtime, graphs: runtime.graphs, workers: workers, triggers: triggers, logger: logger)
-    }
-
-    /// A scheduler serving `graphs` (tests and hosts that assemble their registry themselves),
-    /// and graphs that ran on the database before unless `allowsStoredGraphs` is `false`; at
-    /// shutdown it waits `drainTimeout` for executing steps.
-    init(
-        runtime: StargraphRuntime, graphs: GraphRegistry, workers: Int, triggers: [CronTrigger],
+    /// A scheduler serving `graphs` (by default `runtime.graphs`), and graphs that ran on the
+    /// database before unless `allowsStoredGraphs` is `false`, executing at most `workers` runs at
+    /// once and firing `triggers`; at shutdown it waits `drainTimeout` for executing steps. Nothing
+    /// runs before ``run()``; requests submitted earlier wait.
+    package init(
+        runtime: SchedulerRuntime, graphs: GraphRegistry, workers: Int, triggers: [CronTrigger],
         drainTimeout: Duration = .seconds(30), allowsStoredGraphs: Bool = true, logger: Logger
     ) {
         self.runtime = runtime
@@ -141,7 +135,7 @@ public final class RunScheduler: Service, Sendable {
     ///   ``SchedulerError/idempotencyConflict(key:runId:)``, ``SchedulerError/shuttingDown``.
     public func submit(_ request: RunRequest) async throws(SchedulerError) -> Submission {
         guard acceptsWork else { throw .shuttingDown }
-        let entry = try resolver.resolve(request.graphId, graphHash: request.graphHash)
+        let entry = try await resolver.resolve(request.graphId, graphHash: request.graphHash)
         let graph = entry.graph
         let inputs: [String: JSONValue]
         do {
@@ -153,7 +147,7 @@ public final class RunScheduler: Service, Sendable {
         return try await storeCall("accepting a run of \(request.graphId)") {
             try await self.register()
             while true {
-                if let key, let earlier = try self.earlierSubmission(for: key, origin: entry.origin) { return earlier }
+                if let key, let earlier = try await self.earlierSubmission(for: key, origin: entry.origin) { return earlier }
                 let runId = RunIdentifiers.newRunId()
                 let processId = self.process.id
                 // With a worker free, the run is stored `running` and starts without a second commit.
@@ -185,11 +179,11 @@ public final class RunScheduler: Service, Sendable {
         }
     }
 
-    var acceptsWork: Bool { lifecycle.withLock { $0 == .idle || $0 == .running } }
+    package var acceptsWork: Bool { lifecycle.withLock { $0 == .idle || $0 == .running } }
 
     /// Runs `body`, passing ``SchedulerError``s through and turning store and audit-log failures
     /// into ``SchedulerError/storageUnavailable(cause:)`` (logged with their cause).
-    func storeCall<T>(_ operation: String, _ body: () async throws -> T) async throws(SchedulerError) -> T {
+    package func storeCall<T>(_ operation: String, _ body: () async throws -> T) async throws(SchedulerError) -> T {
         do {
             return try await body()
         } catch let error as SchedulerError {
@@ -202,17 +196,17 @@ public final class RunScheduler: Service, Sendable {
 
     /// The run an earlier request with `key` created, or `nil` when the key is new. (A key is
     /// committed in the transaction that inserts its run, so a visible key has a visible run.)
-    private func earlierSubmission(for key: IdempotencyEntry.Key, origin: String) throws -> Submission? {
-        guard let earlier = try runtime.store.idempotencyEntry(key: key.key) else { return nil }
+    private func earlierSubmission(for key: IdempotencyEntry.Key, origin: String) async throws -> Submission? {
+        guard let earlier = try await runtime.store.idempotencyEntry(key: key.key) else { return nil }
         guard earlier.requestHash == key.requestHash else {
             throw SchedulerError.idempotencyConflict(key: key.key, runId: earlier.runId)
         }
-        guard let run = try runtime.store.run(earlier.runId) else { throw SchedulerError.runNotFound(earlier.runId) }
+        guard let run = try await runtime.store.run(earlier.runId) else { throw SchedulerError.runNotFound(earlier.runId) }
         return Submission(run: run, created: false, origin: origin)
     }
 
     /// Records this process as a live scheduler before its first claim.
-    func register() async throws {
+    package func register() async throws {
         guard !registered.withLock({ $0 }) else { return }
         try await runtime.store.recordSchedulerHeartbeat(process)
         registered.withLock { $0 = true }
@@ -227,7 +221,7 @@ public final class RunScheduler: Service, Sendable {
         while (try? await Task.sleep(for: Self.sweepInterval)) != nil {
             do {
                 sinceHeartbeat += Self.sweepInterval
-                if sinceHeartbeat >= SchedulerProcess.heartbeatInterval, try runtime.store.holdsClaims(process) {
+                if sinceHeartbeat >= SchedulerProcess.heartbeatInterval, try await runtime.store.holdsClaims(process) {
                     sinceHeartbeat = .zero
                     try await runtime.store.recordSchedulerHeartbeat(process)
                 }

@@ -1,18 +1,17 @@
 import Logging
 import StargraphCore
-import StargraphSQLite
 import StargraphStore
 import StargraphEngine
 
 /// Drives one queued run with the engine, from wherever its last checkpoint left it, and removes
 /// its queue row once the scheduler owes it nothing more.
-struct RunWorker: Sendable {
-    let engine: RunEngine
-    let store: any RunStore & RunQueue
+package struct RunWorker: Sendable {
+    package let engine: RunEngine
+    package let store: any RunStore & RunQueue
     /// The graphs as registered now: resuming a run whose graph hashes differently is refused.
-    let graphs: GraphRegistry
-    let metrics: SchedulerMetrics
-    let logger: Logger
+    package let graphs: GraphRegistry
+    package let metrics: SchedulerMetrics
+    package let logger: Logger
 
     /// Executes `queued` until it is done, failed, cancelled, paused or awaiting input. The
     /// commit that stops the run also removes its queue row (store migration 005).
@@ -20,7 +19,7 @@ struct RunWorker: Sendable {
     /// When the task is cancelled (graceful shutdown) the engine stops at the next checkpoint
     /// boundary leaving the run `running`; its queue row (or claim, which the scheduler releases as
     /// a row) stays, so the next start resumes it.
-    func drive(_ queued: QueuedRun) async {
+    package func drive(_ queued: QueuedRun) async {
         do {
             let stopped: RunRecord
             if let accepted = queued.acceptedRunning {

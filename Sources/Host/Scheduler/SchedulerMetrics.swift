@@ -5,12 +5,12 @@ import StargraphCore
 /// The scheduler's swift-metrics instruments (served as Prometheus by `stargraph serve`):
 /// `stargraph_runs_total{status}` per run reaching a final status, `stargraph_run_duration_seconds`
 /// from start (or creation) to finish, and `stargraph_queue_depth`, the runs queued and not started.
-struct SchedulerMetrics: Sendable {
+package struct SchedulerMetrics: Sendable {
     private let finishedRuns: [RunStatus: Counter]
     private let runDuration: Metrics.Timer
     private let queueDepth: Gauge
 
-    init() {
+    package init() {
         finishedRuns = Dictionary(uniqueKeysWithValues: RunStatus.allCases.filter(\.isTerminal).map { status in
             (status, Counter(label: "stargraph_runs_total", dimensions: [("status", status.rawValue)]))
         })
@@ -19,14 +19,14 @@ struct SchedulerMetrics: Sendable {
     }
 
     /// Counts `run` when its status is final.
-    func record(_ run: RunRecord) {
+    package func record(_ run: RunRecord) {
         guard let counter = finishedRuns[run.status] else { return }
         counter.increment()
         let end = run.finishedAt ?? run.updatedAt
         runDuration.recordInterval(since: run.startedAt ?? run.createdAt, until: end)
     }
 
-    func recordQueueDepth(_ depth: Int) {
+    package func recordQueueDepth(_ depth: Int) {
         queueDepth.record(depth)
     }
 }

@@ -23,7 +23,7 @@ public struct RunRequest: Sendable {
     }
 
     /// The hash idempotency compares: SHA-256 of the canonical JSON `{graph_id, params}`.
-    var requestHash: String {
+    package var requestHash: String {
         ContentHash.of(["graph_id": .string(graphId), "params": params])
     }
 }

@@ -1,6 +1,7 @@
 import Hummingbird
 import StargraphCore
 import StargraphEngine
+import StargraphScheduler
 
 /// `POST /v1/runs/{id}/counterfactual` and `GET /v1/runs/{id}/diff`: the HTTP face of
 /// ``Counterfactuals`` (the same functions `stargraph replay` and `inspect --diff` call). The

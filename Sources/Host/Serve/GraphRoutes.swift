@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import StargraphCore
 import StargraphEngine
+import StargraphScheduler
 
 /// `GET /v1/graphs` and `GET /v1/graphs/{id}`: the graphs this server runs — those it registers
 /// (fixed at start, so their documents are encoded once here) and, when it runs them, those
@@ -23,7 +24,7 @@ struct GraphRoutes: Sendable {
     /// Adds the routes to `group` (mounted at `/v1`).
     func register(on group: RouterGroup<Context>) {
         group.get("graphs") { _, _ in
-            let stored = try resolver.databaseEntries().map(Self.summary)
+            let stored = try await resolver.databaseEntries().map(Self.summary)
             let items = (registered + stored).sorted { ($0["id"]?.stringValue ?? "") < ($1["id"]?.stringValue ?? "") }
             return JSONMessages.response(ListPage.json(items: items))
         }
@@ -32,7 +33,7 @@ struct GraphRoutes: Sendable {
                 throw Problem(.invalidPathParameter, detail: "the graph id in the path is not valid percent-encoded text")
             }
             if let document = details[id] { return JSONMessages.response(bytes: document) }
-            guard let stored = resolver.databaseEntry(id) else {
+            guard let stored = await resolver.databaseEntry(id) else {
                 throw Problem(.graphNotFound, detail: "no graph '\(id)' is registered on this server; GET /v1/graphs lists them")
             }
             return JSONMessages.response(Self.detail(stored))

@@ -3,6 +3,7 @@ import StargraphCore
 import StargraphSQLite
 import StargraphStore
 import StargraphAudit
+import StargraphScheduler
 
 /// `GET /health`: one status per component — `store`, `audit`, `plugins`, `scheduler`, `broker` —
 /// each `ok`, `unconfigured` or `error` with a detail. Only an `error` makes the server unhealthy.

@@ -1,6 +1,7 @@
 import Hummingbird
 import Logging
 import NIOCore
+import StargraphScheduler
 
 /// The outermost middleware: every failure leaves the server as `application/problem+json`.
 ///

@@ -1,6 +1,7 @@
 import Hummingbird
 import HummingbirdCore
 import StargraphCore
+import StargraphScheduler
 
 /// The body of `POST /v1/runs`, checked: `{graph_id, params?, idempotency_key?, graph_hash?}`;
 /// the idempotency key may also come in the `Idempotency-Key` header (both must then agree).

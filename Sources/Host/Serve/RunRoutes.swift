@@ -5,6 +5,7 @@ import StargraphCore
 import StargraphSQLite
 import StargraphStore
 import StargraphEngine
+import StargraphScheduler
 
 /// `/v1/runs…`: submit a run, list and read runs (from the store, so runs other processes
 /// wrote are visible), read a run's checkpoints, and cancel / pause / resume / respond.

@@ -1,4 +1,5 @@
 import Hummingbird
+import StargraphScheduler
 
 extension Problem {
     /// The HTTP answer to a refusal of the scheduler: 404 unknown graph or run, 409 idempotency

@@ -4,6 +4,7 @@ import Prometheus
 import StargraphSQLite
 import StargraphStore
 import StargraphEngine
+import StargraphScheduler
 
 /// The server's HTTP surface, composed in one place: the middleware order and every route.
 ///

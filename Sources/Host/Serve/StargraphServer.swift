@@ -11,6 +11,7 @@ import StargraphStore
 import StargraphEngine
 import StargraphPlugins
 import StargraphBroker
+import StargraphScheduler
 
 /// `stargraph serve`, composed in one place. Construction is the boot: profile
 /// requirements → broker config (soft-fail) → store opened and migrated, manifest and plugins
@@ -71,7 +72,7 @@ public final class StargraphServer: Sendable {
                         graphId: trigger.graphId, params: .object(trigger.params))
         } ?? []
         let scheduler = RunScheduler(
-            runtime: runtime, graphs: graphs, workers: options.workers, triggers: triggers, drainTimeout: options.drainTimeout,
+            runtime: runtime.scheduling, graphs: graphs, workers: options.workers, triggers: triggers, drainTimeout: options.drainTimeout,
             allowsStoredGraphs: options.profile == .ossDefault || manifest?.databaseGraphs == true, logger: logger)
         self.scheduler = scheduler
         let system = SystemRoutes(

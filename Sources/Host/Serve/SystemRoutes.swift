@@ -3,6 +3,7 @@ import Prometheus
 import StargraphSQLite
 import StargraphStore
 import StargraphAudit
+import StargraphScheduler
 
 /// The routes outside `/v1`: `GET /health`, `GET /metrics` (Prometheus text) and
 /// `GET /openapi.json` (encoded once at start).
