@@ -12,7 +12,8 @@ import StargraphBroker
 
 /// The process entry point: runs the command on Swift's cooperative threads while the main thread
 /// waits. An `async` main would end the main thread in `dispatch_main`, whose `pthread_exit`
-/// unwinds it through the `.eh_frame` index: about 0.9 MB of a release server's idle RSS.
+/// unwinds it through the `.eh_frame` index, which then stays resident in a release server's
+/// idle memory (docs/performance.md).
 @main
 enum Entry {
     static func main() {

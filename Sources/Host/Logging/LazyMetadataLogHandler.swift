@@ -5,8 +5,8 @@ import Logging
 ///
 /// swift-log's `StreamLogHandler` formats its whole metadata again each time one key is set.
 /// Hummingbird sets a request id on the logger of every request, so under load that formatting
-/// cost about 2 % of the server's CPU, for log lines that at the default `warning` level are
-/// never written. Wrapped here, the formatting happens only for lines that are written.
+/// is paid for log lines that at the default `warning` level are never written
+/// (docs/performance.md). Wrapped here, the formatting happens only for lines that are written.
 public struct LazyMetadataLogHandler<Inner: LogHandler>: LogHandler {
     private var inner: Inner
     /// The logger's own metadata; a message's explicit metadata wins over it, key by key.

@@ -8,8 +8,8 @@ extension Statement {
     ///
     /// The store's per-step writes use it instead of ``Statement/execute(arguments:)``: building
     /// `StatementArguments` from a value array and binding it through GRDB's validation and nested
-    /// temporary bindings cost about a tenth of the server's CPU per run under `make bench-serve`
-    /// load. Strings are copied by SQLite (`SQLITE_TRANSIENT`), so nothing here outlives the call.
+    /// temporary bindings is a visible share of a run's CPU (docs/performance.md). Strings are
+    /// copied by SQLite (`SQLITE_TRANSIENT`), so nothing here outlives the call.
     ///
     /// Use it only for `INSERT`/`UPDATE`/`DELETE` inside a transaction the caller opened through
     /// GRDB, and never with database observation: GRDB does not see this execution.

@@ -11,7 +11,7 @@ import GRDBSQLite
 /// - **No memory statistics** (`SQLITE_CONFIG_MEMSTATUS` off): SQLite no longer takes a global
 ///   mutex around every allocation to count it.
 ///
-/// Under `make bench-serve` load, turning both off took 4–10 % off the server's CPU per run (A/B runs).
+/// What both save is measured in docs/performance.md.
 public enum SQLiteProcessSettings {
     /// Which settings ``apply()`` made.
     public struct Outcome: Sendable, Equatable, CustomStringConvertible {

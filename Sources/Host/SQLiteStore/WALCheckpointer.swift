@@ -18,11 +18,10 @@ import Synchronization
 /// checkpoint syncs the WAL and the database file while every write waits, so it is prepared:
 /// the WAL crossing ``writerFrames`` asks the background for two more passes that also sync the
 /// database file, and only then does the writer checkpoint, copying and syncing just what was
-/// committed meanwhile. Under `make bench-serve` that took the writer's stall from about 4.1 ms
-/// to 1.3 ms (16 times a second) and POST p99 from 6–7 ms to 3–4 ms. If the background does not
-/// answer before the WAL doubles, the writer checkpoints anyway.
-/// The WAL file therefore stays near ``writerFrames`` pages: 15–19 MB with 4 KB pages under
-/// `make bench-serve`, against 4 MB with SQLite's own checkpoints.
+/// committed meanwhile, which shortens the writer's stall (docs/performance.md). If the
+/// background does not answer before the WAL doubles, the writer checkpoints anyway.
+/// The WAL file therefore stays near ``writerFrames`` pages, larger than with SQLite's own
+/// checkpoints at 1000 frames.
 package final class WALCheckpointer: Sendable {
     /// WAL growth, in frames, after which the writer wakes the background checkpoint.
     package static let backgroundFrames: Int32 = 1000

@@ -4,9 +4,8 @@ import StargraphCore
 /// The statements every run writes, prepared once on the store's writer connection and found by
 /// an enum key.
 ///
-/// GRDB's `cachedStatement(sql:)` finds a statement by hashing its whole SQL text: for the dozen
-/// statements a run executes, about 1.5 % of the in-process benchmark's CPU, all on the writer.
-/// A key here costs an array index. ``finalizeAll()`` must run before the connection closes.
+/// GRDB's `cachedStatement(sql:)` finds a statement by hashing its whole SQL text, for each of
+/// the dozen statements a run executes, all on the writer. A key here costs an array index. ``finalizeAll()`` must run before the connection closes.
 ///
 /// `@unchecked Sendable`: it is only touched inside the group committer's writes and its
 /// `close()`, that is, inside GRDB accesses to the pool's one writer connection, which GRDB

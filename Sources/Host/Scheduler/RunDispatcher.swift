@@ -9,8 +9,8 @@ import StargraphStore
 /// under a control operation is ``hold(_:)``-ed: it does not start until ``release(_:drop:)``.
 ///
 /// Its state sits behind a lock, not in an actor: every call is a few dictionary operations, and
-/// each of the three calls a run makes (reserve, start, finish) cost an actor hop and a hop back.
-/// The lock took 2–5 % off the server's CPU per run under `make bench-serve` load.
+/// each of the three calls a run makes (reserve, start, finish) would cost an actor hop and a
+/// hop back (docs/performance.md).
 package final class RunDispatcher: Sendable {
     /// Where a run stands in this process.
     package enum Presence: Sendable {

@@ -42,8 +42,8 @@ public struct ServeOptions: Sendable {
     public init() {}
 
     /// Half the cores, at least one: the other half is left to the threads that run graphs
-    /// (Swift's cooperative pool) and to the store's writer. On 2 cores one event loop carries
-    /// 5k+ requests/s, and measured 3–7 % less CPU per run than two (`make bench-serve`).
+    /// (Swift's cooperative pool) and to the store's writer: one event loop carries far more
+    /// requests than the engine can run, and fewer loops cost less CPU per run (docs/performance.md).
     public static var defaultIOThreads: Int { max(1, ProcessInfo.processInfo.activeProcessorCount / 2) }
 
     /// The manifest to load: the one given, else the default one when it exists, else none.

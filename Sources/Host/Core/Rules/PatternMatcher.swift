@@ -13,7 +13,7 @@ package struct PatternMatcher {
 
     /// The snapshot, scanned in order for each pattern. Working memory holds a handful of facts,
     /// so a scan that skips other templates costs less than grouping them into a dictionary at
-    /// every evaluation (which took about 15 % of an evaluation in a profile of the server).
+    /// every evaluation (docs/performance.md).
     private let facts: [Fact]
 
     package init(facts: [Fact]) {
