@@ -1,5 +1,4 @@
 import Foundation
-
 import StargraphCore
 import StargraphStore
 #if canImport(Glibc)
@@ -8,12 +7,12 @@ import Glibc
 import Darwin
 #endif
 
-/// Content-addressed artifact files plus their metadata rows (migration `003_artifacts`).
+/// Content-addressed artifact files plus their metadata, recorded in the run store.
 ///
 /// The bytes of an artifact live in `<directory>/<sha256 hex>`, written once (temp file, fsync,
 /// rename), so equal contents share one file and a reader never sees a partial file. Each write
-/// also records who wrote it (run, step, node, name, content type) in the store's `artifacts`
-/// table; a step re-executed after a crash replaces its own row.
+/// also records who wrote it (run, step, node, name, content type) through
+/// ``RunStore/recordArtifact(_:)``; a step re-executed after a crash replaces its own record.
 public final class ArtifactStore: Sendable {
     /// The folder holding the artifact files.
     public let directory: String

@@ -1,14 +1,14 @@
 import StargraphCore
 
-/// A row of the scheduler's durable queue (`pending_runs`): a run the scheduler must drive.
+/// An entry of the schedulers' durable queue (``RunQueue``): a run a scheduler must drive.
 ///
 /// A run has a queue row while the scheduler owes it work — from acceptance until it is done,
 /// failed, cancelled, paused or waiting for input — except a run accepted straight into a worker:
-/// its claim is `runs.claimed_by` (migration 008). So a restart finds every run it must continue,
+/// its claim is on the run itself. So a restart finds every run it must continue,
 /// and never touches runs driven by `stargraph run`, which have neither.
 package struct QueuedRun: Sendable, Hashable {
     /// The row id: queue order (FIFO within a graph). ``unqueued`` for a run accepted straight
-    /// into a worker, which has no row (its claim is in `runs.claimed_by`).
+    /// into a worker, which has no row (its claim is on the run).
     package var order: Int64
     package var runId: String
     package var graphId: String

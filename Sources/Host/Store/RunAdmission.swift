@@ -3,7 +3,7 @@ import StargraphCore
 /// How the transaction that stores a new run hands it to a scheduler process, so a run is never
 /// stored accepted without the claim that makes some process drive it.
 package enum RunAdmission: Sendable, Hashable {
-    /// Queued (a `pending_runs` row) for the scheduler process `claimedBy`, with the request's
+    /// Queued (a queue row) for the scheduler process `claimedBy`, with the request's
     /// `params` and its idempotency key.
     case queued(params: JSONValue, idempotency: IdempotencyEntry.Key?, claimedBy: String)
     /// Started at once by a worker that the scheduler process `claimedBy` reserved: the claim is

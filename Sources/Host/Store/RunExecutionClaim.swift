@@ -1,7 +1,7 @@
 import StargraphCore
 
 /// A run being executed by one process outside a scheduler (`stargraph run`, `resume`), held in
-/// `run_executions` from before its first step until it stops.
+/// the store from before its first step until it stops.
 ///
 /// While it is held, ``RunStore/claimExecution(runId:by:command:)`` refuses the run to every other
 /// process, so two `resume`s of one run never both execute its step (and a side-effecting node

@@ -26,7 +26,7 @@ public enum StoreError: Error, CustomStringConvertible {
     case closed(path: String)
     /// Another live process executes this run now (``RunStore/claimExecution(runId:by:command:)``).
     case runExecutingElsewhere(runId: String, holder: RunExecutionHolder)
-    /// SQLite reported an error while doing `operation`.
+    /// The database reported an error while doing `operation`.
     case database(operation: String, detail: String)
 
     public var description: String {
