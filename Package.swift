@@ -149,6 +149,8 @@ let package = Package(
             ],
             path: "Sources/Host/Scheduler"
         ),
+        // The composition root: opens a host (store by its location, plugins, broker, engine)
+        // for every CLI command and for serve.
         .target(
             name: "StargraphHost",
             dependencies: [
@@ -160,10 +162,27 @@ let package = Package(
                 "StargraphPlugins",
                 "StargraphBroker",
                 "StargraphScheduler",
-                pluginABI,
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Host",
+            exclude: ["Core", "Store", "SQLiteStore", "Audit", "Engine", "Plugins", "Broker", "Scheduler", "Serve"]
+        ),
+        // The HTTP API: the only target that imports Hummingbird.
+        .target(
+            name: "StargraphServe",
+            dependencies: [
+                "StargraphHost",
+                "StargraphCore",
+                "StargraphStore",
+                "StargraphAudit",
+                "StargraphEngine",
+                "StargraphPlugins",
+                "StargraphBroker",
+                "StargraphScheduler",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -171,11 +190,9 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
             ],
-            path: "Sources/Host",
-            exclude: ["Core", "Store", "SQLiteStore", "Audit", "Engine", "Plugins", "Broker", "Scheduler"]
+            path: "Sources/Host/Serve"
         ),
         // In-tree plugins build on the SDK package like out-of-tree ones; none links StargraphHost.
         .target(name: "HelloPlugin", dependencies: [pluginSDK], path: "Plugins/Hello"),
@@ -194,6 +211,7 @@ let package = Package(
             name: "stargraph",
             dependencies: [
                 "StargraphHost",
+                "StargraphServe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -209,7 +227,7 @@ let package = Package(
         ),
         .testTarget(
             name: "StargraphHostTests",
-            dependencies: ["StargraphHost"],
+            dependencies: ["StargraphHost", "StargraphServe"],
             resources: [.copy("Fixtures")]
         ),
     ],

@@ -12,10 +12,10 @@ enum AuditBench {
         for (label, logged, signed) in [("no audit log", false, false), ("audit log, anchored", true, false), ("audit log, anchored, signed", true, true)] {
             var options = StargraphRuntime.Options()
             let name = "audit-\(logged)-\(signed)"
-            options.databasePath = scratch.appendingPathComponent("\(name).sqlite").path
+            options.database = scratch.appendingPathComponent("\(name).sqlite").path
             options.auditLogPath = logged ? scratch.appendingPathComponent("\(name).jsonl").path : nil
             options.auditSigningKeyPath = signed ? key : nil
-            let runtime = try StargraphRuntime(options: options)
+            let runtime = try StargraphRuntime.open(options)
             let graph = try runtime.compiler.compile(path: examples.appendingPathComponent("pipeline.yaml").path)
             for _ in 0..<20 { _ = try await runtime.engine.start(graph, inputs: ["message": "warm"]) }
             let start = DispatchTime.now().uptimeNanoseconds

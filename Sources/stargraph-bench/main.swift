@@ -20,8 +20,8 @@ func seconds(_ body: () async throws -> Void) async rethrows -> Double {
 
 // 1. pipeline.yaml in-process with durable checkpoints.
 var options = StargraphRuntime.Options()
-options.databasePath = scratch.appendingPathComponent("bench.sqlite").path
-let runtime = try StargraphRuntime(options: options)
+options.database = scratch.appendingPathComponent("bench.sqlite").path
+let runtime = try StargraphRuntime.open(options)
 let graph = try runtime.compiler.compile(path: examples.appendingPathComponent("pipeline.yaml").path)
 let steps = graph.ir.nodes.count
 for _ in 0..<20 {  // warm-up
@@ -57,7 +57,7 @@ print(String(format: "pipeline.yaml 64 at once: %8.0f steps/s  (%d runs, group c
 try await AuditBench.run(examples: examples, scratch: scratch, runs: serialRuns)
 
 // 2. A raw SQLite insert-and-commit of an equal row, same process, same pragmas.
-let sample = try runtime.store.checkpoints(runId: runtime.store.listRuns(RunQuery(limit: 1)).runs[0].runId)[1]
+let sample = try await runtime.store.checkpoints(runId: runtime.store.listRuns(RunQuery(limit: 1)).runs[0].runId)[1]
 let texts = [sample.runId, "", "main", sample.node, CanonicalJSON.encode(sample.state), CanonicalJSON.encode(sample.facts),
              CanonicalJSON.encode(sample.nextAction), CanonicalJSON.encode(sample.output), sample.inputHash, sample.outputHash,
              sample.graphHash, "[\"r-b-to-c\"]", "[]", Timestamps.format(sample.ts)]

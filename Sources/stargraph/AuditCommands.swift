@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import StargraphHost
 import StargraphCore
-import StargraphSQLite
 import StargraphStore
 import StargraphAudit
 
@@ -30,7 +29,7 @@ struct VerifyAuditCommand: ParsableCommand {
     @Argument(help: "The JSONL audit log.", completion: .file())
     var log: String
 
-    @Option(name: .customLong("db"), help: "SQLite database the log's writers anchored its head in.", completion: .file())
+    @Option(name: .customLong("db"), help: "Database (a SQLite file path, or sqlite:PATH) the log's writers anchored its head in.", completion: .file())
     var database: String?
 
     @Option(name: .customLong("public-key"), help: "The signing key's public half: a JWK Set (GET /v1/audit/jwks.json, `stargraph audit-key`), a JWK, or base64 of the 32 raw bytes.", completion: .file())
@@ -40,11 +39,8 @@ struct VerifyAuditCommand: ParsableCommand {
         guard FileManager.default.fileExists(atPath: log) else {
             throw UsageError(message: "no audit log at \(log)")
         }
-        if let database, !FileManager.default.fileExists(atPath: database) {
-            throw UsageError(message: "no database at \(database)")
-        }
         let key = try publicKey.map { try Ed25519KeyFile.publicKey(path: $0) }
-        let store = try database.map { try SQLiteRunStore(path: $0, createIfMissing: false) }
+        let store = try database.map { try StargraphRuntime.openStore($0) }
         let report = try AuditVerifier.report(path: log, publicKey: key, anchors: store)
         for check in report.passed { print("\(check.name): ok, \(check.detail)") }
         if key == nil { print("signatures: not checked (no --public-key)") }

@@ -59,13 +59,13 @@ struct InspectCommand: AsyncParsableCommand {
     func run() async throws {
         let runtime = try database.runtime(executing: false)
         defer { runtime.close() }
-        guard let run = try runtime.store.run(runId) else { throw EngineError.runNotFound(runId) }
+        guard let run = try await runtime.store.run(runId) else { throw EngineError.runNotFound(runId) }
         if let other = diff {
             print(CanonicalJSON.encode(try await Counterfactuals(engine: runtime.engine).diff(base: runId, other: other).json))
             return
         }
         if let step {
-            guard let checkpoint = try runtime.store.checkpoint(runId: runId, step: step) else {
+            guard let checkpoint = try await runtime.store.checkpoint(runId: runId, step: step) else {
                 throw UsageError(message: "run \(runId) has no step \(step); it has steps 0..<\(run.stepCount)")
             }
             printStep(checkpoint)

@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import StargraphHost
 import StargraphCore
-import StargraphSQLite
 import StargraphStore
 import StargraphEngine
 import StargraphPlugins
@@ -27,33 +26,21 @@ struct ManifestOptions: ParsableArguments {
         try path.map { path throws(PluginLoadError) in try PluginSet.readManifest(at: path) }
     }
 
-    /// For commands that only list or compile graphs: the manifest's plugins (`nil` without a
-    /// manifest), and a compiler that knows every kind `run` and `serve` know — the built-ins, the
-    /// host's own (`write_artifact`, `broker`) in their checking-only form, and the plugins' kinds.
+    /// For commands that only list or compile graphs: see ``StargraphRuntime/openForChecking(manifest:)``.
     /// A bad plugin throws ``PluginLoadError`` (exit 2) naming file, plugin and reason.
     func loadForChecking() throws -> (plugins: PluginSet?, compiler: GraphCompiler) {
-        let manifest = try read()
-        var registry = NodeKindRegistry.builtins()
-        for kind in HostNodeKinds.checkingOnly(broker: try HostNodeKinds.brokerConfiguration(manifest: manifest)) {
-            try registry.register(kind)
-        }
-        let plugins = try manifest.map { manifest throws(PluginLoadError) in try PluginSet.load(manifest: manifest, registry: registry) }
-        return (plugins, plugins?.compiler ?? GraphCompiler(registry: registry))
+        try StargraphRuntime.openForChecking(manifest: read())
     }
 
-    /// The runtime of a command on `options`' database: the manifest's plugins plus the host's
-    /// own kinds (`write_artifact`, `broker`), as `stargraph serve` has them. With `executing`
-    /// false (a command that only reads runs), the host's kinds are the checking-only ones, so
-    /// no broker starts and no key or audit file is created.
+    /// The runtime of a command on `options`' database with the manifest's plugins, as
+    /// `stargraph serve` has them. With `executing` false (a command that only reads runs), the
+    /// host's kinds are the checking-only ones, so no broker starts and no key or audit file is
+    /// created.
     func runtime(_ options: StargraphRuntime.Options, executing: Bool = true) throws -> StargraphRuntime {
         var options = options
         options.manifest = try read()
-        let store = try SQLiteRunStore(
-            path: options.databasePath, durability: options.durability, createIfMissing: options.createDatabase)
-        let broker = try HostNodeKinds.brokerConfiguration(manifest: options.manifest)
-        options.nodeKinds = executing
-            ? try HostNodeKinds(store: store, brokerConfiguration: broker).kinds : HostNodeKinds.checkingOnly(broker: broker)
-        return try StargraphRuntime(options: options, store: store)
+        options.hostKinds = executing ? .running : .checkingOnly
+        return try StargraphRuntime.open(options)
     }
 }
 

@@ -3,7 +3,6 @@ import Foundation
 import StargraphHost
 import Synchronization
 import StargraphCore
-import StargraphSQLite
 import StargraphStore
 import StargraphEngine
 
@@ -22,8 +21,8 @@ struct RunCommand: AsyncParsableCommand {
     @Option(parsing: .upToNextOption, help: "Initial state as key=value (coerced by the state_schema type).")
     var inputs: [String] = []
 
-    @Option(help: "SQLite database for the checkpoints.", completion: .file())
-    var checkpoint: String = SQLiteRunStore.defaultPath
+    @Option(help: "Database for the checkpoints: a SQLite file path, or sqlite:PATH.", completion: .file())
+    var checkpoint: String = StoreLocation.defaultDatabase
 
     @Option(name: .customLong("log-file"), help: "Append run events to this hash-chained JSONL audit log.", completion: .file())
     var logFile: String?
@@ -48,7 +47,7 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         var options = StargraphRuntime.Options()
-        options.databasePath = checkpoint
+        options.database = checkpoint
         options.durability = durability
         options.auditLogPath = logFile
         options.auditSigningKeyPath = try auditSigning.keyPath(signing: logFile, logFlag: "--log-file")
@@ -60,7 +59,7 @@ struct RunCommand: AsyncParsableCommand {
         if json {
             print(CanonicalJSON.encode(RunSummary(run).json))
         } else if !noSummary {
-            try SummaryPrinter(store: runtime.store).print(run)
+            try await SummaryPrinter(store: runtime.store).print(run)
         }
         print("run_id=\(run.runId) status=\(run.status.rawValue)")
         throw ExitCode(CLIFailure.code(for: run.status))
@@ -105,7 +104,7 @@ struct ResumeCommand: AsyncParsableCommand {
         let run = try await ProgressPrinter.reporting { progress in
             try await runtime.resume(runId: runId, response: answer, currentGraph: current, observer: progress)
         }
-        if !noSummary { try SummaryPrinter(store: runtime.store).print(run) }
+        if !noSummary { try await SummaryPrinter(store: runtime.store).print(run) }
         print("run_id=\(run.runId) status=\(run.status.rawValue)")
         throw ExitCode(CLIFailure.code(for: run.status))
     }
@@ -153,10 +152,10 @@ final class ProgressPrinter: RunObserver {
 
 /// Prints the human summary of a finished (or waiting) run.
 struct SummaryPrinter {
-    let store: SQLiteRunStore
+    let store: any RunStore
 
-    func print(_ run: RunRecord) throws {
-        let nodes = try store.checkpoints(runId: run.runId).map(\.node)
+    func print(_ run: RunRecord) async throws {
+        let nodes = try await store.checkpoints(runId: run.runId).map(\.node)
         Swift.print("graph   \(run.graphId) \(run.graphHash)")
         Swift.print("status  \(run.status.rawValue)")
         Swift.print("steps   \(nodes.count): \(nodes.joined(separator: " → "))")

@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import StargraphCore
 import StargraphHost
-import StargraphSQLite
 import StargraphStore
 import StargraphEngine
 
@@ -12,8 +11,8 @@ struct RunsCommand: AsyncParsableCommand {
         commandName: "runs",
         abstract: "List the runs in a database, newest first: run id, status, graph, steps, created.")
 
-    @Option(name: .customLong("db"), help: "SQLite database.", completion: .file())
-    var database: String = SQLiteRunStore.defaultPath
+    @Option(name: .customLong("db"), help: "Database: a SQLite file path, or sqlite:PATH.", completion: .file())
+    var database: String = StoreLocation.defaultDatabase
 
     @Option(help: "Only runs with this status: \(RunStatus.allCases.map(\.rawValue).joined(separator: ", ")).")
     var status: RunStatus?
@@ -39,8 +38,8 @@ struct RunsCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let store = try SQLiteRunStore(path: database, createIfMissing: false)
-        let page = try store.listRuns(RunQuery(status: status, graphId: graph, parentRunId: parent, limit: limit))
+        let store = try StargraphRuntime.openStore(database)
+        let page = try await store.listRuns(RunQuery(status: status, graphId: graph, parentRunId: parent, limit: limit))
         try await store.close()
         if json {
             print(PrettyJSON.encode([

@@ -2,8 +2,9 @@ import ArgumentParser
 import Foundation
 import Logging
 import StargraphHost
-import StargraphCore
 import StargraphSQLite
+import StargraphServe
+import StargraphCore
 import StargraphStore
 import StargraphAudit
 import StargraphEngine
@@ -104,6 +105,7 @@ enum CLIFailure {
         case let error as InputError: message = error.description
         case let error as EngineError: message = error.description
         case let error as StoreError: message = error.description
+        case let error as StoreLocationError: message = error.description
         case let error as UsageError: message = error.message
         case let error as MutationError: message = error.description
         case let error as CounterfactualError: message = error.description
@@ -152,8 +154,8 @@ extension Durability: ExpressibleByArgument {}
 /// Options every command that reads existing runs shares: the database (which must exist)
 /// and the manifest whose plugins provide the node kinds those runs' graphs use.
 struct DatabaseOptions: ParsableArguments {
-    @Option(name: .customLong("db"), help: "SQLite database.", completion: .file())
-    var database: String = SQLiteRunStore.defaultPath
+    @Option(name: .customLong("db"), help: "Database: a SQLite file path, or sqlite:PATH.", completion: .file())
+    var database: String = StoreLocation.defaultDatabase
 
     @OptionGroup var manifest: ManifestOptions
 
@@ -161,7 +163,7 @@ struct DatabaseOptions: ParsableArguments {
     /// key; `executing` as in ``ManifestOptions/runtime(_:executing:)``.
     func runtime(auditLog: String? = nil, auditSigning: AuditSigningOptions? = nil, executing: Bool = true) throws -> StargraphRuntime {
         var options = StargraphRuntime.Options()
-        options.databasePath = database
+        options.database = database
         options.createDatabase = false
         options.auditLogPath = auditLog
         options.auditSigningKeyPath = try auditSigning?.keyPath(signing: auditLog, logFlag: "--log-file")

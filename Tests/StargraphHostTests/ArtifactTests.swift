@@ -6,10 +6,11 @@ import Testing
 @testable import StargraphSQLite
 @testable import StargraphStore
 @testable import StargraphEngine
+@testable import StargraphServe
 
 @Suite("Artifacts: store, write_artifact, routes")
 struct ArtifactTests {
-    /// A runtime whose node kinds include `write_artifact`, on a fresh folder.
+    /// A runtime (whose node kinds include `write_artifact`) on a fresh folder.
     struct Harness {
         let runtime: StargraphRuntime
         let artifacts: ArtifactStore
@@ -18,14 +19,10 @@ struct ArtifactTests {
         init() throws {
             directory = FileManager.default.temporaryDirectory.appendingPathComponent("sg-artifacts-\(UUID().uuidString)")
             let databasePath = directory.appendingPathComponent("runs.sqlite").path
-            // The runtime needs the kind at init, and the kind needs the store the runtime opens:
-            // open the store once for the artifact folder, then the runtime on the same file.
-            let store = try SQLiteRunStore(path: databasePath)
-            artifacts = ArtifactStore(directory: ArtifactStore.defaultDirectory(forDatabase: databasePath), store: store)
             var options = StargraphRuntime.Options()
-            options.databasePath = databasePath
-            options.nodeKinds = [WriteArtifactKind(artifacts: artifacts)]
-            runtime = try StargraphRuntime(options: options)
+            options.database = databasePath
+            runtime = try StargraphRuntime.open(options)
+            artifacts = runtime.artifacts
         }
 
         func run(_ yaml: String, inputs: [String: JSONValue]) async throws -> RunRecord {

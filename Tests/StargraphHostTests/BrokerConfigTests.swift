@@ -5,6 +5,7 @@ import Testing
 @testable import StargraphCore
 @testable import StargraphEngine
 @testable import StargraphBroker
+@testable import StargraphServe
 
 @Suite("Broker config")
 struct BrokerConfigTests {
@@ -21,7 +22,7 @@ struct BrokerConfigTests {
         let folder = URL(fileURLWithPath: config).deletingLastPathComponent()
         var options = ServeOptions()
         options.port = 0
-        options.databasePath = folder.appendingPathComponent("db.sqlite").path
+        options.database = folder.appendingPathComponent("db.sqlite").path
         options.brokerConfigPath = config
         options.manifestPath = folder.appendingPathComponent("manifest.yaml").path
         try "plugins: []\n".write(toFile: options.manifestPath!, atomically: true, encoding: .utf8)

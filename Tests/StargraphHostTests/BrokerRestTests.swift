@@ -4,6 +4,7 @@ import Logging
 import Testing
 @testable import StargraphHost
 @testable import StargraphBroker
+@testable import StargraphServe
 
 /// `rest` sources against a real HTTP server on loopback: rows, request data as query items,
 /// timeouts, refused redirects, the answer-size cap and refused connections, each failure

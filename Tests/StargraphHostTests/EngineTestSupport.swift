@@ -4,6 +4,24 @@ import Foundation
 @testable import StargraphSQLite
 @testable import StargraphStore
 @testable import StargraphEngine
+@testable import StargraphScheduler
+
+extension StargraphRuntime {
+    /// The store as the SQLite store every test runtime opens (a temporary file), for the
+    /// tests that use its synchronous reads.
+    var sqliteStore: SQLiteRunStore {
+        guard let store = store as? SQLiteRunStore else { preconditionFailure("test runtimes open SQLite files") }
+        return store
+    }
+}
+
+extension SchedulerRuntime {
+    /// The store as the SQLite store every test runtime opens.
+    var sqliteStore: SQLiteRunStore {
+        guard let store = store as? SQLiteRunStore else { preconditionFailure("test runtimes open SQLite files") }
+        return store
+    }
+}
 
 /// A runtime on a fresh temporary database, for engine tests.
 struct EngineHarness {
@@ -14,14 +32,14 @@ struct EngineHarness {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("sg-engine-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var options = StargraphRuntime.Options()
-        options.databasePath = directory.appendingPathComponent("runs.sqlite").path
+        options.database = directory.appendingPathComponent("runs.sqlite").path
         options.auditLogPath = auditLog ? directory.appendingPathComponent("audit.jsonl").path : nil
         options.nodeKinds = nodeKinds
-        runtime = try StargraphRuntime(options: options)
+        runtime = try StargraphRuntime.open(options)
     }
 
     var engine: RunEngine { runtime.engine }
-    var store: SQLiteRunStore { runtime.store }
+    var store: SQLiteRunStore { runtime.sqliteStore }
 
     func compile(_ yaml: String) throws -> CompiledGraph {
         try runtime.compiler.compile(text: yaml, sourceName: "test.yaml")

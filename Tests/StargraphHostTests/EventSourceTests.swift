@@ -3,6 +3,7 @@ import Hummingbird
 import Testing
 @testable import StargraphHost
 @testable import StargraphCore
+@testable import StargraphServe
 
 /// A Server-Sent Events client on a raw socket: the response head, then the chunked body cut
 /// into messages at blank lines.

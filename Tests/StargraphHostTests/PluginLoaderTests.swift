@@ -53,9 +53,9 @@ enum PluginFixtures {
     /// A runtime on a fresh database with the manifest at `manifestPath`.
     static func runtime(manifestPath: String) throws -> StargraphRuntime {
         var options = StargraphRuntime.Options()
-        options.databasePath = try temporaryDirectory().appendingPathComponent("runs.sqlite").path
+        options.database = try temporaryDirectory().appendingPathComponent("runs.sqlite").path
         options.manifest = try PluginSet.readManifest(at: manifestPath)
-        return try StargraphRuntime(options: options)
+        return try StargraphRuntime.open(options)
     }
 
     static let defaultManifest = repositoryRoot.appendingPathComponent("manifests/default.yaml").path

@@ -59,7 +59,7 @@ struct PluginRunTests {
         #expect(failed.status == .failed)
         #expect(failed.errorClass == "OutputTooLarge")
         #expect(failed.errorCause?.contains("faulty.huge: returned 2097163 bytes, over the limit of 1048576") == true, "\(failed.errorCause ?? "-")")
-        #expect(try runtime.store.checkpoints(runId: failed.runId).isEmpty, "nothing of the output was stored")
+        #expect(try runtime.sqliteStore.checkpoints(runId: failed.runId).isEmpty, "nothing of the output was stored")
 
         let raised = try PluginFixtures.runtime(manifestPath: try PluginFixtures.manifest("""
             max_node_output_bytes: 1024
@@ -91,7 +91,7 @@ struct PluginRunTests {
         let cancelled = try await running.value
         #expect(cancelled.status == .cancelled)
         #expect(cancelled.stepCount == 0)
-        #expect(try runtime.store.checkpoints(runId: started.runId).isEmpty, "the interrupted step is not committed")
+        #expect(try runtime.sqliteStore.checkpoints(runId: started.runId).isEmpty, "the interrupted step is not committed")
         let after = try await run(runtime, kind: "faulty.cancels").state["max_seen"]?.intValue
         #expect(after == before + 1, "the plugin saw is_cancelled turn true")
     }
@@ -102,7 +102,7 @@ struct PluginRunTests {
         defer { runtime.close() }
         let run = try await runtime.run(graphPath: "hello:greet-and-stamp", inputs: ["name=Ada"])
         #expect(run.status == .done)
-        let stamp = try #require(try runtime.store.checkpoints(runId: run.runId).first { $0.node == "stamp" })
+        let stamp = try #require(try runtime.sqliteStore.checkpoints(runId: run.runId).first { $0.node == "stamp" })
         let effects = try #require(stamp.effects.arrayValue)
         #expect(effects.map { $0["op"]?.stringValue } == ["now", "random", "uuid"])
         #expect(effects[0]["value"] == stamp.state["stamped_ms"])
@@ -110,7 +110,7 @@ struct PluginRunTests {
         #expect(stamp.state["roll"]?.numberValue == Double(UInt64(random) % 6 + 1))
         #expect(effects[2]["value"] == stamp.state["ticket"])
         #expect(run.state["greeting"] == "Hello, Ada!")
-        let greet = try #require(try runtime.store.checkpoints(runId: run.runId).first { $0.node == "greet" })
+        let greet = try #require(try runtime.sqliteStore.checkpoints(runId: run.runId).first { $0.node == "greet" })
         #expect(greet.effects == .array([]))
     }
 

@@ -89,14 +89,14 @@ struct ReplayTests {
         #expect(graph.sideEffectingNodes == ["stamp"])
         let parent = try await runtime.engine.start(graph, inputs: ["name": "ada"])
         #expect(parent.status == .done)
-        let stamp = try #require(try runtime.store.checkpoint(runId: parent.runId, step: 1))
+        let stamp = try #require(try runtime.sqliteStore.checkpoint(runId: parent.runId, step: 1))
         #expect(stamp.effects.arrayValue?.compactMap { $0["op"]?.stringValue } == ["now", "random", "uuid"])
         let forks = Counterfactuals(engine: runtime.engine)
         var hashes = Set<String>()
         for _ in 0..<20 {
             let replay = try await forks.replay(parentRunId: parent.runId)
             #expect(replay.run.state == parent.state, "clock, dice and ticket come from the recording")
-            #expect(try contents(runtime.store, replay.run.runId) == (try contents(runtime.store, parent.runId)))
+            #expect(try contents(runtime.sqliteStore, replay.run.runId) == (try contents(runtime.sqliteStore, parent.runId)))
             hashes.insert(replay.diff.derivedHash)
         }
         #expect(hashes.count == 1)

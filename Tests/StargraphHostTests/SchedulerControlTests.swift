@@ -187,14 +187,14 @@ struct SchedulerControlTests {
         let first = try harness.scheduler()
         let task = SchedulerHarness.start(first)
         let runId = try await first.submit(RunRequest(graphId: "test:hitl", params: ["message": "hi"])).run.runId
-        let waiting = try await SchedulerHarness.waitFor(runId, in: first.runtime.store) { $0.status == .awaitingInput }
+        let waiting = try await SchedulerHarness.waitFor(runId, in: first.runtime.sqliteStore) { $0.status == .awaitingInput }
         task.cancel()
         _ = await task.result
 
         // The next start registers a different graph under the same id.
         var options = StargraphRuntime.Options()
-        options.databasePath = harness.databasePath
-        let runtime = try StargraphRuntime(options: options)
+        options.database = harness.databasePath
+        let runtime = try StargraphRuntime.open(options)
         let changed = try runtime.compiler.compile(
             text: SchedulerHarness.hitlGraph.replacingOccurrences(of: "kind: echo}\n  - {id: post", with: "kind: passthrough}\n  - {id: post"),
             sourceName: "v2.yaml")
@@ -205,10 +205,10 @@ struct SchedulerControlTests {
         let restarted = SchedulerHarness.start(second)
         defer { restarted.cancel() }
         _ = try await second.respond(runId, response: ["reply": "blue"])
-        let refused = try await SchedulerHarness.waitFor(runId, in: runtime.store)
+        let refused = try await SchedulerHarness.waitFor(runId, in: runtime.sqliteStore)
         #expect(refused.status == .failed)
         #expect(refused.errorCause?.contains(waiting.graphHash) == true && refused.errorCause?.contains(changed.hash) == true)
-        #expect(try runtime.store.checkpoints(runId: runId).map(\.node) == ["pre"])
+        #expect(try runtime.sqliteStore.checkpoints(runId: runId).map(\.node) == ["pre"])
     }
 
     @Test func cancelAnAwaitingRunAndUnknownRuns() async throws {
@@ -230,7 +230,7 @@ struct SchedulerControlTests {
         let (runtime, graphs) = try harness.openRuntime()
         let graph = try #require(graphs.entry("quick")).graph
         let created = try await runtime.engine.createRun(graph, inputs: [:])
-        _ = try await runtime.store.transitionStatus(runId: created.runId, from: [.pending], to: .running)
+        _ = try await runtime.sqliteStore.transitionStatus(runId: created.runId, from: [.pending], to: .running)
         let refused = await schedulerError { try await scheduler.cancel(created.runId) }
         guard case .invalidTransition(_, .running, "cancel") = refused else { Issue.record("got \(String(describing: refused))"); return }
         #expect(refused?.description.contains("another process") == true)

@@ -18,7 +18,7 @@ struct SchedulerCounterfactualTests {
         let task = SchedulerHarness.start(scheduler)
         defer { task.cancel() }
         // Queue rows are refused with an SQLite trigger, so this check runs on the SQLite store.
-        let store = try #require(scheduler.runtime.store as? SQLiteRunStore)
+        let store = scheduler.runtime.sqliteStore
         let parent = try await scheduler.submit(RunRequest(graphId: "quick", params: [:])).run.runId
         #expect(try await SchedulerHarness.waitFor(parent, in: store).status == .done)
 

@@ -77,7 +77,7 @@ struct SchedulerCronTests {
         let trigger = CronTrigger(id: "every-minute", cron: "* * * * *", graphId: "quick", params: ["message": "tick"])
         let (runtime, _) = try harness.openRuntime()
         let lastFire = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 / 60).rounded(.down) * 60 - 600)
-        try await runtime.store.recordTriggerFire(trigger.id, fireTime: lastFire, runId: "run-before")
+        try await runtime.sqliteStore.recordTriggerFire(trigger.id, fireTime: lastFire, runId: "run-before")
 
         for _ in 0..<2 {
             let scheduler = try harness.scheduler(triggers: [trigger])
@@ -86,8 +86,8 @@ struct SchedulerCronTests {
             task.cancel()
             try await task.value
         }
-        let runs = try runtime.store.listRuns(RunQuery(graphId: "quick")).runs
-        let fires = try runtime.store.lastTriggerFire(trigger.id)
+        let runs = try runtime.sqliteStore.listRuns(RunQuery(graphId: "quick")).runs
+        let fires = try runtime.sqliteStore.lastTriggerFire(trigger.id)
         // One catch-up run, unless a minute boundary passed during the test (then one more fire).
         #expect((1...2).contains(runs.count), "got \(runs.count) runs")
         #expect(try #require(fires) > lastFire)
@@ -96,6 +96,6 @@ struct SchedulerCronTests {
         let fireTime = lastFire.addingTimeInterval(-60)
         await scheduler.fire(trigger, at: fireTime)
         await scheduler.fire(trigger, at: fireTime)
-        #expect(try runtime.store.listRuns(RunQuery(graphId: "quick")).runs.count == runs.count + 1)
+        #expect(try runtime.sqliteStore.listRuns(RunQuery(graphId: "quick")).runs.count == runs.count + 1)
     }
 }

@@ -63,9 +63,9 @@ struct SchedulerHarness {
     /// A fresh runtime on the harness database (as a restarted process would open it).
     func openRuntime() throws -> (StargraphRuntime, GraphRegistry) {
         var options = StargraphRuntime.Options()
-        options.databasePath = databasePath
+        options.database = databasePath
         options.nodeKinds = nodeKinds
-        let runtime = try StargraphRuntime(options: options)
+        let runtime = try StargraphRuntime.open(options)
         var registry = GraphRegistry()
         for source in graphSources {
             let graph = try runtime.compiler.compile(text: source.yaml, sourceName: "test.yaml")

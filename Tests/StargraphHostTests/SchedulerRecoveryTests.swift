@@ -18,24 +18,24 @@ struct SchedulerRecoveryTests {
         let task = SchedulerHarness.start(first)
         var runIds: [String] = []
         for _ in 0..<6 { runIds.append(try await first.submit(RunRequest(graphId: "slow", params: [:])).run.runId) }
-        _ = try await SchedulerHarness.waitFor(runIds[0], in: first.runtime.store) { $0.stepCount >= 2 }
+        _ = try await SchedulerHarness.waitFor(runIds[0], in: first.runtime.sqliteStore) { $0.stepCount >= 2 }
         task.cancel()
         try await task.value
         #expect(!first.isRunning)
 
         var interrupted: [RunRecord] = []
-        for runId in runIds { interrupted.append(try #require(try await first.runtime.store.run(runId))) }
+        for runId in runIds { interrupted.append(try #require(try await first.runtime.sqliteStore.run(runId))) }
         #expect(interrupted.contains { $0.status == .running && $0.stepCount > 0 }, "some run should be half done")
         #expect(interrupted.contains { $0.status == .pending }, "some run should not have started")
-        #expect(try await SchedulerHarness.queueRows(first.runtime.store) == 6)
+        #expect(try await SchedulerHarness.queueRows(first.runtime.sqliteStore) == 6)
 
         let second = try harness.scheduler(workers: 3)
         let restarted = SchedulerHarness.start(second)
         defer { restarted.cancel() }
         for runId in runIds {
-            let run = try await SchedulerHarness.waitFor(runId, in: second.runtime.store)
+            let run = try await SchedulerHarness.waitFor(runId, in: second.runtime.sqliteStore)
             #expect(run.status == .done)
-            let ledger = try await SchedulerHarness.stepLedger(runId, in: second.runtime.store)
+            let ledger = try await SchedulerHarness.stepLedger(runId, in: second.runtime.sqliteStore)
             #expect(ledger.steps == [0, 1, 2, 3, 4])
             #expect(ledger.stepEvents == 5)
         }
@@ -50,7 +50,7 @@ struct SchedulerRecoveryTests {
         for index in 0..<5 {
             runIds.append(try await accepting.submit(RunRequest(graphId: "quick", params: ["message": .string("\(index)")])).run.runId)
         }
-        let store = try #require(accepting.runtime.store as? SQLiteRunStore)
+        let store = accepting.runtime.sqliteStore
         try await killProcess(owning: runIds, in: store, orphan: "run-never-written")
 
         let survivor = try harness.scheduler()
@@ -73,14 +73,14 @@ struct SchedulerRecoveryTests {
         let harness = try SchedulerHarness(graphs: [(SchedulerHarness.delayGraph(id: "quick", delayMs: 1), nil)])
         let (runtime, graphs) = try harness.openRuntime()
         let graph = try #require(graphs.entry("quick")?.graph)
-        let dead = try await registerKilledProcess(in: runtime.store)
+        let dead = try await registerKilledProcess(in: runtime.sqliteStore)
         let claimed = try await runtime.engine.createRun(
             graph, inputs: [:], runId: RunIdentifiers.newRunId(), admission: .started(idempotency: nil, claimedBy: dead.id))
         // As `stargraph run` leaves it: `running`, with no claim and no queue row.
         var unclaimedRun = claimed.run
         unclaimedRun.runId = RunIdentifiers.newRunId()
-        try await runtime.store.insertRun(unclaimedRun, events: [])
-        #expect(try await SchedulerHarness.queueRows(runtime.store) == 0)
+        try await runtime.sqliteStore.insertRun(unclaimedRun, events: [])
+        #expect(try await SchedulerHarness.queueRows(runtime.sqliteStore) == 0)
 
         let survivor = try harness.scheduler()
         let task = SchedulerHarness.start(survivor)
@@ -103,18 +103,18 @@ struct SchedulerRecoveryTests {
         // `isRunning` turns true before recovery ends; a run submitted then is queued with a row.
         while !first.dispatcher.isOpen { try await Task.sleep(for: .milliseconds(5)) }
         let runId = try await first.submit(RunRequest(graphId: "slow", params: [:])).run.runId
-        #expect(try await SchedulerHarness.queueRows(first.runtime.store) == 0, "it started at once, with a claim and no row")
-        _ = try await SchedulerHarness.waitFor(runId, in: first.runtime.store) { $0.stepCount >= 1 }
+        #expect(try await SchedulerHarness.queueRows(first.runtime.sqliteStore) == 0, "it started at once, with a claim and no row")
+        _ = try await SchedulerHarness.waitFor(runId, in: first.runtime.sqliteStore) { $0.stepCount >= 1 }
         task.cancel()
         try await task.value
-        #expect(try await first.runtime.store.run(runId)?.status == .running)
-        #expect(try await SchedulerHarness.queueRows(first.runtime.store) == 1)
+        #expect(try await first.runtime.sqliteStore.run(runId)?.status == .running)
+        #expect(try await SchedulerHarness.queueRows(first.runtime.sqliteStore) == 1)
 
         let second = try harness.scheduler()
         let restarted = SchedulerHarness.start(second)
         defer { restarted.cancel() }
-        #expect(try await SchedulerHarness.waitFor(runId, in: second.runtime.store).status == .done)
-        #expect(try await SchedulerHarness.stepLedger(runId, in: second.runtime.store).steps == [0, 1, 2, 3])
+        #expect(try await SchedulerHarness.waitFor(runId, in: second.runtime.sqliteStore).status == .done)
+        #expect(try await SchedulerHarness.stepLedger(runId, in: second.runtime.sqliteStore).steps == [0, 1, 2, 3])
     }
 
     /// A run waiting for input survives a restart and is answered afterwards.
@@ -123,7 +123,7 @@ struct SchedulerRecoveryTests {
         let first = try harness.scheduler()
         let task = SchedulerHarness.start(first)
         let runId = try await first.submit(RunRequest(graphId: "test:hitl", params: ["message": "hi"])).run.runId
-        let waiting = try await SchedulerHarness.waitFor(runId, in: first.runtime.store) { $0.status == .awaitingInput }
+        let waiting = try await SchedulerHarness.waitFor(runId, in: first.runtime.sqliteStore) { $0.status == .awaitingInput }
         #expect(waiting.status == .awaitingInput)
         task.cancel()
         try await task.value
@@ -132,12 +132,12 @@ struct SchedulerRecoveryTests {
         let restarted = SchedulerHarness.start(second)
         defer { restarted.cancel() }
         try await Task.sleep(for: .milliseconds(100))
-        #expect(try await second.runtime.store.run(runId)?.status == .awaitingInput)
+        #expect(try await second.runtime.sqliteStore.run(runId)?.status == .awaitingInput)
         _ = try await second.respond(runId, response: ["reply": "blue"])
-        let done = try await SchedulerHarness.waitFor(runId, in: second.runtime.store)
+        let done = try await SchedulerHarness.waitFor(runId, in: second.runtime.sqliteStore)
         #expect(done.status == .done)
         #expect(done.state["reply"] == "blue")
-        #expect(try await SchedulerHarness.stepLedger(runId, in: second.runtime.store).steps == [0, 1])
+        #expect(try await SchedulerHarness.stepLedger(runId, in: second.runtime.sqliteStore).steps == [0, 1])
     }
 
     @Test func livenessOfClaimingProcesses() {

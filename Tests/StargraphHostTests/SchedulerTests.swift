@@ -58,7 +58,7 @@ struct SchedulerTests {
         #expect(why.contains("colour"))
         let badType = await schedulerError { try await scheduler.submit(RunRequest(graphId: "quick", params: ["message": 3])) }
         guard case .invalidParams = badType else { Issue.record("got \(String(describing: badType))"); return }
-        #expect(try await SchedulerHarness.queueRows(scheduler.runtime.store) == 0)
+        #expect(try await SchedulerHarness.queueRows(scheduler.runtime.sqliteStore) == 0)
     }
 
     @Test func idempotencyKeyReturnsTheSameRunOrConflicts() async throws {
@@ -79,7 +79,7 @@ struct SchedulerTests {
         // The key outlives the run: after it finished, the same request still returns it.
         let task = SchedulerHarness.start(scheduler)
         defer { task.cancel() }
-        _ = try await SchedulerHarness.waitFor(first.run.runId, in: scheduler.runtime.store)
+        _ = try await SchedulerHarness.waitFor(first.run.runId, in: scheduler.runtime.sqliteStore)
         let afterDone = try await scheduler.submit(RunRequest(graphId: "quick", params: ["message": "a"], idempotencyKey: "k1"))
         #expect(afterDone.run.runId == first.run.runId)
         #expect(afterDone.run.status == .done)
@@ -96,7 +96,7 @@ struct SchedulerTests {
         }
         #expect(submissions.count { $0.created } == 1)
         #expect(Set(submissions.map(\.run.runId)).count == 1)
-        #expect(try await scheduler.runtime.store.listRuns(RunQuery()).runs.count == 1)
+        #expect(try await scheduler.runtime.sqliteStore.listRuns(RunQuery()).runs.count == 1)
     }
 
     @Test func maxConcurrencyOneNeverOverlapsWhileOtherGraphsRunInParallel() async throws {

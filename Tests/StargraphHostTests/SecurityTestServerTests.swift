@@ -12,6 +12,7 @@ import Testing
 @testable import StargraphStore
 #if canImport(Glibc)
 import Glibc
+@testable import StargraphServe
 #endif
 
 // Support for the Security, Stream and Artifact suites (the file is named so because test files

@@ -3,6 +3,7 @@ import Hummingbird
 import Testing
 @testable import StargraphHost
 @testable import StargraphCore
+@testable import StargraphServe
 
 @Suite("Security: keys, profiles, capabilities")
 struct SecurityTests {

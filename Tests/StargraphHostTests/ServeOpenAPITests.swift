@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import StargraphHost
 @testable import StargraphCore
+@testable import StargraphServe
 
 /// `/openapi.json` describes exactly the routes the server has.
 @Suite("Serve: OpenAPI document")

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import StargraphHost
+@testable import StargraphServe
 
 /// Every failure path of the HTTP API answers RFC 9457 problem+json with the right status.
 @Suite("Serve: problem+json on every failure path")

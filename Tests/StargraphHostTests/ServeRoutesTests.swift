@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import StargraphHost
 @testable import StargraphBroker
+@testable import StargraphServe
 
 /// The `/v1` routes and the system routes against a real server.
 @Suite("Serve: routes")
@@ -37,8 +38,8 @@ struct ServeRoutesTests {
     func runsOfOtherProcesses() async throws {
         try await ServeTestHarness.with { server in
             var options = StargraphRuntime.Options()
-            options.databasePath = server.folder.appendingPathComponent("serve.sqlite").path
-            let other = try StargraphRuntime(options: options)
+            options.database = server.folder.appendingPathComponent("serve.sqlite").path
+            let other = try StargraphRuntime.open(options)
             let run = try await other.run(graphPath: server.folder.appendingPathComponent("hello.yaml").path, inputs: ["message=cli"])
             try await other.store.close()
             let summary = try await server.request("GET", "/v1/runs/\(run.runId)").json()
@@ -115,7 +116,7 @@ struct ServeRoutesTests {
         try "sources:\n  - id: a\n   bad: [unclosed\n".write(toFile: config, atomically: true, encoding: .utf8)
         var options = ServeOptions()
         options.port = 0
-        options.databasePath = folder.appendingPathComponent("db.sqlite").path
+        options.database = folder.appendingPathComponent("db.sqlite").path
         options.brokerConfigPath = config
         let error = #expect(throws: BrokerConfigurationError.self) { try StargraphServer(options: options) }
         #expect(error?.description.contains("\(config):3:") == true)

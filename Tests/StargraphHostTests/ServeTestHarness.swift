@@ -5,6 +5,7 @@ import FoundationNetworking
 import Testing
 @testable import StargraphHost
 @testable import StargraphCore
+@testable import StargraphServe
 
 /// A real server (``StargraphServer``) in a temp folder on an ephemeral port, with the example
 /// graphs registered, and a small HTTP client for it. Call ``stop()`` at the end of a test.
@@ -63,7 +64,7 @@ final class ServeTestHarness: Sendable {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         var options = ServeOptions()
         options.port = 0
-        options.databasePath = folder.appendingPathComponent("serve.sqlite").path
+        options.database = folder.appendingPathComponent("serve.sqlite").path
         options.brokerConfigPath = folder.appendingPathComponent("config/nautilus.yaml").path
         // An empty manifest, so the package's manifests/default.yaml (the test's cwd) stays out.
         options.manifestPath = folder.appendingPathComponent("manifest.yaml").path

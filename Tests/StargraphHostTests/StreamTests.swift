@@ -5,6 +5,7 @@ import Testing
 @testable import StargraphCore
 @testable import StargraphSQLite
 @testable import StargraphStore
+@testable import StargraphServe
 
 @Suite("Stream: /v1/runs/{id}/stream over a real WebSocket")
 struct StreamTests {
@@ -189,9 +190,9 @@ struct StreamTests {
         let hub = RunEventHub()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sg-stream-\(UUID().uuidString)")
         var options = StargraphRuntime.Options()
-        options.databasePath = directory.appendingPathComponent("runs.sqlite").path
+        options.database = directory.appendingPathComponent("runs.sqlite").path
         options.eventSink = hub
-        let runtime = try StargraphRuntime(options: options)
+        let runtime = try StargraphRuntime.open(options)
         let graph = try runtime.compiler.compile(text: """
             ir_version: "1.0.0"
             id: slow
@@ -206,7 +207,7 @@ struct StreamTests {
             """, sourceName: "slow.yaml")
         let run = try await runtime.engine.createRun(graph, inputs: [:], maxSteps: nil)
         let router = Router(context: Context.self)
-        StreamRoutes.register(on: router, store: runtime.store, hub: hub)
+        StreamRoutes.register(on: router, store: runtime.sqliteStore, hub: hub)
         let server = try await TestServer.start(router: router)
         defer { Task { await server.stop() } }
 
@@ -215,7 +216,7 @@ struct StreamTests {
         let execution = Task { try await runtime.engine.execute(runId: run.runId) }
         let (events, close) = try await socket.receiveAll()
         #expect(try await execution.value.status == .done)
-        let stored = try await runtime.store.events(runId: run.runId)
+        let stored = try await runtime.sqliteStore.events(runId: run.runId)
         #expect(Self.seqs(events) == Array(2...stored.count))
         #expect(events.compactMap { $0["type"]?.stringValue } == stored.dropFirst().map(\.type))
         #expect(close == .close(code: 1000, reason: "run done"))

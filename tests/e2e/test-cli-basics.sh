@@ -60,6 +60,17 @@ grep -q "no run 'run-does-not-exist' in this database; list runs with \`stargrap
     || fail "unknown run message: $(cat err.txt)"
 "$sg" runs --db nowhere.sqlite >/dev/null 2>err.txt; expect_eq "$?" 2 "runs on a missing database"
 grep -q "pass the --db path of an existing database" err.txt || fail "missing database message: $(cat err.txt)"
+# The --db value's scheme picks the store: `sqlite:` names the same file as the bare path; a
+# scheme no store answers is a usage error naming the known ones, repeats no password, and
+# creates nothing (a `postgresql:` folder would be a path taken literally).
+expect_eq "$("$sg" runs --db "sqlite:.stargraph/stargraph.sqlite" --json | jq -r '.total')" "2" "runs through a sqlite: URL"
+url=postgresql://stargraph:s3cret@127.0.0.1:5432/runs
+for args in "runs --db $url" "inspect $run_id --db $url" "run $EXAMPLES/hello.yaml --checkpoint $url"; do
+    "$sg" $args >/dev/null 2>err.txt; expect_eq "$?" 2 "$args: exit code"
+    grep -q "unknown database scheme 'postgresql:'.*sqlite:" err.txt || fail "unknown scheme message: $(cat err.txt)"
+    grep -q "s3cret" err.txt && fail "the password was repeated: $(cat err.txt)"
+done
+[ -e postgresql: ] && fail "an unknown scheme created a folder"
 
 "$sg" inspect run-does-not-exist --db nowhere.sqlite >/dev/null 2>err.txt; rc=$?
 expect_eq "$rc" 2 "inspect on missing db"

@@ -6,25 +6,48 @@ import StargraphStore
 import StargraphAudit
 import StargraphEngine
 import StargraphPlugins
+import StargraphBroker
 
 /// One host's working set — store, node kinds, graph compiler, engine — opened from the
-/// options every command shares. The CLI and the server compose the host through it.
+/// options every command shares. ``open(_:registry:logger:)`` is the one place a host is
+/// composed: every CLI command and `stargraph serve` open theirs through it.
 public final class StargraphRuntime: Sendable {
+    /// Which of the host's own node kinds (``HostNodeKinds``) a runtime registers.
+    public enum HostKinds: Sendable {
+        /// `write_artifact` and `broker` able to run: the artifact folder and the broker open.
+        case running
+        /// The same kinds for checking graphs only: nothing beside the database is opened.
+        case checkingOnly
+    }
+
     /// Where and how to open the host's state.
     public struct Options: Sendable {
-        /// SQLite file; the shared default lets every command meet without flags.
-        public var databasePath: String = SQLiteRunStore.defaultPath
+        /// The `--db` value (``StoreLocation``); the shared default lets every command meet
+        /// without flags.
+        public var database: String = StoreLocation.defaultDatabase
         public var durability: Durability = .normal
+        /// `false` for read-only commands: a missing database is an error, never created.
+        public var createDatabase: Bool = true
+        /// For long-lived, busy processes (`stargraph serve`): the store checkpoints its
+        /// write-ahead log on a thread of its own.
+        public var checkpointsInBackground: Bool = false
         /// JSONL audit log to append run events to, if any.
         public var auditLogPath: String?
         /// Ed25519 private key file (``Ed25519KeyFile``) that signs every audit record, if any.
         public var auditSigningKeyPath: String?
-        /// `false` for read-only commands: a missing database is an error, never created.
-        public var createDatabase: Bool = true
         /// Told after every commit that a run's event log grew (the server's streams).
         public var eventSink: (any RunEventSink)?
-        /// Node kinds the host adds beside the built-ins (the server's `write_artifact`, `broker`).
+        /// Node kinds registered beside the built-ins and the host's own.
         public var nodeKinds: [any NodeKind] = []
+        /// The host's own kinds: running ones, or checking-only ones for commands that only
+        /// read runs or compile graphs.
+        public var hostKinds: HostKinds = .running
+        /// `--nautilus-config`: wins over the manifest's `nautilus_config`
+        /// (``BrokerConfiguration/detect(flagPath:manifestPath:logger:)``).
+        public var brokerConfigPath: String?
+        /// Whether a missing broker config is logged as a warning (serve's boot) or passed over
+        /// quietly (the CLI).
+        public var warnsWithoutBroker: Bool = false
         /// Plugin manifest to load, already parsed (``PluginSet/readManifest(at:)``):
         /// its plugins' kinds join the registry before any graph is compiled, and
         /// ``StargraphRuntime/graphs`` holds their graphs plus the manifest's `graphs:`.
@@ -35,7 +58,7 @@ public final class StargraphRuntime: Sendable {
         public init() {}
     }
 
-    public let store: SQLiteRunStore
+    package let store: any HostStore
     public let compiler: GraphCompiler
     public let engine: RunEngine
     /// The graphs this host serves by id (from plugins and the manifest).
@@ -44,18 +67,43 @@ public final class StargraphRuntime: Sendable {
     public let plugins: PluginSet?
     /// The audit log run events are appended to (``Options/auditLogPath``), if any.
     public let audit: AuditLog?
+    /// Artifact bytes beside the store, their rows in it.
+    public let artifacts: ArtifactStore
+    /// The running broker, when configured and the host's kinds run (``HostKinds/running``).
+    public let broker: Broker?
+    /// Where the broker config was looked for, and the policy when one was found.
+    public let brokerConfiguration: BrokerConfiguration
 
-    /// Opens (and migrates) the database and audit log, with the built-in node kinds plus
-    /// `registry`'s. Pass `store` when it is already open (a node kind in ``Options/nodeKinds``
-    /// writes through it, as the server's `write_artifact` does); the options' database fields
-    /// are then ignored, and the process keeps one writer per database.
-    public init(
-        options: Options, registry: NodeKindRegistry = .builtins(), store: SQLiteRunStore? = nil,
-        logger: Logger = Logger(label: "stargraph")
+    /// Opens (and migrates) the store `options.database` names, the audit log, the broker and
+    /// the manifest's plugins, with the built-in node kinds plus `registry`'s, the host's own and
+    /// ``Options/nodeKinds``.
+    /// - Throws: ``StoreLocationError`` for a `--db` value no store answers (a usage error), else
+    ///   the store's, broker config's, plugin's or audit log's error naming what to change.
+    public static func open(
+        _ options: Options, registry: NodeKindRegistry = .builtins(), logger: Logger = Logger(label: "stargraph")
+    ) throws -> StargraphRuntime {
+        let location = try StoreLocation(parsing: options.database)
+        let store = try location.open(
+            durability: options.durability, create: options.createDatabase, checkpointsInBackground: options.checkpointsInBackground)
+        return try StargraphRuntime(options: options, location: location, store: store, registry: registry, logger: logger)
+    }
+
+    private init(
+        options: Options, location: StoreLocation, store: any HostStore, registry: NodeKindRegistry, logger: Logger
     ) throws {
-        self.store = try store
-            ?? SQLiteRunStore(path: options.databasePath, durability: options.durability, createIfMissing: options.createDatabase)
+        self.store = store
+        brokerConfiguration = try Self.brokerConfiguration(options, logger: logger)
         var registry = registry
+        artifacts = ArtifactStore(directory: location.artifactDirectory, store: store)
+        switch options.hostKinds {
+        case .running:
+            let kinds = try HostNodeKinds(artifacts: artifacts, brokerConfiguration: brokerConfiguration)
+            broker = kinds.broker
+            for kind in kinds.kinds { try registry.register(kind) }
+        case .checkingOnly:
+            broker = nil
+            for kind in HostNodeKinds.checkingOnly(broker: brokerConfiguration) { try registry.register(kind) }
+        }
         for kind in options.nodeKinds { try registry.register(kind) }
         if let manifest = options.manifest {
             let plugins = try PluginSet.load(manifest: manifest, registry: registry, policy: options.pluginPolicy, logger: logger)
@@ -69,7 +117,15 @@ public final class StargraphRuntime: Sendable {
         }
         let signingKey = try options.auditSigningKeyPath.map { try Ed25519KeyFile.load(path: $0) }
         audit = try options.auditLogPath.map { try AuditLog(path: $0, signingKey: signingKey) }
-        engine = RunEngine(store: self.store, compiler: compiler, audit: audit, eventSink: options.eventSink, logger: logger)
+        engine = RunEngine(store: store, compiler: compiler, audit: audit, eventSink: options.eventSink, logger: logger)
+    }
+
+    /// The broker config the options point at; a missing one is logged only when asked to.
+    static func brokerConfiguration(_ options: Options, logger: Logger = Logger(label: "stargraph.broker")) throws -> BrokerConfiguration {
+        var logger = logger
+        if !options.warnsWithoutBroker { logger.logLevel = .error }
+        return try BrokerConfiguration.detect(
+            flagPath: options.brokerConfigPath, manifestPath: options.manifest?.nautilusConfig, logger: logger)
     }
 
     /// The graph `reference` names: the graph file at that path when one exists, else the
@@ -108,7 +164,7 @@ public final class StargraphRuntime: Sendable {
     public func resume(
         runId: String, response: JSONValue?, currentGraph: CompiledGraph? = nil, observer: (any RunObserver)? = nil
     ) async throws -> RunRecord {
-        let registered = try store.run(runId).flatMap { graphs.entry($0.graphId)?.graph }
+        let registered = try await store.run(runId).flatMap { graphs.entry($0.graphId)?.graph }
         return try await executing(runId, as: "stargraph resume") {
             try await engine.resume(
                 runId: runId, response: response, observer: observer, currentGraph: currentGraph ?? registered)

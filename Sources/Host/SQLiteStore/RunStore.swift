@@ -4,13 +4,8 @@ import Logging
 import StargraphCore
 import StargraphStore
 
-/// How hard SQLite works to keep a committed step on disk.
-public enum Durability: String, Sendable, CaseIterable {
-    /// `PRAGMA synchronous=NORMAL`: a power loss may lose the last commits, never corrupts (WAL).
-    case normal
-    /// `PRAGMA synchronous=FULL`: every commit is fsynced before it returns.
-    case full
-
+extension Durability {
+    /// The SQLite setting that gives this durability.
     package var synchronousPragma: String {
         switch self {
         case .normal: "PRAGMA synchronous = NORMAL"

@@ -1,6 +1,5 @@
 import Foundation
 import StargraphCore
-import StargraphSQLite
 import StargraphStore
 import StargraphAudit
 import StargraphScheduler

@@ -2,7 +2,6 @@ import Foundation
 import Hummingbird
 import HummingbirdCore
 import StargraphCore
-import StargraphSQLite
 import StargraphStore
 import StargraphAudit
 

@@ -2,17 +2,17 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import StargraphCore
-import StargraphSQLite
 import StargraphStore
 import StargraphEngine
 import StargraphScheduler
+import StargraphHost
 
 /// `/v1/runs…`: submit a run, list and read runs (from the store, so runs other processes
 /// wrote are visible), read a run's checkpoints, and cancel / pause / resume / respond.
 struct RunRoutes: Sendable {
     typealias Context = StargraphRequestContext
 
-    let store: SQLiteRunStore
+    let store: any HostStore
     let scheduler: RunScheduler
 
     /// Adds the routes to `group` (mounted at `/v1`).
@@ -63,13 +63,13 @@ struct RunRoutes: Sendable {
 
     /// `GET /v1/runs/{id}`: the RunSummary.
     @Sendable func show(_ request: Request, context: Context) async throws -> Response {
-        JSONMessages.response(RunSummary(try storedRun(context)).json)
+        JSONMessages.response(RunSummary(try await storedRun(context)).json)
     }
 
     /// `GET /v1/runs/{id}/steps`: every checkpoint, in step order.
     @Sendable func steps(_ request: Request, context: Context) async throws -> Response {
-        let run = try storedRun(context)
-        let checkpoints = try store.checkpoints(runId: run.runId)
+        let run = try await storedRun(context)
+        let checkpoints = try await store.checkpoints(runId: run.runId)
         return JSONMessages.response([
             "run_id": .string(run.runId), "status": .string(run.status.rawValue),
             "steps": .array(checkpoints.map(Self.json)),
@@ -99,9 +99,9 @@ struct RunRoutes: Sendable {
         return JSONMessages.response(RunSummary(run).json, status: run.status == .running ? .accepted : .ok)
     }
 
-    private func storedRun(_ context: Context) throws -> RunRecord {
+    private func storedRun(_ context: Context) async throws -> RunRecord {
         let runId = try Self.runId(context)
-        guard let run = try store.run(runId) else {
+        guard let run = try await store.run(runId) else {
             throw Problem(.runNotFound, detail: "no run '\(runId)' in this server's database; GET /v1/runs lists the runs")
         }
         return run

@@ -35,10 +35,10 @@ struct RunWaitRoute: Sendable {
         let ticker = Task { await subscription.poll(every: Self.pollInterval) }
         defer { ticker.cancel() }
         let deadline = ContinuousClock.now + .milliseconds(Int64(timeout * 1000))
-        var run = try runs.store.run(runId) ?? result.run
+        var run = try await runs.store.run(runId) ?? result.run
         var wakeups = subscription.wakeups.makeAsyncIterator()
         while !Self.settledStatuses.contains(run.status), ContinuousClock.now < deadline, await wakeups.next() != nil {
-            run = try runs.store.run(runId) ?? run
+            run = try await runs.store.run(runId) ?? run
         }
         var summary = RunSummary(run).json.objectValue ?? [:]
         summary["origin"] = .string(result.origin)

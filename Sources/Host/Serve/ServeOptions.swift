@@ -1,6 +1,6 @@
 import Foundation
-import StargraphSQLite
 import StargraphStore
+import StargraphHost
 
 /// Everything `stargraph serve` is started with. The defaults serve the default manifest on
 /// the default database at http://127.0.0.1:8000.
@@ -12,7 +12,8 @@ public struct ServeOptions: Sendable {
     public var host = "127.0.0.1"
     /// `0` binds an ephemeral port; the listening callback reports the real one.
     public var port = 8000
-    public var databasePath = SQLiteRunStore.defaultPath
+    /// The `--db` value (``StoreLocation``).
+    public var database = StoreLocation.defaultDatabase
     public var durability: Durability = .normal
     public var auditLogPath: String?
     /// Ed25519 private key file that signs every audit record (required by `cleared`).

@@ -1,10 +1,10 @@
 import Hummingbird
 import HummingbirdWebSocket
 import Prometheus
-import StargraphSQLite
 import StargraphStore
 import StargraphEngine
 import StargraphScheduler
+import StargraphHost
 
 /// The server's HTTP surface, composed in one place: the middleware order and every route.
 ///
@@ -18,7 +18,7 @@ import StargraphScheduler
 struct ServeRouter {
     typealias Context = StargraphRequestContext
 
-    let store: SQLiteRunStore
+    let store: any HostStore
     let engine: RunEngine
     let graphs: GraphRegistry
     let scheduler: RunScheduler

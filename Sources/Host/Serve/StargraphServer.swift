@@ -6,16 +6,17 @@ import HummingbirdWebSocket
 import Logging
 import ServiceLifecycle
 import StargraphCore
-import StargraphSQLite
 import StargraphStore
 import StargraphEngine
 import StargraphPlugins
 import StargraphBroker
 import StargraphScheduler
+import StargraphHost
 
 /// `stargraph serve`, composed in one place. Construction is the boot: profile
-/// requirements → broker config (soft-fail) → store opened and migrated, manifest and plugins
-/// loaded, graphs registered → scheduler → HTTP application. ``run()`` then starts the scheduler
+/// requirements → the host (``StargraphRuntime/open(_:registry:logger:)``: store opened and
+/// migrated, broker config (soft-fail), manifest and plugins loaded, graphs registered) →
+/// scheduler → HTTP application. ``run()`` then starts the scheduler
 /// (which first recovers interrupted runs) and the listener, until SIGINT/SIGTERM or
 /// ``shutdown()``: the scheduler stops first (no step starts; executing steps are cancelled and
 /// waited for at most the drain timeout, uncommitted), then the listener, then the store closes.
@@ -45,25 +46,22 @@ public final class StargraphServer: Sendable {
         try options.profile.validate(
             auditLogPath: options.auditLogPath, auditSigningKeyPath: options.auditSigningKeyPath, apiKeys: keys,
             plugins: manifest?.plugins.map { ServeProfile.PluginEntry(name: $0.name, sha256: $0.sha256) } ?? [])
-        let broker = try BrokerConfiguration.detect(
-            flagPath: options.brokerConfigPath, manifestPath: manifest?.nautilusConfig, logger: logger)
-
-        // The host's kinds must exist before the runtime compiles any graph, and the artifact
-        // kind records rows through the store the runtime then uses too (one writer per database).
-        let store = try SQLiteRunStore(
-            path: options.databasePath, durability: options.durability, checkpointsInBackground: true)
-        let hostKinds = try HostNodeKinds(store: store, brokerConfiguration: broker, logger: logger)
-        let artifacts = hostKinds.artifacts
-        let brokerService = hostKinds.broker
         let hub = RunEventHub()
         var runtimeOptions = StargraphRuntime.Options()
+        runtimeOptions.database = options.database
+        runtimeOptions.durability = options.durability
+        runtimeOptions.checkpointsInBackground = true
         runtimeOptions.auditLogPath = options.auditLogPath
         runtimeOptions.auditSigningKeyPath = options.auditSigningKeyPath
         runtimeOptions.eventSink = hub
-        runtimeOptions.nodeKinds = hostKinds.kinds
+        runtimeOptions.brokerConfigPath = options.brokerConfigPath
+        runtimeOptions.warnsWithoutBroker = true
         runtimeOptions.manifest = manifest
         runtimeOptions.pluginPolicy = options.profile == .cleared ? .cleared : .permissive
-        runtime = try StargraphRuntime(options: runtimeOptions, store: store, logger: logger)
+        let runtime = try StargraphRuntime.open(runtimeOptions, logger: logger)
+        self.runtime = runtime
+        let broker = runtime.brokerConfiguration
+        let brokerService = runtime.broker
         let graphs = try Self.registry(
             runtime: runtime, extraGraphs: options.graphPaths, maxConcurrency: manifest?.maxConcurrency ?? [:])
 
@@ -84,7 +82,7 @@ public final class StargraphServer: Sendable {
         let upgradeRefusals = UpgradeRefusals()
         let router = ServeRouter(
             store: runtime.store, engine: runtime.engine, graphs: graphs, scheduler: scheduler, profile: options.profile, keys: keys,
-            audit: runtime.audit.map { RequestAudit(log: $0, store: store, logger: logger) }, rateLimit: options.rateLimit, hub: hub, artifacts: artifacts,
+            audit: runtime.audit.map { RequestAudit(log: $0, store: runtime.store, logger: logger) }, rateLimit: options.rateLimit, hub: hub, artifacts: runtime.artifacts,
             plugins: PluginRoutes(plugins: runtime.plugins?.plugins.map(\.json) ?? [], kinds: runtime.compiler.registry),
             system: system, broker: BrokerRoutes(broker: brokerService, searchedPath: broker.searchedPath),
             upgradeRefusals: upgradeRefusals

@@ -1,9 +1,9 @@
 import Hummingbird
 import Prometheus
-import StargraphSQLite
 import StargraphStore
 import StargraphAudit
 import StargraphScheduler
+import StargraphHost
 
 /// The routes outside `/v1`: `GET /health`, `GET /metrics` (Prometheus text) and
 /// `GET /openapi.json` (encoded once at start).

@@ -4,7 +4,6 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import StargraphCore
-import StargraphSQLite
 import StargraphStore
 
 /// `GET /v1/runs/{id}/events`: a run's events as Server-Sent Events (`text/event-stream`), from

@@ -2,7 +2,6 @@ import Foundation
 import Logging
 import Synchronization
 import StargraphCore
-import StargraphSQLite
 import StargraphStore
 
 /// Sends one run's events to one client (a WebSocket or a Server-Sent Events response): the

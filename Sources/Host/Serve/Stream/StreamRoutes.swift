@@ -4,8 +4,8 @@ import Hummingbird
 import HummingbirdWebSocket
 import Logging
 import NIOWebSocket
-import StargraphSQLite
 import StargraphStore
+import StargraphHost
 
 /// The WebSocket route `GET /v1/runs/{id}/stream`: a run's events as JSON text frames
 /// `{seq, run_id, step, type, ts, payload}`, first from the durable event log, then live.
