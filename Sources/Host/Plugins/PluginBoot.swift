@@ -7,19 +7,24 @@ package enum SGABI {
     package static let major = Int(SG_ABI_MAJOR)
 }
 
-/// The steps of loading one manifest, in order: per plugin resolve → sha256 →
-/// dlopen → handshake → conflict check → init → register; then every graph.
+/// The steps of loading one manifest, in order: per plugin resolve → launch (in process: sha256,
+/// dlopen, handshake) → conflict check → init → register; then every graph.
 package struct PluginBoot {
     package let manifest: Manifest
     package var registry: NodeKindRegistry
     package let locator: PluginLibraryLocator
     package let policy: PluginLoadPolicy
+    package let launcher: any PluginLauncher
     package let logger: Logger
-    package private(set) var libraries: [PluginLibrary] = []
+    package private(set) var libraries: [any PluginProvider] = []
     package private(set) var skipped: [PluginLoadError] = []
 
-    package init(manifest: Manifest, registry: NodeKindRegistry, environment: [String: String], policy: PluginLoadPolicy, logger: Logger) {
+    package init(
+        manifest: Manifest, registry: NodeKindRegistry, environment: [String: String], policy: PluginLoadPolicy,
+        launcher: any PluginLauncher = InProcessLauncher(), logger: Logger
+    ) {
         self.manifest = manifest
+        self.launcher = launcher
         self.registry = registry
         self.policy = policy
         self.locator = PluginLibraryLocator(manifestDirectory: manifest.directory, environment: environment)
@@ -48,8 +53,8 @@ package struct PluginBoot {
         if let twin = libraries.first(where: { $0.path == path }) {
             throw PluginLoadError(location: location, plugin: entry.name, file: path, reason: "this library is already loaded as plugin '\(twin.name)' (\(twin.location)); load each library once")
         }
-        let library = try PluginLibrary(entry: entry, path: path, location: location, policy: policy)
-        let kinds = library.kinds.map { PluginNodeKind(library: library, kind: $0, outputLimit: manifest.outputLimit(of: entry)) }
+        let library = try launcher.launch(entry, path: path, location: location, policy: policy)
+        let kinds = library.nodeKinds(outputLimit: manifest.outputLimit(of: entry))
         for kind in kinds {
             if let existing = registry.kind(kind.name) {
                 let owner = libraries.first { $0.provider == existing.info.provider }
@@ -90,7 +95,7 @@ package struct PluginBoot {
         return graphs
     }
 
-    private func compile(_ graph: PluginLibrary.Graph, of library: PluginLibrary, with compiler: GraphCompiler, into graphs: inout GraphRegistry) throws(PluginLoadError) {
+    private func compile(_ graph: PluginGraph, of library: any PluginProvider, with compiler: GraphCompiler, into graphs: inout GraphRegistry) throws(PluginLoadError) {
         let compiled: CompiledGraph
         do {
             compiled = try compiler.compile(text: graph.yaml, sourceName: "plugin:\(library.name)/\(graph.name)")
@@ -100,7 +105,7 @@ package struct PluginBoot {
         try register(compiled, origin: "plugin:\(library.name)", location: library.location, plugin: library, into: &graphs)
     }
 
-    private func register(_ graph: CompiledGraph, origin: String, location: String, plugin: PluginLibrary?, into graphs: inout GraphRegistry) throws(PluginLoadError) {
+    private func register(_ graph: CompiledGraph, origin: String, location: String, plugin: (any PluginProvider)?, into graphs: inout GraphRegistry) throws(PluginLoadError) {
         do {
             try graphs.register(GraphRegistry.Entry(graph: graph, origin: origin, maxConcurrency: manifest.maxConcurrency[graph.id]))
         } catch {

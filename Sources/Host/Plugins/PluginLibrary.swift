@@ -3,6 +3,7 @@ import Foundation
 import PluginABI
 import Synchronization
 import StargraphCore
+import StargraphEngine
 
 /// A pointer into a plugin's descriptor data. Safe to share across threads: the ABI makes
 /// that data immutable while the library is loaded, and the host never unloads a library.
@@ -13,7 +14,7 @@ package struct PluginPointer<Pointee>: @unchecked Sendable {
 /// A plugin library opened and checked against ABI v1: hashed (and its pin
 /// verified) before `dlopen` of exactly the bytes hashed, entry symbol, ABI major and struct sizes checked, descriptor
 /// read into Swift values. ``initialize()`` and ``shutdown()`` drive its lifecycle.
-package final class PluginLibrary: Sendable {
+package final class PluginLibrary: PluginProvider {
     /// A node kind as the descriptor declares it.
     package struct Kind: Sendable {
         package var name: String
@@ -21,12 +22,6 @@ package final class PluginLibrary: Sendable {
         package var serial: Bool
         package var configSchema: JSONValue?
         package var descriptor: PluginPointer<sg_node_kind>
-    }
-
-    /// A graph the plugin ships.
-    package struct Graph: Sendable {
-        package var name: String
-        package var yaml: String
     }
 
     private enum Lifecycle { case loaded, initialized, shutDown }
@@ -40,7 +35,7 @@ package final class PluginLibrary: Sendable {
     package let version: String
     package let abiMinor: UInt16
     package let kinds: [Kind]
-    package let graphs: [Graph]
+    package let graphs: [PluginGraph]
     private let descriptor: PluginPointer<sg_plugin_descriptor>
     /// The entry's config as JSON, handed to `init` and to the host API's `config`; owned by
     /// the host and valid until this value is freed (after `shutdown`).
@@ -128,8 +123,15 @@ package final class PluginLibrary: Sendable {
     /// The entry's config JSON (``configLength`` bytes).
     package var configPointer: UnsafePointer<CChar> { configStorage.pointer }
 
-    /// `name@version`, the provider recorded in node kinds and graph hashes.
-    package var provider: String { "\(name)@\(version)" }
+    package var abiVersion: String { "\(SGABI.major).\(abiMinor)" }
+
+    package var declaredKinds: [PluginInfo.Kind] {
+        kinds.map { PluginInfo.Kind(name: "\(name).\($0.name)", sideEffecting: $0.sideEffecting, serial: $0.serial) }
+    }
+
+    package func nodeKinds(outputLimit: Int) -> [any NodeKind] {
+        kinds.map { PluginNodeKind(library: self, kind: $0, outputLimit: outputLimit) }
+    }
 
     /// Calls the plugin's `init` with the entry's config. Throws its code and message.
     package func initialize() throws(PluginLoadError) {
@@ -198,8 +200,8 @@ package final class PluginLibrary: Sendable {
         return kinds
     }
 
-    private static func readGraphs(_ declared: sg_plugin_descriptor) throws(HandshakeFailure) -> [Graph] {
-        var graphs: [Graph] = []
+    private static func readGraphs(_ declared: sg_plugin_descriptor) throws(HandshakeFailure) -> [PluginGraph] {
+        var graphs: [PluginGraph] = []
         for (index, graph) in try entries(declared.graphs, count: declared.graph_count, table: "graphs", type: "sg_graph").enumerated() {
             let value = graph.pointee
             guard let name = value.name.map({ String(cString: $0) }), !name.isEmpty else {
@@ -210,7 +212,7 @@ package final class PluginLibrary: Sendable {
             else {
                 throw HandshakeFailure(reason: "graph '\(name)' has no IR text, or it is not UTF-8; set ir_yaml and ir_len")
             }
-            graphs.append(Graph(name: name, yaml: yaml))
+            graphs.append(PluginGraph(name: name, yaml: yaml))
         }
         return graphs
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 import StargraphEngine
 
 /// Everything a manifest brings into a host: its plugins loaded and initialised,
@@ -22,7 +23,8 @@ public final class PluginSet: Sendable {
     public let compiler: GraphCompiler
     /// The plugins' graphs and the manifest's `graphs:`, by id.
     public let graphs: GraphRegistry
-    private let libraries: [PluginLibrary]
+    private let libraries: [any PluginProvider]
+    private let closed = Atomic(false)
 
     /// Loads the manifest at `manifestPath` and everything it names, on top of `registry`.
     public static func load(
@@ -52,7 +54,17 @@ public final class PluginSet: Sendable {
         policy: PluginLoadPolicy = .permissive,
         logger: Logger = Logger(label: "stargraph.plugins")
     ) throws(PluginLoadError) -> PluginSet {
-        var loader = PluginBoot(manifest: manifest, registry: registry, environment: environment, policy: policy, logger: logger)
+        try load(manifest: manifest, registry: registry, environment: environment, policy: policy, launcher: InProcessLauncher(), logger: logger)
+    }
+
+    /// Loads everything `manifest` names through `launcher`, which turns each entry into a
+    /// ``PluginProvider``.
+    package static func load(
+        manifest: Manifest, registry: NodeKindRegistry, environment: [String: String], policy: PluginLoadPolicy,
+        launcher: any PluginLauncher, logger: Logger
+    ) throws(PluginLoadError) -> PluginSet {
+        var loader = PluginBoot(
+            manifest: manifest, registry: registry, environment: environment, policy: policy, launcher: launcher, logger: logger)
         do {
             try loader.loadPlugins()
             let compiler = GraphCompiler(registry: loader.registry)
@@ -72,17 +84,14 @@ public final class PluginSet: Sendable {
         self.compiler = compiler
         self.graphs = graphs
         plugins = boot.libraries.map { library in
-            PluginInfo(
-                name: library.name, version: library.version, abiVersion: "\(SGABI.major).\(library.abiMinor)",
-                sha256: library.sha256, file: library.path,
-                kinds: library.kinds.map { PluginInfo.Kind(name: "\(library.name).\($0.name)", sideEffecting: $0.sideEffecting, serial: $0.serial) },
-                graphIds: graphs.all.filter { $0.origin == "plugin:\(library.name)" }.map(\.graph.id))
+            library.info(graphIds: graphs.all.filter { $0.origin == "plugin:\(library.name)" }.map(\.graph.id))
         }
     }
 
     /// Calls every plugin's `shutdown` (reverse load order), once; later calls do nothing.
     /// Nodes of plugin kinds must not run afterwards (they fail with `PluginError`).
     public func close() {
+        guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
         for library in libraries.reversed() { library.shutdown() }
     }
 
