@@ -227,7 +227,7 @@ let package = Package(
         ),
         .testTarget(
             name: "StargraphHostTests",
-            dependencies: ["StargraphHost", "StargraphServe"],
+            dependencies: ["StargraphHost", "StargraphServe", pluginSDK],
             resources: [.copy("Fixtures")]
         ),
     ],

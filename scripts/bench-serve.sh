@@ -19,7 +19,9 @@ fi
 
 if ! command -v wrk >/dev/null; then
   echo "installing wrk (Debian package)…" >&2
-  if [ "$(id -u)" -eq 0 ]; then apt-get install -y wrk >/dev/null; else sudo apt-get install -y wrk >/dev/null; fi
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
+  # A fresh machine may have no package lists yet: read them first.
+  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq wrk >/dev/null
 fi
 
 # A binary just written has all its pages in the page cache, and the kernel's fault-around then

@@ -137,7 +137,7 @@ struct ArtifactTests {
         let id = ArtifactID(of: Array("# Report for web".utf8))
         let router = Router(context: StargraphRequestContext.self)
         router.add(middleware: AuthMiddleware(profile: .ossDefault, keys: nil))
-        ArtifactRoutes.register(on: router.group("v1"), artifacts: harness.artifacts)
+        ArtifactRoutes.register(on: router, artifacts: harness.artifacts)
         let server = try await TestServer.start(router: router)
         defer { Task { await server.stop() } }
 

@@ -78,8 +78,7 @@ struct EventSourceTests {
     static func server(_ folder: TestStoreFolder, hub: RunEventHub, limits: StreamLimits = StreamLimits()) async throws -> TestServer {
         let router = Router(context: Context.self)
         router.add(middleware: ProblemMiddleware(routes: RouteTemplates(operations: OpenAPIDocument.operations)))
-        let v1 = router.group("v1")
-        EventSourceRoute.register(on: v1, store: folder.store, hub: hub, limits: limits)
+        EventSourceRoute.register(on: router, store: folder.store, hub: hub, limits: limits)
         StreamRoutes.register(on: router, store: folder.store, hub: hub, limits: limits)
         return try await TestServer.start(router: router)
     }

@@ -11,7 +11,7 @@ struct ServeOpenAPITests {
     func documentMatchesRoutes() async throws {
         try await ServeTestHarness.with { server in
             let registered = Set(server.server.routes.map { "\($0.method) \($0.path)" })
-            let documented = Set(OpenAPIDocument.operations.map { "\($0.method) \($0.path)" })
+            let documented = Set(OpenAPIDocument.operations.map { "\($0.method.rawValue) \($0.path)" })
             #expect(registered.subtracting(documented).sorted() == [], "routes missing from /openapi.json")
             #expect(documented.subtracting(registered).sorted() == [], "documented operations without a route")
 
@@ -21,6 +21,21 @@ struct ServeOpenAPITests {
             #expect(document["openapi"]?.stringValue == "3.1.0")
             #expect(Set(document["paths"]?.objectValue?.keys.map { $0 } ?? []) == Set(OpenAPIDocument.operations.map(\.path)))
         }
+    }
+
+    @Test("each operation is declared once; every route under /v1 and /metrics names its capability and asks for a key")
+    func operationsDeclaredOnce() {
+        let operations = OpenAPIDocument.operations
+        #expect(operations.map(\.id).sorted { $0.rawValue < $1.rawValue } == APIOperation.allCases.sorted { $0.rawValue < $1.rawValue })
+        let paths = OpenAPIDocument.paths
+        for operation in operations {
+            let secured = RouteCapabilities.requiresAuthentication(path: operation.path)
+            #expect((operation.capability != nil) == secured, "\(operation.id)")
+            let declared = paths[operation.path]?[operation.method.rawValue.lowercased()]
+            #expect((declared?["security"] != nil) == secured, "\(operation.id)")
+            #expect(operation.capability.map { RouteCapabilities.allCapabilities.contains($0) } ?? true, "\(operation.id)")
+        }
+        #expect(RouteCapabilities.routes.count == operations.filter { $0.capability != nil }.count)
     }
 
     @Test("every $ref points at a defined schema")

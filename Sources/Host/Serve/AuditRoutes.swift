@@ -12,8 +12,8 @@ struct AuditRoutes: Sendable {
     let audit: AuditLog?
 
     /// Adds the routes to `group` (mounted at `/v1`).
-    func register(on group: RouterGroup<Context>) {
-        group.get("audit/head") { _, _ in
+    func register(on router: Router<Context>) {
+        router.on(.auditHead) { _, _ in
             let log = try configured()
             let head = try log.head()
             return JSONMessages.response([
@@ -22,7 +22,7 @@ struct AuditRoutes: Sendable {
                 "signed": .bool(log.publicKey != nil), "key_id": log.publicKey.map { .string(Ed25519KeyFile.keyId($0)) } ?? .null,
             ])
         }
-        group.get("audit/jwks.json") { _, _ in
+        router.on(.auditJWKS) { _, _ in
             JSONMessages.response(try configured().publicKey.map(Ed25519KeyFile.jwks) ?? ["keys": []])
         }
     }

@@ -14,8 +14,8 @@ struct BrokerRoutes: Sendable {
     let searchedPath: String
 
     /// Adds the routes to `group` (mounted at `/v1`).
-    func register(on group: RouterGroup<Context>) {
-        group.post("broker/request") { request, _ in
+    func register(on router: Router<Context>) {
+        router.on(.brokerRequest) { request, _ in
             let broker = try configured()
             let body = try await JSONMessages.body(of: request)
             do {
@@ -27,8 +27,8 @@ struct BrokerRoutes: Sendable {
                 throw Problem(.auditWriteFailed, detail: "the broker could not write its audit log, so it withheld the response; check the audit path's disk and permissions")
             }
         }
-        group.get("broker/sources") { _, _ in JSONMessages.response(try configured().sourcesDocument) }
-        group.get("broker/jwks.json") { _, _ in JSONMessages.response(try configured().jwks) }
+        router.on(.listBrokerSources) { _, _ in JSONMessages.response(try configured().sourcesDocument) }
+        router.on(.brokerJWKS) { _, _ in JSONMessages.response(try configured().jwks) }
     }
 
     private func configured() throws(Problem) -> Broker {

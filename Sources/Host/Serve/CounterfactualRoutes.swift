@@ -13,9 +13,9 @@ struct CounterfactualRoutes: Sendable {
     let scheduler: RunScheduler
 
     /// Adds the routes to `group` (mounted at `/v1`).
-    func register(on group: RouterGroup<Context>) {
-        group.post("runs/:id/counterfactual", use: fork)
-        group.get("runs/:id/diff", use: diff)
+    func register(on router: Router<Context>) {
+        router.on(.forkRun, use: fork)
+        router.on(.diffRun, use: diff)
     }
 
     /// Body `{from_step?, mutation?}` → 202 `{run_id: "cf-…", parent_run_id, status}`.

@@ -22,13 +22,13 @@ struct GraphRoutes: Sendable {
     }
 
     /// Adds the routes to `group` (mounted at `/v1`).
-    func register(on group: RouterGroup<Context>) {
-        group.get("graphs") { _, _ in
+    func register(on router: Router<Context>) {
+        router.on(.listGraphs) { _, _ in
             let stored = try await resolver.databaseEntries().map(Self.summary)
             let items = (registered + stored).sorted { ($0["id"]?.stringValue ?? "") < ($1["id"]?.stringValue ?? "") }
             return JSONMessages.response(ListPage.json(items: items))
         }
-        group.get("graphs/:id") { _, context in
+        router.on(.getGraph) { _, context in
             guard let raw = context.parameters.get("id"), let id = raw.removingPercentEncoding else {
                 throw Problem(.invalidPathParameter, detail: "the graph id in the path is not valid percent-encoded text")
             }

@@ -1,9 +1,13 @@
 import StargraphCore
 import StargraphEngine
 import StargraphBroker
+import HTTPTypes
+
 /// The OpenAPI 3.1 description of the server, written as data. It is the one list of routes:
-/// `GET /openapi.json` serves it, ``RouteTemplates`` answers 405 from it, and a test checks it
-/// against the router's routes in both directions. Add a route here when you add one there.
+/// each operation's method, path and the capability it needs (`x-capability`) are declared here
+/// only. The router binds handlers to operations (``APIOperation``), ``RouteCapabilities`` and
+/// ``RouteTemplates`` (404, 405, unknown query parameters) are read from it, and
+/// `GET /openapi.json` serves it.
 enum OpenAPIDocument {
     /// The document for a server of `version`.
     static func document(version: String) -> JSONValue {
@@ -25,41 +29,46 @@ enum OpenAPIDocument {
         ]
     }
 
-    /// One documented operation: its upper-case method, OpenAPI path and query parameter names.
+    /// One documented operation: its id, method, OpenAPI path (`/v1/runs/{id}`), query parameter
+    /// names, and the capability it needs in `cleared` (`nil`: open to anyone).
     struct Operation: Sendable {
-        let method: String
+        let id: APIOperation
+        let method: HTTPRequest.Method
         let path: String
         let query: [String]
+        let capability: String?
     }
 
-    /// Every operation of ``paths``.
-    static var operations: [Operation] {
+    /// Every operation of ``paths``, read once.
+    static let operations: [Operation] = {
         guard let members = paths.objectValue else { return [] }
         return members.keys.sorted().flatMap { path in
             let methods = members[path]?.objectValue ?? [:]
-            return methods.keys.sorted().map { method in
-                let parameters = methods[method]?["parameters"]?.arrayValue ?? []
+            return methods.keys.sorted().compactMap { method -> Operation? in
+                let operation = methods[method]
+                guard let id = operation?["operationId"]?.stringValue.flatMap(APIOperation.init(rawValue:)),
+                      let httpMethod = HTTPRequest.Method(method.uppercased())
+                else { return nil }
+                let parameters = operation?["parameters"]?.arrayValue ?? []
                 let query = parameters.filter { $0["in"]?.stringValue == "query" }.compactMap { $0["name"]?.stringValue }
-                return Operation(method: method.uppercased(), path: path, query: query)
+                return Operation(id: id, method: httpMethod, path: path, query: query, capability: operation?["x-capability"]?.stringValue)
             }
         }
-    }
+    }()
 
     static let paths: JSONValue = [
         "/health": ["get": operation(
-            "health", "Component health: store, plugins, scheduler, broker (ok, unconfigured or error).",
-            responses: ["200": json("Healthy (no component in error).", "Health"), "503": problem("A component is in error; `components` says which.")],
-            secured: false)],
+            .health, "Component health: store, plugins, scheduler, broker (ok, unconfigured or error).", needs: nil,
+            responses: ["200": json("Healthy (no component in error).", "Health"), "503": problem("A component is in error; `components` says which.")])],
         "/metrics": ["get": operation(
-            "metrics", "Prometheus metrics: runs by status, run and step durations, queue depth, plugin invoke errors.",
+            .metrics, "Prometheus metrics: runs by status, run and step durations, queue depth, plugin invoke errors.", needs: "metrics:read",
             responses: ["200": ["description": "Prometheus text exposition format 0.0.4.", "content": ["text/plain": ["schema": ["type": "string"]]]]])],
         "/openapi.json": ["get": operation(
-            "openapi", "This document.",
-            responses: ["200": ["description": "The OpenAPI 3.1 document.", "content": ["application/json": ["schema": ["type": "object"]]]]],
-            secured: false)],
+            .openapi, "This document.", needs: nil,
+            responses: ["200": ["description": "The OpenAPI 3.1 document.", "content": ["application/json": ["schema": ["type": "object"]]]]])],
         "/v1/runs": [
             "post": operation(
-                "submitRun", "Start a run of a registered graph, or of a graph found through the database (one an earlier run stored; origin: database). It is queued durably and really executes.",
+                .submitRun, "Start a run of a registered graph, or of a graph found through the database (one an earlier run stored; origin: database). It is queued durably and really executes.", needs: "runs:start",
                 parameters: [["name": "Idempotency-Key", "in": "header", "required": false,
                               "schema": ["type": "string", "minLength": 1, "maxLength": 255]]],
                 body: ["required": true, "content": ["application/json": ["schema": ref("RunSubmission")]]],
@@ -75,7 +84,7 @@ enum OpenAPIDocument {
                     "503": problem("The server is shutting down."),
                 ], mutating: true),
             "get": operation(
-                "listRuns", "Runs, newest first, filtered and paged by cursor: a walk from the first page to the last sees every run that existed when it began exactly once, however many are inserted meanwhile.",
+                .listRuns, "Runs, newest first, filtered and paged by cursor: a walk from the first page to the last sees every run that existed when it began exactly once, however many are inserted meanwhile.", needs: "runs:read",
                 parameters: [
                     query("status", ["type": "string", "enum": .array(RunStatus.allCases.map { .string($0.rawValue) })]),
                     query("graph_id", ["type": "string"]),
@@ -92,7 +101,7 @@ enum OpenAPIDocument {
                 responses: ["200": json("One page of runs.", "RunList"), "400": problem("A query parameter does not fit.")]),
         ],
         "/v1/runs/wait": ["post": operation(
-            "submitRunAndWait", "Start a run as POST /v1/runs does, then wait until it is done, failed, cancelled, awaiting_input (the answer carries the interrupt's prompt and payload) or paused, or until timeout seconds pass.",
+            .submitRunAndWait, "Start a run as POST /v1/runs does, then wait until it is done, failed, cancelled, awaiting_input (the answer carries the interrupt's prompt and payload) or paused, or until timeout seconds pass.", needs: "runs:start",
             parameters: [["name": "Idempotency-Key", "in": "header", "required": false,
                           "schema": ["type": "string", "minLength": 1, "maxLength": 255]]],
             body: ["required": true, "content": ["application/json": ["schema": ref("RunWaitSubmission")]]],
@@ -108,21 +117,21 @@ enum OpenAPIDocument {
                 "503": problem("The server is shutting down, or cannot record the run."),
             ], mutating: true)],
         "/v1/runs/{id}": ["get": operation(
-            "getRun", "The RunSummary of a run (read from the store: runs of other processes on the database show too).",
+            .getRun, "The RunSummary of a run (read from the store: runs of other processes on the database show too).", needs: "runs:read",
             parameters: [pathId("Run id (run-…).")],
             responses: ["200": json("The run.", "RunSummary"), "404": problem("No such run.")])],
         "/v1/runs/{id}/steps": ["get": operation(
-            "getRunSteps", "Every checkpoint of a run, in step order.",
+            .getRunSteps, "Every checkpoint of a run, in step order.", needs: "runs:read",
             parameters: [pathId("Run id.")],
             responses: ["200": json("The checkpoints.", "RunSteps"), "404": problem("No such run.")])],
-        "/v1/runs/{id}/cancel": ["post": control("cancelRun", "Cancel a run (a running one stops at its next step boundary).")],
-        "/v1/runs/{id}/pause": ["post": control("pauseRun", "Pause a run at its next step boundary.")],
-        "/v1/runs/{id}/resume": ["post": control("resumeRun", "Resume a paused run.")],
+        "/v1/runs/{id}/cancel": ["post": control(.cancelRun, "Cancel a run (a running one stops at its next step boundary).", needs: "runs:cancel")],
+        "/v1/runs/{id}/pause": ["post": control(.pauseRun, "Pause a run at its next step boundary.", needs: "runs:pause")],
+        "/v1/runs/{id}/resume": ["post": control(.resumeRun, "Resume a paused run.", needs: "runs:resume")],
         "/v1/runs/{id}/respond": ["post": control(
-            "respondToRun", "Answer a run awaiting input; the body is the response object (a state patch).",
+            .respondToRun, "Answer a run awaiting input; the body is the response object (a state patch).", needs: "runs:respond",
             body: ["required": true, "content": ["application/json": ["schema": ["type": "object"]]]])],
         "/v1/runs/{id}/counterfactual": ["post": operation(
-            "forkRun", "Fork a counterfactual run from a persisted step, apply a mutation, and run the fork in the scheduler.",
+            .forkRun, "Fork a counterfactual run from a persisted step, apply a mutation, and run the fork in the scheduler.", needs: "counterfactual:run",
             parameters: [pathId("Parent run id.")],
             body: ["required": true, "content": ["application/json": ["schema": [
                 "type": "object", "additionalProperties": false,
@@ -155,7 +164,7 @@ enum OpenAPIDocument {
                 "503": problem("The server is shutting down."),
             ], mutating: true)],
         "/v1/runs/{id}/diff": ["get": operation(
-            "diffRun", "The RunDiff of a counterfactual run against its parent, or against `?against=RUN_ID`.",
+            .diffRun, "The RunDiff of a counterfactual run against its parent, or against `?against=RUN_ID`.", needs: "runs:read",
             parameters: [pathId("Run id (cf-… or run-…)."), query("against", ["type": "string"])],
             responses: [
                 "200": json("The RunDiff: added_steps, removed_steps, state_deltas, fact_deltas, derived_hash.", "RunDiff"),
@@ -163,7 +172,7 @@ enum OpenAPIDocument {
                 "422": problem("The run is not a fork and no ?against was given, or the runs are of different graphs."),
             ])],
         "/v1/runs/{id}/stream": ["get": operation(
-            "streamRun", "WebSocket: the run's events as JSON {seq, run_id, step, type, ts, payload}, from the durable log then live; `?last_event_id=N` resumes after N.",
+            .streamRun, "WebSocket: the run's events as JSON {seq, run_id, step, type, ts, payload}, from the durable log then live; `?last_event_id=N` resumes after N.", needs: "runs:read",
             parameters: [pathId("Run id."), query("last_event_id", ["type": "integer", "minimum": 0])],
             responses: [
                 "101": ["description": "Switched to the WebSocket protocol."],
@@ -171,7 +180,7 @@ enum OpenAPIDocument {
                 "426": problem("Not a WebSocket upgrade request."),
             ])],
         "/v1/runs/{id}/events": ["get": operation(
-            "runEvents", "Server-Sent Events: the run's events (id: seq, event: type, data: the WebSocket's JSON frame), from the durable log then live, with a heartbeat comment when idle; the response ends after the terminal event. Last-Event-ID (or ?last_event_id=N) resumes after N with no gap and no duplicate.",
+            .runEvents, "Server-Sent Events: the run's events (id: seq, event: type, data: the WebSocket's JSON frame), from the durable log then live, with a heartbeat comment when idle; the response ends after the terminal event. Last-Event-ID (or ?last_event_id=N) resumes after N with no gap and no duplicate.", needs: "runs:read",
             parameters: [
                 pathId("Run id."), query("last_event_id", ["type": "integer", "minimum": 0]),
                 ["name": "Last-Event-ID", "in": "header", "required": false, "schema": ["type": "string", "pattern": "^[0-9]+$"]],
@@ -181,11 +190,11 @@ enum OpenAPIDocument {
                 "404": problem("No such run."),
             ])],
         "/v1/runs/{id}/artifacts": ["get": operation(
-            "listRunArtifacts", "Artifacts a run wrote with `write_artifact` nodes.",
+            .listRunArtifacts, "Artifacts a run wrote with `write_artifact` nodes.", needs: "artifacts:read",
             parameters: [pathId("Run id.")],
             responses: ["200": json("The run's artifacts.", "ArtifactList"), "404": problem("No such run.")])],
         "/v1/artifacts/{id}": ["get": operation(
-            "getArtifact", "An artifact's content, with its stored content type.",
+            .getArtifact, "An artifact's content, with its stored content type.", needs: "artifacts:read",
             parameters: [pathId("Artifact id (content address).", pattern: "^sha256:[0-9a-f]{64}$")],
             responses: [
                 "200": ["description": "The content.", "content": ["*/*": ["schema": [:]]]],
@@ -193,14 +202,14 @@ enum OpenAPIDocument {
                 "404": problem("No such artifact."),
             ])],
         "/v1/graphs": ["get": operation(
-            "listGraphs", "The graphs this server runs (from plugins, the manifest and --graph).",
+            .listGraphs, "The graphs this server runs (from plugins, the manifest and --graph).", needs: "runs:read",
             responses: ["200": json("The graphs.", "GraphList")])],
         "/v1/graphs/{id}": ["get": operation(
-            "getGraph", "One graph: nodes, state_schema and source.",
+            .getGraph, "One graph: nodes, state_schema and source.", needs: "runs:read",
             parameters: [pathId("Graph id (e.g. run:hello-stargraph).")],
             responses: ["200": json("The graph.", "GraphDetail"), "404": problem("No such graph.")])],
         "/v1/broker/request": ["post": operation(
-            "brokerRequest", "Ask the policy broker for data: it routes by agent, purpose and data types, queries the allowed sources, signs and audits the decision. Denials are part of a 200 answer.",
+            .brokerRequest, "Ask the policy broker for data: it routes by agent, purpose and data types, queries the allowed sources, signs and audits the decision. Denials are part of a 200 answer.", needs: "tools:broker_request",
             body: ["required": true, "content": ["application/json": ["schema": ref("BrokerRequest")]]],
             responses: [
                 "200": json("The routing decision, the rows of the sources that answered, and the attestation token.", "BrokerResponse"),
@@ -212,28 +221,30 @@ enum OpenAPIDocument {
                 "503": problem("No broker is configured (no nautilus config)."),
             ], mutating: true)],
         "/v1/broker/sources": ["get": operation(
-            "listBrokerSources", "The broker's sources: metadata only (never connection strings, paths or queries).",
+            .listBrokerSources, "The broker's sources: metadata only (never connection strings, paths or queries).", needs: "tools:broker_request",
             responses: ["200": json("The sources.", "BrokerSources"), "503": problem("No broker is configured (no nautilus config).")])],
         "/v1/broker/jwks.json": ["get": operation(
-            "brokerJWKS", "The attestation public key as a JWK Set (OKP / Ed25519); empty when attestation is disabled.",
+            .brokerJWKS, "The attestation public key as a JWK Set (OKP / Ed25519); empty when attestation is disabled.", needs: "tools:broker_request",
             responses: ["200": json("The key set.", "JWKS"), "503": problem("No broker is configured (no nautilus config).")])],
         "/v1/audit/head": ["get": operation(
-            "auditHead", "The audit log's head: the last record's seq and line sha256, and the chain's first-line sha256, read from the file (every process's appends count). Hand it to an outside witness; a log later shorter than this seq, or different at it, was tampered with.",
+            .auditHead, "The audit log's head: the last record's seq and line sha256, and the chain's first-line sha256, read from the file (every process's appends count). Hand it to an outside witness; a log later shorter than this seq, or different at it, was tampered with.", needs: "audit:read",
             responses: ["200": json("The head.", "AuditHead"), "503": problem("The server writes no audit log.")])],
         "/v1/audit/jwks.json": ["get": operation(
-            "auditJWKS", "The public key that verifies the audit log's record signatures, as a JWK Set (OKP / Ed25519); empty when the log is not signed.",
+            .auditJWKS, "The public key that verifies the audit log's record signatures, as a JWK Set (OKP / Ed25519); empty when the log is not signed.", needs: "audit:read",
             responses: ["200": json("The key set.", "JWKS"), "503": problem("The server writes no audit log.")])],
         "/v1/plugins": ["get": operation(
-            "listPlugins", "Loaded plugins with their node kinds and graphs.",
+            .listPlugins, "Loaded plugins with their node kinds and graphs.", needs: "runs:read",
             responses: ["200": json("The plugins.", "PluginList")])],
     ]
 
     // MARK: - Building blocks
 
+    /// An operation; `needs` is the capability it requires in `cleared` (`nil`: open, no key).
     private static func operation(
-        _ id: String, _ summary: String, parameters: [JSONValue] = [], body: JSONValue? = nil,
-        responses: [String: JSONValue], secured: Bool = true, mutating: Bool = false
+        _ id: APIOperation, _ summary: String, needs capability: String?, parameters: [JSONValue] = [], body: JSONValue? = nil,
+        responses: [String: JSONValue], mutating: Bool = false
     ) -> JSONValue {
+        let secured = capability != nil
         var all = responses
         all["400"] = all["400"] ?? problem("A query parameter the route does not take.")
         if secured {
@@ -243,14 +254,15 @@ enum OpenAPIDocument {
         if mutating {
             all["429"] = problem("Rate limited; retry after Retry-After seconds.", headers: ["Retry-After": ["schema": ["type": "integer"]]])
         }
-        var members: [String: JSONValue] = ["operationId": .string(id), "summary": .string(summary), "responses": .object(all)]
+        var members: [String: JSONValue] = ["operationId": .string(id.rawValue), "summary": .string(summary), "responses": .object(all)]
+        if let capability { members["x-capability"] = .string(capability) }
         if !parameters.isEmpty { members["parameters"] = .array(parameters) }
         if let body { members["requestBody"] = body }
         if secured { members["security"] = [[:], ["bearer": []], ["apiKey": []]] }
         return .object(members)
     }
 
-    private static func control(_ id: String, _ summary: String, body: JSONValue? = nil) -> JSONValue {
+    private static func control(_ id: APIOperation, _ summary: String, needs capability: String, body: JSONValue? = nil) -> JSONValue {
         var responses: [String: JSONValue] = [
             "200": json("Applied; the run as it is now.", "RunSummary"),
             "202": json("Requested; the running run applies it at its next step boundary.", "RunSummary"),
@@ -264,7 +276,7 @@ enum OpenAPIDocument {
             responses["415"] = problem("The body is not declared as JSON.")
             responses["422"] = problem("The response does not fit the graph's state_schema.")
         }
-        return operation(id, summary, parameters: [pathId("Run id.")], body: body, responses: responses, mutating: true)
+        return operation(id, summary, needs: capability, parameters: [pathId("Run id.")], body: body, responses: responses, mutating: true)
     }
 
     private static func ref(_ name: String) -> JSONValue { ["$ref": .string("#/components/schemas/\(name)")] }

@@ -22,7 +22,7 @@ struct PluginRoutes: Sendable {
     }
 
     /// Adds the route to `group` (mounted at `/v1`).
-    func register(on group: RouterGroup<Context>) {
-        group.get("plugins") { _, _ in JSONMessages.response(bytes: document) }
+    func register(on router: Router<Context>) {
+        router.on(.listPlugins) { _, _ in JSONMessages.response(bytes: document) }
     }
 }

@@ -13,12 +13,12 @@ struct RouteTemplates: Sendable {
 
     private let templates: [Template]
 
-    /// Templates for `operations` (`path` in OpenAPI syntax, `method` upper-case).
+    /// Templates for `operations` (`path` in OpenAPI syntax).
     init(operations: [OpenAPIDocument.Operation]) {
         var byPath: [String: [(method: HTTPRequest.Method, query: [String])]] = [:]
         var order: [String] = []
         for operation in operations {
-            guard let method = HTTPRequest.Method(operation.method) else { continue }
+            let method = operation.method
             if byPath[operation.path] == nil { order.append(operation.path) }
             byPath[operation.path, default: []].append((method, operation.query))
             if method == .get { byPath[operation.path, default: []].append((.head, operation.query)) }

@@ -16,15 +16,15 @@ struct RunRoutes: Sendable {
     let scheduler: RunScheduler
 
     /// Adds the routes to `group` (mounted at `/v1`).
-    func register(on group: RouterGroup<Context>) {
-        group.post("runs", use: submit)
-        group.get("runs", use: list)
-        group.get("runs/:id", use: show)
-        group.get("runs/:id/steps", use: steps)
-        group.post("runs/:id/cancel") { _, context in try await control(context, scheduler.cancel) }
-        group.post("runs/:id/pause") { _, context in try await control(context, scheduler.pause) }
-        group.post("runs/:id/resume") { _, context in try await control(context, scheduler.resume) }
-        group.post("runs/:id/respond", use: respond)
+    func register(on router: Router<Context>) {
+        router.on(.submitRun, use: submit)
+        router.on(.listRuns, use: list)
+        router.on(.getRun, use: show)
+        router.on(.getRunSteps, use: steps)
+        router.on(.cancelRun) { _, context in try await control(context, scheduler.cancel) }
+        router.on(.pauseRun) { _, context in try await control(context, scheduler.pause) }
+        router.on(.resumeRun) { _, context in try await control(context, scheduler.resume) }
+        router.on(.respondToRun, use: respond)
     }
 
     /// `POST /v1/runs`: 202 `{run_id, status, graph_hash, origin}` for a new run, 200 for an

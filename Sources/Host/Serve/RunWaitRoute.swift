@@ -21,8 +21,8 @@ struct RunWaitRoute: Sendable {
     let hub: RunEventHub
 
     /// Adds the route to `group` (mounted at `/v1`).
-    func register(on group: RouterGroup<Context>) {
-        group.post("runs/wait", use: wait)
+    func register(on router: Router<Context>) {
+        router.on(.submitRunAndWait, use: wait)
     }
 
     @Sendable func wait(_ request: Request, context: Context) async throws -> Response {

@@ -6,7 +6,8 @@ import StargraphEngine
 import StargraphScheduler
 import StargraphHost
 
-/// The server's HTTP surface, composed in one place: the middleware order and every route.
+/// The server's HTTP surface, composed in one place: the middleware order and every route, each
+/// bound to the operation ``OpenAPIDocument`` declares (method, path, capability).
 ///
 /// Middleware, outermost first: ``HTTPMetricsMiddleware`` (requests and durations by route and
 /// status), ``ProblemMiddleware`` (every failure as problem+json, 404/405
@@ -41,21 +42,20 @@ struct ServeRouter {
         let router = Router(context: Context.self, options: .autoGenerateHeadEndpoints)
         addMiddleware(to: router)
         system.register(on: router)
-        system.registerMetrics(on: router.group("metrics"))
-        let v1 = router.group("v1")
+        system.registerMetrics(on: router)
         let runs = RunRoutes(store: store, scheduler: scheduler)
-        runs.register(on: v1)
-        RunWaitRoute(runs: runs, hub: hub).register(on: v1)
-        CounterfactualRoutes(engine: engine, scheduler: scheduler).register(on: v1)
-        GraphRoutes(graphs: graphs, resolver: scheduler.resolver).register(on: v1)
-        plugins.register(on: v1)
-        ArtifactRoutes.register(on: v1, artifacts: artifacts)
-        broker.register(on: v1)
-        AuditRoutes(audit: system.audit).register(on: v1)
+        runs.register(on: router)
+        RunWaitRoute(runs: runs, hub: hub).register(on: router)
+        CounterfactualRoutes(engine: engine, scheduler: scheduler).register(on: router)
+        GraphRoutes(graphs: graphs, resolver: scheduler.resolver).register(on: router)
+        plugins.register(on: router)
+        ArtifactRoutes.register(on: router, artifacts: artifacts)
+        broker.register(on: router)
+        AuditRoutes(audit: system.audit).register(on: router)
         // The same router decides WebSocket upgrades (see `StreamRoutes`): a refused upgrade
         // falls through to this route, which answers the problem over plain HTTP.
         StreamRoutes.register(on: router, store: store, hub: hub)
-        EventSourceRoute.register(on: v1, store: store, hub: hub)
+        EventSourceRoute.register(on: router, store: store, hub: hub)
         return router
     }
 

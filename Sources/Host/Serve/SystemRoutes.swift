@@ -20,13 +20,13 @@ struct SystemRoutes: Sendable {
 
     /// Adds `/health` and `/openapi.json` to `router`.
     func register(on router: Router<Context>) {
-        router.get("health") { _, _ in try await health() }
-        router.get("openapi.json") { _, _ in JSONMessages.response(bytes: openAPI) }
+        router.on(.health) { _, _ in try await health() }
+        router.on(.openapi) { _, _ in JSONMessages.response(bytes: openAPI) }
     }
 
     /// Adds `/metrics` to `group` (behind the auth middleware: capability `metrics:read`).
-    func registerMetrics(on group: RouterGroup<Context>) {
-        group.get { _, _ in
+    func registerMetrics(on router: Router<Context>) {
+        router.on(.metrics) { _, _ in
             var text = MetricsExposition.render(metrics)
             if let head = try audit?.head() { MetricsExposition.emit(head, into: &text) }
             return Response(

@@ -188,7 +188,7 @@ private struct Reader {
             offset += 1
         }
         guard let stop = current else { throw error("unterminated string") }
-        var text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<offset]), as: UTF8.self)
+        var text = try validated(start..<offset)
         if stop == UInt8(ascii: "\"") {
             offset += 1
             return text
@@ -198,11 +198,11 @@ private struct Reader {
             guard let byte = current else { throw error("unterminated string") }
             switch byte {
             case UInt8(ascii: "\""):
-                text += String(decoding: UnsafeBufferPointer(rebasing: bytes[run..<offset]), as: UTF8.self)
+                text += try validated(run..<offset)
                 offset += 1
                 return text
             case UInt8(ascii: "\\"):
-                text += String(decoding: UnsafeBufferPointer(rebasing: bytes[run..<offset]), as: UTF8.self)
+                text += try validated(run..<offset)
                 offset += 1
                 text.unicodeScalars.append(try escape())
                 run = offset
@@ -212,6 +212,14 @@ private struct Reader {
                 offset += 1
             }
         }
+    }
+
+    /// The string's bytes in `range` as text; invalid UTF-8 (an encoded surrogate included) is refused.
+    func validated(_ range: Range<Int>) throws(PluginJSON.ParseError) -> String {
+        guard let text = String(validating: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self) else {
+            throw PluginJSON.ParseError(offset: range.lowerBound, message: "invalid UTF-8 in a string; JSON text must be UTF-8")
+        }
+        return text
     }
 
     mutating func escape() throws(PluginJSON.ParseError) -> Unicode.Scalar {

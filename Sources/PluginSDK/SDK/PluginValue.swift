@@ -26,9 +26,10 @@ public enum PluginValue: Sendable, Hashable {
         return nil
     }
 
-    /// The number when it is a whole number that fits `Int`, else `nil`.
+    /// The number when it is a whole number of at most 2^53 in magnitude (the integers a JSON
+    /// number read as a double holds exactly; the host reads them the same way), else `nil`.
     public var intValue: Int? {
-        guard let number = numberValue, number.rounded() == number, abs(number) < 9.3e18 else { return nil }
+        guard let number = numberValue, number.rounded() == number, abs(number) <= 9_007_199_254_740_992 else { return nil }
         return Int(number)
     }
 

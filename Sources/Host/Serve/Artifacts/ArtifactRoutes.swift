@@ -14,8 +14,8 @@ import StargraphStore
 ///   the file system), 404 for a well-formed id no run wrote.
 public enum ArtifactRoutes {
     /// Adds both routes to `group`, which must be mounted at `/v1`.
-    public static func register<Context: PrincipalCarrying>(on group: RouterGroup<Context>, artifacts: ArtifactStore) {
-        group.get("runs/:id/artifacts") { _, context in
+    public static func register<Context: PrincipalCarrying>(on router: Router<Context>, artifacts: ArtifactStore) {
+        router.on(.listRunArtifacts) { _, context in
             let runId = try parameter(context, "run id")
             guard try await artifacts.store.run(runId) != nil else {
                 throw Problem(.runNotFound, detail: "no run '\(runId)' in this server's database; GET /v1/runs lists runs")
@@ -23,7 +23,7 @@ public enum ArtifactRoutes {
             let records = try await artifacts.artifacts(runId: runId)
             return JSONMessages.response(ListPage.json(items: records.map(\.json)))
         }
-        group.get("artifacts/:id") { _, context in
+        router.on(.getArtifact) { _, context in
             let text = try parameter(context, "artifact id")
             guard let id = ArtifactID(text) else {
                 throw Problem(.invalidPathParameter, detail: "'\(text)' is not an artifact id; ids look like sha256:<64 lowercase hex digits>, "

@@ -2,9 +2,8 @@ import Hummingbird
 
 /// The capability each `/v1` route (and `GET /metrics`) needs in the `cleared` profile.
 ///
-/// ``routes`` is the whole table, so tests and the OpenAPI document can walk it; paths use
-/// Hummingbird's `{name}` parameters. A route missing here still needs a valid API key in
-/// `cleared` (every `/v1` path does), but no capability beyond that.
+/// ``routes`` is the whole table, read from the OpenAPI document's operations; paths use `{name}`
+/// parameters. Every `/v1` path needs a valid API key in `cleared`.
 public enum RouteCapabilities {
     /// One row of the table: a method, a path template and the capability it needs.
     public struct Route: Sendable, Hashable, CustomStringConvertible {
@@ -28,33 +27,11 @@ public enum RouteCapabilities {
         "counterfactual:run", "artifacts:read", "metrics:read", "tools:broker_request", "audit:read",
     ]
 
-    /// The route table: every `/v1` route with the capability it needs.
-    public static let routes: [Route] = [
-        Route(.post, "/v1/runs", "runs:start"),
-        Route(.post, "/v1/runs/wait", "runs:start"),
-        Route(.get, "/v1/runs", "runs:read"),
-        Route(.get, "/v1/runs/{id}", "runs:read"),
-        Route(.get, "/v1/runs/{id}/steps", "runs:read"),
-        Route(.get, "/v1/runs/{id}/stream", "runs:read"),
-        Route(.get, "/v1/runs/{id}/events", "runs:read"),
-        Route(.get, "/v1/runs/{id}/diff", "runs:read"),
-        Route(.post, "/v1/runs/{id}/cancel", "runs:cancel"),
-        Route(.post, "/v1/runs/{id}/pause", "runs:pause"),
-        Route(.post, "/v1/runs/{id}/resume", "runs:resume"),
-        Route(.post, "/v1/runs/{id}/respond", "runs:respond"),
-        Route(.post, "/v1/runs/{id}/counterfactual", "counterfactual:run"),
-        Route(.get, "/v1/runs/{id}/artifacts", "artifacts:read"),
-        Route(.get, "/v1/artifacts/{id}", "artifacts:read"),
-        Route(.get, "/v1/graphs", "runs:read"),
-        Route(.get, "/v1/graphs/{id}", "runs:read"),
-        Route(.get, "/v1/plugins", "runs:read"),
-        Route(.post, "/v1/broker/request", "tools:broker_request"),
-        Route(.get, "/v1/broker/sources", "tools:broker_request"),
-        Route(.get, "/v1/broker/jwks.json", "tools:broker_request"),
-        Route(.get, "/v1/audit/head", "audit:read"),
-        Route(.get, "/v1/audit/jwks.json", "audit:read"),
-        Route(.get, "/metrics", "metrics:read"),
-    ]
+    /// The route table: every `/v1` route (and `GET /metrics`) with the capability it needs, as
+    /// ``OpenAPIDocument`` declares them (`x-capability`).
+    public static let routes: [Route] = OpenAPIDocument.operations.compactMap { operation in
+        operation.capability.map { Route(operation.method, operation.path, $0) }
+    }
 
     /// The capability `method` on `path` needs, or `nil` when the route is not in the table
     /// (`HEAD` is looked up as `GET`; query strings and empty segments are ignored).

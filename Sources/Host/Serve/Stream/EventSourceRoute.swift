@@ -17,9 +17,9 @@ import StargraphStore
 /// the response ends. An unknown run is 404 before the stream starts.
 enum EventSourceRoute {
     static func register<Context: RequestContext>(
-        on group: RouterGroup<Context>, store: any RunStore, hub: RunEventHub, limits: StreamLimits = StreamLimits()
+        on router: Router<Context>, store: any RunStore, hub: RunEventHub, limits: StreamLimits = StreamLimits()
     ) {
-        group.get("runs/:id/events") { request, context in
+        router.on(.runEvents) { request, context in
             let runId = try StreamRoutes.runId(context)
             let afterSeq = try resumePoint(request)
             guard try await store.run(runId) != nil else {

@@ -49,14 +49,12 @@ import StargraphHost
 /// through to the HTTP routes — so checks whose reason a client must see belong after the
 /// upgrade (as the unknown-run close above).
 public enum StreamRoutes {
-    /// The route path, with Hummingbird's `{id}` parameter.
-    public static let path = "/v1/runs/{id}/stream"
 
     /// Registers the stream route on `router` (see the type's documentation for the server wiring).
     package static func register<Context: WebSocketRequestContext & PrincipalCarrying>(
         on router: Router<Context>, store: any RunStore, hub: RunEventHub, limits: StreamLimits = StreamLimits()
     ) {
-        router.ws(RouterPath(path)) { request, context in
+        router.ws(RouterPath(APIOperation.streamRun.declaration.path)) { request, context in
             _ = try runId(context)
             guard request.headers[.upgrade]?.lowercased().contains("websocket") == true else {
                 // A plain GET (it never reaches the WebSocket upgrader): tell the client how to connect.
