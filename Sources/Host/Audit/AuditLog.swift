@@ -211,9 +211,9 @@ public final class AuditLog: Sendable {
     /// hash of its first line. Appends only grow a file, so the same file no shorter than that
     /// still starts with the same line; a replaced or truncated log is read again.
     private struct KnownChain {
-        package var identity: AuditFile.Identity
-        package var length: Int
-        package var chainSHA256: String
+        var identity: AuditFile.Identity
+        var length: Int
+        var chainSHA256: String
     }
 
     /// The hash of the first line of `file`, whose length is `length`.
@@ -226,10 +226,10 @@ public final class AuditLog: Sendable {
 
     /// A batch's lines, with the seq and line hash of its last record and the hash of its first.
     private struct EncodedBatch {
-        package var bytes: [UInt8]
-        package var firstLineSHA256: String
-        package var lastSeq: Int
-        package var lastLineSHA256: String
+        var bytes: [UInt8]
+        var firstLineSHA256: String
+        var lastSeq: Int
+        var lastLineSHA256: String
     }
 
     private func encode(_ events: [[String: JSONValue]], after tail: AuditFile.Tail) throws -> EncodedBatch {

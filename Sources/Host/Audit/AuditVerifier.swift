@@ -98,14 +98,14 @@ public enum AuditVerifier {
 
     /// What the chain requires of the record on a given line.
     private struct ExpectedLink {
-        package var seq: Int
-        package var previousHash: String
+        var seq: Int
+        var previousHash: String
     }
 
     private struct Failure {
-        package var check = "chain"
-        package var seq: Int?
-        package var reason: String
+        var check = "chain"
+        var seq: Int?
+        var reason: String
     }
 
     private static func check(line: [UInt8], expected: ExpectedLink,

@@ -42,9 +42,9 @@ public struct BrokerNodeKind: NodeKind {
     }
 
     private struct UnconfiguredNode: NodeInstance {
-        package let failure: NodeFailure
+        let failure: NodeFailure
 
-        package func invoke(state: [String: JSONValue], context: NodeContext) async throws -> NodeResult {
+        func invoke(state: [String: JSONValue], context: NodeContext) async throws -> NodeResult {
             throw failure
         }
     }

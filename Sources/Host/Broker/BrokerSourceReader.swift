@@ -50,24 +50,24 @@ package enum BrokerSourceReader {
     /// caller and stops the timer; later ones do nothing.
     private final class Race<T: Sendable>: Sendable {
         private struct State {
-            package var continuation: CheckedContinuation<T, any Error>?
-            package var timer: Task<Void, Never>?
+            var continuation: CheckedContinuation<T, any Error>?
+            var timer: Task<Void, Never>?
         }
 
         private let state = Mutex(State())
 
-        package func start(_ continuation: CheckedContinuation<T, any Error>) {
+        func start(_ continuation: CheckedContinuation<T, any Error>) {
             state.withLock { $0.continuation = continuation }
         }
 
         /// Keeps `timer` to stop it on finish, or stops it now when the race is already over.
-        package func arm(_ timer: Task<Void, Never>) {
+        func arm(_ timer: Task<Void, Never>) {
             state.withLock { state in
                 if state.continuation == nil { timer.cancel() } else { state.timer = timer }
             }
         }
 
-        package func finish(_ result: Result<T, any Error>) {
+        func finish(_ result: Result<T, any Error>) {
             state.withLock { state in
                 state.continuation?.resume(with: result)
                 state.continuation = nil

@@ -9,11 +9,11 @@ import Synchronization
 /// few; runs are many).
 package final class CompiledGraphCache: Sendable {
     /// Graphs kept at most before the cache is emptied.
-    package static let capacity = 64
+    static let capacity = 64
 
     private struct Key: Hashable {
-        package let graphHash: String
-        package let origin: String
+        let graphHash: String
+        let origin: String
     }
 
     private let graphs = Mutex<[Key: CompiledGraph]>([:])

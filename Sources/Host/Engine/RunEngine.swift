@@ -269,7 +269,7 @@ public final class RunEngine: Sendable {
             guard step < run.maxSteps else {
                 return try await fail(run, RunFailure(
                     errorClass: "max_steps_exceeded",
-                    message: "run reached max_steps \(run.maxSteps) without finishing; raise max_steps (graph or --max-steps) or fix the loop"))
+                    message: "run reached max_steps \(run.maxSteps) without finishing; raise the run's max_steps (in the graph, or when starting the run) or fix the loop"))
             }
             let stepStarted = DispatchTime.now().uptimeNanoseconds
             let inputBytes = encodedState ?? CanonicalJSON.bytes(.object(state))

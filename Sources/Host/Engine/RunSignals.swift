@@ -12,9 +12,9 @@ public final class RunSignals: Sendable {
     public enum Request: Sendable { case pause, cancel }
 
     private struct State {
-        package var requests: [String: Request] = [:]
+        var requests: [String: Request] = [:]
         /// Cancels the step each run is executing now.
-        package var interrupters: [String: @Sendable () -> Void] = [:]
+        var interrupters: [String: @Sendable () -> Void] = [:]
     }
 
     private let state = Mutex(State())

@@ -61,10 +61,10 @@ package struct StepExecutor: Sendable {
     }
 
     private struct Branch: Sendable {
-        package var target: String
-        package var result: NodeResult
-        package var effects: [JSONValue]
-        package var events: [(type: String, payload: JSONValue)] = []
+        var target: String
+        var result: NodeResult
+        var effects: [JSONValue]
+        var events: [(type: String, payload: JSONValue)] = []
     }
 
     /// Runs the targets concurrently; returns the branches whose patches count, by target.
@@ -132,7 +132,7 @@ package struct StepExecutor: Sendable {
                 if !replay.live {
                     throw RunFailure(
                         errorClass: "ReplayError",
-                        message: "node '\(nodeId)' at step \(step) has side effects and parent run \(replay.parentRunId) recorded no output for the same input; replay with --live to execute it for real")
+                        message: "node '\(nodeId)' at step \(step) has side effects and parent run \(replay.parentRunId) recorded no output for the same input; replay it live to execute it for real")
                 }
             }
         }

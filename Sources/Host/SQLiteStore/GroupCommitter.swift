@@ -26,22 +26,22 @@ package final class GroupCommitter: Sendable {
     /// One queued write: applies itself inside the open transaction and returns how to report its
     /// success once that transaction has committed.
     private struct QueuedWrite: Sendable {
-        package let apply: @Sendable (Database) throws -> @Sendable () -> Void
-        package let fail: @Sendable (any Error) -> Void
+        let apply: @Sendable (Database) throws -> @Sendable () -> Void
+        let fail: @Sendable (any Error) -> Void
     }
 
     /// Thrown when a lone write was neither committed nor failed (never expected).
     private struct TransactionLost: Error {}
 
     private struct State {
-        package var queue: [QueuedWrite] = []
-        package var isDraining = false
-        package var isClosed = false
-        package var idleWaiters: [CheckedContinuation<Void, Never>] = []
-        package var transactions = 0
-        package var writes = 0
+        var queue: [QueuedWrite] = []
+        var isDraining = false
+        var isClosed = false
+        var idleWaiters: [CheckedContinuation<Void, Never>] = []
+        var transactions = 0
+        var writes = 0
         /// Callers inside ``submit(_:)`` right now.
-        package var inFlight = 0
+        var inFlight = 0
     }
 
     private let pool: DatabasePool

@@ -287,16 +287,16 @@ public final class SQLiteRunStore: RunStore, RunQueue {
 
 /// A run row's changes, encoded before the write so the shared transaction only runs SQL.
 private struct RunUpdate: Sendable {
-    package let runId: String
+    let runId: String
     /// The mutable columns' values, then the run id (for `WHERE run_id = ?`).
-    package let values: [DatabaseValue]
+    let values: [DatabaseValue]
 
-    package init(_ run: RunRecord) {
+    init(_ run: RunRecord) {
         self.init(run, values: run.mutableDatabaseValues)
     }
 
     /// With the run's state and facts already encoded.
-    package init(_ run: RunRecord, encodedState: String, encodedFacts: String) {
+    init(_ run: RunRecord, encodedState: String, encodedFacts: String) {
         self.init(run, values: run.mutableDatabaseValues(encodedState: encodedState, encodedFacts: encodedFacts))
     }
 
@@ -308,12 +308,12 @@ private struct RunUpdate: Sendable {
 
 /// An event row, encoded before the write (its `seq` is assigned in the transaction).
 private struct EncodedEvent: Sendable {
-    package let step: Int?
-    package let type: String
-    package let ts: String
-    package let payload: String
+    let step: Int?
+    let type: String
+    let ts: String
+    let payload: String
 
-    package init(_ event: EventRecord) {
+    init(_ event: EventRecord) {
         step = event.step
         type = event.type
         ts = ColumnCoding.timestamp(event.ts)

@@ -26,30 +26,30 @@ package final class WALCheckpointer: Sendable {
     /// WAL growth, in frames, after which the writer wakes the background checkpoint.
     package static let backgroundFrames: Int32 = 1000
     /// WAL size, in frames, at which the writer checkpoints itself (and the WAL restarts).
-    package static let writerFrames: Int32 = 4000
+    static let writerFrames: Int32 = 4000
 
     private struct State {
-        package var isStopped = false
+        var isStopped = false
         /// The writer's WAL hook holds a reference to this checkpointer while installed.
-        package var isInstalled = false
+        var isInstalled = false
         /// WAL size when the background was last woken.
-        package var wokenAt: Int32 = 0
-        package var checkpoints = 0
+        var wokenAt: Int32 = 0
+        var checkpoints = 0
         /// The writer's WAL reached ``writerFrames``: the background's next checkpoint also syncs
         /// the database file.
-        package var restartRequested = false
+        var restartRequested = false
         /// The background has just done that, so the writer's own checkpoint copies and syncs
         /// only what was committed since.
-        package var primed = false
+        var primed = false
         /// Restarts the background prepared so far.
-        package var preparedRestarts = 0
+        var preparedRestarts = 0
     }
 
     /// The checkpoint connection: used only on the checkpoint thread, and closed by it.
     private struct Connection: @unchecked Sendable {
         // Safe: the handle is touched by one thread only (the checkpoint thread), which opens it
         // before this value exists and closes it after its last checkpoint.
-        package let handle: OpaquePointer
+        let handle: OpaquePointer
     }
 
     private let state = Mutex(State())

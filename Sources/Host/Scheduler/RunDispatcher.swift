@@ -23,20 +23,20 @@ package final class RunDispatcher: Sendable {
     }
 
     private struct State {
-        package var queues: [String: GraphQueue] = [:]
+        var queues: [String: GraphQueue] = [:]
         /// Queued run id → its graph.
-        package var queued: [String: String] = [:]
+        var queued: [String: String] = [:]
         /// Executing run id → its queue row and task.
-        package var active: [String: (run: QueuedRun, task: Task<Void, Never>)] = [:]
-        package var runningByGraph: [String: Int] = [:]
+        var active: [String: (run: QueuedRun, task: Task<Void, Never>)] = [:]
+        var runningByGraph: [String: Int] = [:]
         /// Runs being accepted in a slot promised by ``reserve(_:runId:)``, not yet started: id → graph.
-        package var reservations: [String: String] = [:]
+        var reservations: [String: String] = [:]
         /// Reserved runs a control operation settled (and released with `drop`) before they started.
-        package var droppedReservations: Set<String> = []
-        package var held: Set<String> = []
-        package var finishWaiters: [String: [CheckedContinuation<Void, Never>]] = [:]
-        package var isOpen = false
-        package var isStopping = false
+        var droppedReservations: Set<String> = []
+        var held: Set<String> = []
+        var finishWaiters: [String: [CheckedContinuation<Void, Never>]] = [:]
+        var isOpen = false
+        var isStopping = false
     }
 
     private let workers: Int

@@ -13,7 +13,7 @@ extension RunScheduler {
             guard graphs.entry(trigger.graphId) != nil else {
                 throw CronTriggerError(
                     triggerId: trigger.id,
-                    message: "graph '\(trigger.graphId)' is not registered; load it (plugin, manifest graphs or --graph) or fix graph_id")
+                    message: "graph '\(trigger.graphId)' is not registered; register it (a plugin, the manifest's graphs or a graph file given to the server) or fix graph_id")
             }
             return (trigger, expression)
         }

@@ -27,7 +27,7 @@ public enum SchedulerError: Error, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .unknownGraph(let id):
-            "no graph '\(id)' is registered; list the graphs with GET /v1/graphs, or load it with --graph or the manifest"
+            "no graph '\(id)' is registered; GET /v1/graphs lists the graphs; register it with the manifest or a graph file given to the server"
         case .storedGraphNotAllowed(let id):
             "no graph '\(id)' is registered; it ran on this database before, but the cleared profile runs graphs found "
                 + "through the database only when the manifest sets `database_graphs: true`"

@@ -88,10 +88,10 @@ public struct Counterfactuals: Sendable {
     }
 
     private struct Entering {
-        package var state: [String: JSONValue]
-        package var facts: [Fact]
-        package var cursor: RunCursor
-        package var awaitingInput = false
+        var state: [String: JSONValue]
+        var facts: [Fact]
+        var cursor: RunCursor
+        var awaitingInput = false
     }
 
     /// The state, facts and routing entering step `step` of the parent.
