@@ -21,8 +21,8 @@ struct RunCommand: AsyncParsableCommand {
     @Option(parsing: .upToNextOption, help: "Initial state as key=value (coerced by the state_schema type).")
     var inputs: [String] = []
 
-    @Option(help: "Database for the checkpoints: a SQLite file path, or sqlite:PATH.", completion: .file())
-    var checkpoint: String = StoreLocation.defaultDatabase
+    @Option(help: "Database for the checkpoints: a SQLite file path, or sqlite:PATH (default: $STARGRAPH_DB, else \(StoreLocation.defaultDatabase)).", completion: .file())
+    var checkpoint: String?
 
     @Option(name: .customLong("log-file"), help: "Append run events to this hash-chained JSONL audit log.", completion: .file())
     var logFile: String?
@@ -47,7 +47,7 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         var options = StargraphRuntime.Options()
-        options.database = checkpoint
+        options.database = StoreLocation.database(flag: checkpoint)
         options.durability = durability
         options.auditLogPath = logFile
         options.auditSigningKeyPath = try auditSigning.keyPath(signing: logFile, logFlag: "--log-file")

@@ -11,8 +11,8 @@ struct RunsCommand: AsyncParsableCommand {
         commandName: "runs",
         abstract: "List the runs in a database, newest first: run id, status, graph, steps, created.")
 
-    @Option(name: .customLong("db"), help: "Database: a SQLite file path, or sqlite:PATH.", completion: .file())
-    var database: String = StoreLocation.defaultDatabase
+    @Option(name: .customLong("db"), help: "Database: a SQLite file path, or sqlite:PATH (default: $STARGRAPH_DB, else \(StoreLocation.defaultDatabase)).", completion: .file())
+    var database: String?
 
     @Option(help: "Only runs with this status: \(RunStatus.allCases.map(\.rawValue).joined(separator: ", ")).")
     var status: RunStatus?
@@ -38,7 +38,7 @@ struct RunsCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let store = try StargraphRuntime.openStore(database)
+        let store = try StargraphRuntime.openStore(StoreLocation.database(flag: database))
         let page = try await store.listRuns(RunQuery(status: status, graphId: graph, parentRunId: parent, limit: limit))
         try await store.close()
         if json {

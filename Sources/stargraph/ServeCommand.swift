@@ -23,8 +23,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Port to listen on (0: any free port, printed when listening).")
     var port = 8000
 
-    @Option(name: .customLong("db"), help: "Database: a SQLite file path, or sqlite:PATH.", completion: .file())
-    var database = StoreLocation.defaultDatabase
+    @Option(name: .customLong("db"), help: "Database: a SQLite file path, or sqlite:PATH (default: $STARGRAPH_DB, else \(StoreLocation.defaultDatabase)).", completion: .file())
+    var database: String?
 
     @Option(name: .customLong("audit-log"), help: "Append run events to this hash-chained JSONL audit log.", completion: .file())
     var auditLog: String?
@@ -80,7 +80,7 @@ struct ServeCommand: AsyncParsableCommand {
         options.profile = profile
         options.host = host
         options.port = port
-        options.database = database
+        options.database = StoreLocation.database(flag: database)
         options.durability = durability
         options.auditLogPath = auditLog
         options.auditSigningKeyPath = try auditSigning.keyPath(signing: auditLog, logFlag: "--audit-log")

@@ -154,8 +154,8 @@ extension Durability: ExpressibleByArgument {}
 /// Options every command that reads existing runs shares: the database (which must exist)
 /// and the manifest whose plugins provide the node kinds those runs' graphs use.
 struct DatabaseOptions: ParsableArguments {
-    @Option(name: .customLong("db"), help: "Database: a SQLite file path, or sqlite:PATH.", completion: .file())
-    var database: String = StoreLocation.defaultDatabase
+    @Option(name: .customLong("db"), help: "Database: a SQLite file path, or sqlite:PATH (default: $STARGRAPH_DB, else \(StoreLocation.defaultDatabase)).", completion: .file())
+    var database: String?
 
     @OptionGroup var manifest: ManifestOptions
 
@@ -163,7 +163,7 @@ struct DatabaseOptions: ParsableArguments {
     /// key; `executing` as in ``ManifestOptions/runtime(_:executing:)``.
     func runtime(auditLog: String? = nil, auditSigning: AuditSigningOptions? = nil, executing: Bool = true) throws -> StargraphRuntime {
         var options = StargraphRuntime.Options()
-        options.database = database
+        options.database = StoreLocation.database(flag: database)
         options.createDatabase = false
         options.auditLogPath = auditLog
         options.auditSigningKeyPath = try auditSigning?.keyPath(signing: auditLog, logFlag: "--log-file")

@@ -26,6 +26,15 @@ struct StoreLocationTests {
         }
     }
 
+    @Test("the --db flag wins over STARGRAPH_DB, which wins over the default; an empty variable counts as unset")
+    func databaseChoice() {
+        let named = ["STARGRAPH_DB": "sqlite:env.sqlite"]
+        #expect(StoreLocation.database(flag: "flag.sqlite", environment: named) == "flag.sqlite")
+        #expect(StoreLocation.database(flag: nil, environment: named) == "sqlite:env.sqlite")
+        #expect(StoreLocation.database(flag: nil, environment: ["STARGRAPH_DB": ""]) == StoreLocation.defaultDatabase)
+        #expect(StoreLocation.database(flag: nil, environment: [:]) == StoreLocation.defaultDatabase)
+    }
+
     @Test("an empty value or a bare scheme names no file")
     func emptyLocations() {
         for value in ["", "sqlite:", "sqlite://"] {

@@ -71,6 +71,13 @@ for args in "runs --db $url" "inspect $run_id --db $url" "run $EXAMPLES/hello.ya
     grep -q "s3cret" err.txt && fail "the password was repeated: $(cat err.txt)"
 done
 [ -e postgresql: ] && fail "an unknown scheme created a folder"
+# STARGRAPH_DB names the database when no --db (or --checkpoint) is given; the flag wins.
+STARGRAPH_DB=sqlite:other.sqlite "$sg" run "$EXAMPLES/hello.yaml" --inputs message=env >/dev/null || fail "run on STARGRAPH_DB"
+[ -f other.sqlite ] || fail "STARGRAPH_DB did not name the database run wrote"
+expect_eq "$(STARGRAPH_DB=other.sqlite "$sg" runs --json | jq -r '.total')" "1" "runs on STARGRAPH_DB"
+expect_eq "$(STARGRAPH_DB=other.sqlite "$sg" runs --db .stargraph/stargraph.sqlite --json | jq -r '.total')" "2" "--db wins over STARGRAPH_DB"
+STARGRAPH_DB=$url "$sg" runs >/dev/null 2>err.txt; expect_eq "$?" 2 "runs on an unknown scheme from STARGRAPH_DB"
+STARGRAPH_DB=$url "$sg" runs --help 2>&1 | grep -q "s3cret" && fail "--help repeated the password of STARGRAPH_DB"
 
 "$sg" inspect run-does-not-exist --db nowhere.sqlite >/dev/null 2>err.txt; rc=$?
 expect_eq "$rc" 2 "inspect on missing db"

@@ -16,6 +16,17 @@ public enum StoreLocation: Sendable, Equatable {
     /// The database every command uses when no `--db` is given.
     public static let defaultDatabase = SQLiteRunStore.defaultPath
 
+    /// The environment variable that names the database when no `--db` is given.
+    public static let environmentVariable = "STARGRAPH_DB"
+
+    /// The database a command uses: its `--db` value when given, else `STARGRAPH_DB` when set
+    /// and not empty, else ``defaultDatabase``.
+    public static func database(flag: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let flag { return flag }
+        if let named = environment[environmentVariable], !named.isEmpty { return named }
+        return defaultDatabase
+    }
+
     /// The URL schemes a `--db` value may carry.
     public static let knownSchemes = ["sqlite"]
 
