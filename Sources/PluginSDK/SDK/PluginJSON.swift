@@ -214,9 +214,13 @@ private struct Reader {
         }
     }
 
-    /// The string's bytes in `range` as text; invalid UTF-8 (an encoded surrogate included) is refused.
+    /// The string's bytes in `range` as text; invalid UTF-8 (an encoded surrogate included) is
+    /// refused. Decoding repairs invalid bytes with U+FFFD, so text that is not byte-for-byte the
+    /// input was not valid UTF-8 (this works on every platform the SDK builds for).
     func validated(_ range: Range<Int>) throws(PluginJSON.ParseError) -> String {
-        guard let text = String(validating: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self) else {
+        let raw = UnsafeBufferPointer(rebasing: bytes[range])
+        let text = String(decoding: raw, as: UTF8.self)
+        guard text.utf8.elementsEqual(raw) else {
             throw PluginJSON.ParseError(offset: range.lowerBound, message: "invalid UTF-8 in a string; JSON text must be UTF-8")
         }
         return text
