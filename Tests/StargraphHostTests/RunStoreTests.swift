@@ -86,6 +86,31 @@ struct RunStoreTests {
         try await store.close()
     }
 
+    @Test("a database another program wrote is named as such, with its tables, and left untouched")
+    func foreignDatabaseIsRefused() async throws {
+        let folder = Self.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = Self.databasePath(in: folder)
+        try FileManager.default.createDirectory(
+            at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
+        let other = try DatabaseQueue(path: path)
+        try await other.write { db in
+            try db.execute(sql: "CREATE TABLE runs (id TEXT PRIMARY KEY, thread_id TEXT, payload BLOB)")
+            try db.execute(sql: "CREATE TABLE checkpoints (thread_id TEXT, checkpoint BLOB)")
+        }
+        try other.close()
+        #expect {
+            try SQLiteRunStore(path: path)
+        } throws: { error in
+            guard case StoreError.foreignDatabase(path, let tables) = error else { return false }
+            return tables == ["table checkpoints has columns thread_id, checkpoint", "table runs has columns id, thread_id, payload"]
+                && "\(error)".contains("written by another program") && !"\(error)".contains("lock")
+        }
+        let untouched = try DatabaseQueue(path: path)
+        #expect(try await untouched.read { db in try db.tableExists("grdb_migrations") } == false)
+        try untouched.close()
+    }
+
     @Test("migration 005 keeps the queue rows of a database written before it")
     func migrationKeepsQueueRows() async throws {
         let folder = Self.temporaryFolder()

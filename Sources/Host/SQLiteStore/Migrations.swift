@@ -45,6 +45,8 @@ package enum StoreMigrations {
         var attempt = 1
         while true {
             do {
+                let foreign = try pool.read { db in try foreignTables(db) }
+                if !foreign.isEmpty { throw StoreError.foreignDatabase(path: path, tables: foreign) }
                 let unknown = try pool.read { db in try unknownMigrations(db, migrator: migrator) }
                 if !unknown.isEmpty { throw StoreError.schemaTooNew(path: path, unknownMigrations: unknown) }
                 try migrator.migrate(pool)
@@ -63,6 +65,20 @@ package enum StoreMigrations {
                 attempt += 1
                 Thread.sleep(forTimeInterval: 0.05 * Double(attempt))
             }
+        }
+    }
+
+    /// The tables of a database that has tables but no migration history (another program's
+    /// file), each as `table NAME has columns A, B`; empty for a new or a stargraph database.
+    /// The history table is created before any migration's table, so a database another process
+    /// is migrating right now is never taken for a foreign one.
+    private static func foreignTables(_ db: Database) throws -> [String] {
+        guard try !db.tableExists("grdb_migrations") else { return [] }
+        let names = try String.fetchAll(
+            db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        return try names.map { name in
+            let columns = try db.columns(in: name).map(\.name)
+            return "table \(name) has columns \(columns.joined(separator: ", "))"
         }
     }
 

@@ -8,6 +8,9 @@ public enum StoreError: Error, CustomStringConvertible {
     case cannotOpen(path: String, detail: String)
     /// Applying the schema migrations failed.
     case migrationFailed(path: String, detail: String)
+    /// The file is a database another program wrote: it has tables (each given with its
+    /// columns) but no stargraph schema history.
+    case foreignDatabase(path: String, tables: [String])
     /// The database was migrated by a newer stargraph that added migrations this build does not know.
     case schemaTooNew(path: String, unknownMigrations: [String])
     /// A checkpoint for this (run, step, branch) is already committed; steps are write-once.
@@ -39,6 +42,9 @@ public enum StoreError: Error, CustomStringConvertible {
         case .migrationFailed(let path, let detail):
             return "cannot migrate the stargraph database at \(path): \(detail); "
                 + "make sure no other program holds a long write lock on it, then retry"
+        case .foreignDatabase(let path, let tables):
+            return "the database at \(path) was written by another program, not by this host: "
+                + "\(tables.joined(separator: "; ")); open a database this host created, or a new file"
         case .schemaTooNew(let path, let unknown):
             return "the stargraph database at \(path) was migrated by a newer stargraph "
                 + "(unknown migrations: \(unknown.joined(separator: ", "))); upgrade stargraph or open another database"
