@@ -17,6 +17,15 @@ struct RunStoreTests {
         folder.appendingPathComponent("nested/stargraph.sqlite").path
     }
 
+    /// A SQLite database at ``databasePath(in:)`` opened without the store (no migrations), for
+    /// tests that prepare what the store then finds.
+    private static func plainDatabase(in folder: URL) throws -> (path: String, queue: DatabaseQueue) {
+        let path = databasePath(in: folder)
+        try FileManager.default.createDirectory(
+            at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
+        return (path, try DatabaseQueue(path: path))
+    }
+
     /// A date with whole milliseconds, as the store keeps them.
     private static func date(_ seconds: Double) -> Date {
         Date(timeIntervalSince1970: (seconds * 1000).rounded() / 1000)
@@ -90,10 +99,7 @@ struct RunStoreTests {
     func foreignDatabaseIsRefused() async throws {
         let folder = Self.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let path = Self.databasePath(in: folder)
-        try FileManager.default.createDirectory(
-            at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
-        let other = try DatabaseQueue(path: path)
+        let (path, other) = try Self.plainDatabase(in: folder)
         try await other.write { db in
             try db.execute(sql: "CREATE TABLE runs (id TEXT PRIMARY KEY, thread_id TEXT, payload BLOB)")
             try db.execute(sql: "CREATE TABLE checkpoints (thread_id TEXT, checkpoint BLOB)")
@@ -115,10 +121,7 @@ struct RunStoreTests {
     func migrationKeepsQueueRows() async throws {
         let folder = Self.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let path = Self.databasePath(in: folder)
-        try FileManager.default.createDirectory(
-            at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
-        let old = try DatabaseQueue(path: path)
+        let (path, old) = try Self.plainDatabase(in: folder)
         try StoreMigrations.migrator.migrate(old, upTo: "004_scheduler")
         try await old.write { db in
             try db.execute(sql: """
