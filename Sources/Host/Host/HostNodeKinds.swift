@@ -1,7 +1,5 @@
-import Logging
 import StargraphStore
 import StargraphEngine
-import StargraphPlugins
 import StargraphBroker
 
 /// The node kinds the host provides beside the built-ins, which need the host's own state:
@@ -13,28 +11,13 @@ import StargraphBroker
 /// writes are served by `GET /v1/artifacts/{id}` from the same database. Commands that only
 /// compile graphs (`validate`, `inspect`, `plugins`, `graphs`) use ``checkingOnly(broker:)``,
 /// which writes nothing.
-package struct HostNodeKinds: Sendable {
-    /// Where `write_artifact` writes.
-    package let artifacts: ArtifactStore
-    /// Where the broker config was looked for, and the policy when one was found.
-    package let brokerConfiguration: BrokerConfiguration
-    /// The running broker, `nil` when unconfigured (runs reaching a `broker` node then fail
-    /// with `BrokerUnconfigured`).
-    package let broker: Broker?
-
-    /// Writes artifacts to `artifacts` and starts the broker `brokerConfiguration` configures, if any.
-    /// - Throws: ``BrokerConfigurationError`` when the broker cannot start (its key or audit log).
-    package init(
-        artifacts: ArtifactStore, brokerConfiguration: BrokerConfiguration, logger: Logger = Logger(label: "stargraph.broker")
-    ) throws {
-        self.artifacts = artifacts
-        self.brokerConfiguration = brokerConfiguration
-        broker = try brokerConfiguration.policy.map { try Broker(policy: $0, logger: logger) }
-    }
-
-    /// `write_artifact` and `broker`, able to run.
-    package var kinds: [any NodeKind] {
-        [WriteArtifactKind(artifacts: artifacts), BrokerNodeKind(configuration: brokerConfiguration, broker: broker)]
+package enum HostNodeKinds {
+    /// `write_artifact` writing into `artifacts`, and `broker` asking `broker` (`nil` when
+    /// unconfigured: runs reaching a `broker` node then fail with `BrokerUnconfigured`).
+    package static func running(
+        artifacts: ArtifactStore, configuration: BrokerConfiguration, broker: Broker?
+    ) -> [any NodeKind] {
+        [WriteArtifactKind(artifacts: artifacts), BrokerNodeKind(configuration: configuration, broker: broker)]
     }
 
     /// The same kinds for checking graphs only: their configs are validated as when running,

@@ -1,3 +1,4 @@
+import Logging
 import StargraphBroker
 import StargraphSQLite
 import StargraphEngine
@@ -19,11 +20,8 @@ extension StargraphRuntime {
     public static func openForChecking(manifest: Manifest?) throws -> (plugins: PluginSet?, compiler: GraphCompiler) {
         var options = Options()
         options.manifest = manifest
-        var registry = NodeKindRegistry.builtins()
-        for kind in HostNodeKinds.checkingOnly(broker: try brokerConfiguration(options)) {
-            try registry.register(kind)
-        }
-        let plugins = try manifest.map { manifest throws(PluginLoadError) in try PluginSet.load(manifest: manifest, registry: registry) }
-        return (plugins, plugins?.compiler ?? GraphCompiler(registry: registry))
+        return try loadPlugins(
+            manifest, on: .builtins(), adding: HostNodeKinds.checkingOnly(broker: try brokerConfiguration(options)),
+            policy: .permissive, logger: Logger(label: "stargraph.plugins"))
     }
 }

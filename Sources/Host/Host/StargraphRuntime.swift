@@ -93,31 +93,36 @@ public final class StargraphRuntime: Sendable {
     ) throws {
         self.store = store
         brokerConfiguration = try Self.brokerConfiguration(options, logger: logger)
-        var registry = registry
         artifacts = ArtifactStore(directory: location.artifactDirectory, store: store)
+        let hostKinds: [any NodeKind]
         switch options.hostKinds {
         case .running:
-            let kinds = try HostNodeKinds(artifacts: artifacts, brokerConfiguration: brokerConfiguration)
-            broker = kinds.broker
-            for kind in kinds.kinds { try registry.register(kind) }
+            broker = try brokerConfiguration.policy.map { try Broker(policy: $0, logger: Logger(label: "stargraph.broker")) }
+            hostKinds = HostNodeKinds.running(artifacts: artifacts, configuration: brokerConfiguration, broker: broker)
         case .checkingOnly:
             broker = nil
-            for kind in HostNodeKinds.checkingOnly(broker: brokerConfiguration) { try registry.register(kind) }
+            hostKinds = HostNodeKinds.checkingOnly(broker: brokerConfiguration)
         }
-        for kind in options.nodeKinds { try registry.register(kind) }
-        if let manifest = options.manifest {
-            let plugins = try PluginSet.load(manifest: manifest, registry: registry, policy: options.pluginPolicy, logger: logger)
-            self.plugins = plugins
-            compiler = plugins.compiler
-            graphs = plugins.graphs
-        } else {
-            plugins = nil
-            compiler = GraphCompiler(registry: registry)
-            graphs = GraphRegistry()
-        }
+        let loaded = try Self.loadPlugins(
+            options.manifest, on: registry, adding: hostKinds + options.nodeKinds, policy: options.pluginPolicy, logger: logger)
+        plugins = loaded.plugins
+        compiler = loaded.compiler
+        graphs = loaded.plugins?.graphs ?? GraphRegistry()
         let signingKey = try options.auditSigningKeyPath.map { try Ed25519KeyFile.load(path: $0) }
         audit = try options.auditLogPath.map { try AuditLog(path: $0, signingKey: signingKey) }
         engine = RunEngine(store: store, compiler: compiler, audit: audit, eventSink: options.eventSink, logger: logger)
+    }
+
+    /// `registry` with `kinds` added, and the manifest's plugins (if any) loaded on top: the
+    /// plugins, and the compiler that knows every kind.
+    static func loadPlugins(
+        _ manifest: Manifest?, on registry: NodeKindRegistry, adding kinds: [any NodeKind], policy: PluginLoadPolicy, logger: Logger
+    ) throws -> (plugins: PluginSet?, compiler: GraphCompiler) {
+        var registry = registry
+        for kind in kinds { try registry.register(kind) }
+        guard let manifest else { return (nil, GraphCompiler(registry: registry)) }
+        let plugins = try PluginSet.load(manifest: manifest, registry: registry, policy: policy, logger: logger)
+        return (plugins, plugins.compiler)
     }
 
     /// The broker config the options point at; a missing one is logged only when asked to.

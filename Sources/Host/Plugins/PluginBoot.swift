@@ -21,7 +21,7 @@ package struct PluginBoot {
 
     package init(
         manifest: Manifest, registry: NodeKindRegistry, environment: [String: String], policy: PluginLoadPolicy,
-        launcher: any PluginLauncher = InProcessLauncher(), logger: Logger
+        launcher: any PluginLauncher, logger: Logger
     ) {
         self.manifest = manifest
         self.launcher = launcher

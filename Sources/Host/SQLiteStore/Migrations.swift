@@ -45,9 +45,10 @@ package enum StoreMigrations {
         var attempt = 1
         while true {
             do {
-                let foreign = try pool.read { db in try foreignTables(db) }
+                let (foreign, unknown) = try pool.read { db in
+                    (try foreignTables(db), try unknownMigrations(db, migrator: migrator))
+                }
                 if !foreign.isEmpty { throw StoreError.foreignDatabase(path: path, tables: foreign) }
-                let unknown = try pool.read { db in try unknownMigrations(db, migrator: migrator) }
                 if !unknown.isEmpty { throw StoreError.schemaTooNew(path: path, unknownMigrations: unknown) }
                 try migrator.migrate(pool)
                 return
