@@ -6,7 +6,7 @@ import Foundation
 @testable import StargraphEngine
 @testable import StargraphScheduler
 
-extension StargraphRuntime {
+extension SchedulerRuntime {
     /// The store as the SQLite store every test runtime opens (a temporary file), for the
     /// tests that use its synchronous reads.
     var sqliteStore: SQLiteRunStore {
@@ -15,12 +15,9 @@ extension StargraphRuntime {
     }
 }
 
-extension SchedulerRuntime {
-    /// The store as the SQLite store every test runtime opens.
-    var sqliteStore: SQLiteRunStore {
-        guard let store = store as? SQLiteRunStore else { preconditionFailure("test runtimes open SQLite files") }
-        return store
-    }
+extension StargraphRuntime {
+    /// ``SchedulerRuntime/sqliteStore`` of this runtime's store.
+    var sqliteStore: SQLiteRunStore { scheduling.sqliteStore }
 }
 
 /// A runtime on a fresh temporary database, for engine tests.
