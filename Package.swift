@@ -110,6 +110,8 @@ let package = Package(
         .target(
             name: "StargraphPlugins",
             dependencies: [
+                "StargraphWebhooks",
+                "StargraphStore",
                 "StargraphCore",
                 "StargraphEngine",
                 pluginABI,
@@ -135,6 +137,23 @@ let package = Package(
             ],
             path: "Sources/Host/Broker"
         ),
+        // Webhooks: the allow-list and signing of run webhooks, and the service that delivers the
+        // store's outbox.
+        .target(
+            name: "StargraphWebhooks",
+            dependencies: [
+                "StargraphCore",
+                "StargraphStore",
+                "StargraphEngine",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Sources/Host/Webhooks"
+        ),
         // The scheduler: the durable queue's workers, per-graph limits, cron triggers, interrupt
         // timeouts and the controls (cancel, pause, resume, respond, fork) over accepted runs.
         .target(
@@ -143,6 +162,7 @@ let package = Package(
                 "StargraphCore",
                 "StargraphStore",
                 "StargraphEngine",
+                "StargraphWebhooks",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -162,10 +182,11 @@ let package = Package(
                 "StargraphPlugins",
                 "StargraphBroker",
                 "StargraphScheduler",
+                "StargraphWebhooks",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/Host",
-            exclude: ["Core", "Store", "SQLiteStore", "Audit", "Engine", "Plugins", "Broker", "Scheduler", "Serve"]
+            exclude: ["Core", "Store", "SQLiteStore", "Audit", "Engine", "Plugins", "Broker", "Scheduler", "Webhooks", "Serve"]
         ),
         // The HTTP API: the only target that imports Hummingbird.
         .target(
@@ -179,6 +200,7 @@ let package = Package(
                 "StargraphPlugins",
                 "StargraphBroker",
                 "StargraphScheduler",
+                "StargraphWebhooks",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -27,7 +27,15 @@ python3 -c 'import sqlite3, sys; sqlite3.connect(sys.argv[1]).executescript(open
   broker/incidents.sqlite broker/incidents.sql
 # An audit log, so the audit routes answer for real too.
 "$bin" audit-key audit.key >/dev/null 2>&1
-"$bin" serve --port 0 --db "$work/fuzz.sqlite" --audit-log audit.jsonl --audit-signing-key audit.key \
+# Webhooks on, allowed to one local port where nothing listens, so a run's webhook is checked
+# and its deliveries are attempted (and retried) for real.
+cat >manifest.yaml <<'YAML'
+webhooks:
+  secret: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+  allow: ["127.0.0.1:9"]
+  default: {url: "http://127.0.0.1:9/fuzz", events: [run_done, step]}
+YAML
+"$bin" serve --port 0 --db "$work/fuzz.sqlite" --manifest manifest.yaml --audit-log audit.jsonl --audit-signing-key audit.key \
   --graph "$root/examples/graph.yaml" --graph "$root/examples/pipeline.yaml" \
   --graph "$root/examples/hitl-graph.yaml" --graph broker/graph.yaml \
   --nautilus-config broker/nautilus.yaml --rate-limit 0 2>serve.log &

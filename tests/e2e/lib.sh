@@ -25,3 +25,19 @@ await_serve() {
   base=$(sed -n 's/^listening on \(http:[^ ]*\)$/\1/p' serve.log | head -1)
   [ -n "$base" ] || fail "serve never printed 'listening on http://HOST:PORT': $(cat serve.log)"
 }
+# Starts `$STARGRAPH serve --port 0 ARGS…` (after the log file $1, which gets its stderr),
+# waits until /health answers, and sets pid and base; fails with the log when serve exits
+# during start or never listens.
+start_serve_logged() {
+  local log="$1"; shift
+  "$STARGRAPH" serve --port 0 "$@" 2>>"$log" &
+  pid=$!
+  for _ in $(seq 1 200); do
+    base=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' "$log" | tail -1)
+    [ -n "$base" ] && curl -sf "$base/health" >/dev/null && return 0
+    kill -0 "$pid" 2>/dev/null || { cat "$log" >&2; fail "serve exited during start"; }
+    sleep 0.05
+  done
+  cat "$log" >&2
+  fail "serve did not start"
+}

@@ -24,16 +24,7 @@ printf 'graphs:\n  - path: crash.yaml\n' > manifest.yaml
 pid=""
 base=""
 start_server() {
-  "$sg" serve --manifest manifest.yaml --db crash.sqlite --port 0 --workers 8 --rate-limit 0 2>>"serve-$1.log" &
-  pid=$!
-  for _ in $(seq 1 200); do
-    base=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' "serve-$1.log" | tail -1)
-    [ -n "$base" ] && curl -sf "$base/health" >/dev/null && return 0
-    kill -0 "$pid" 2>/dev/null || { cat "serve-$1.log" >&2; fail "serve exited during start"; }
-    sleep 0.05
-  done
-  cat "serve-$1.log" >&2
-  fail "serve did not start"
+  start_serve_logged "serve-$1.log" --manifest manifest.yaml --db crash.sqlite --workers 8 --rate-limit 0
 }
 trap '[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null' EXIT
 

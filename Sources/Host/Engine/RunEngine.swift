@@ -61,15 +61,15 @@ public final class RunEngine: Sendable {
     /// in the same transaction: the run and its queue row or claim are stored together or not at
     /// all. A run admitted ``RunAdmission/started(idempotency:claimedBy:)`` is stored `running`
     /// (a worker is reserved for it), so ``execute(_:observer:live:)`` needs no second commit to
-    /// start it.
+    /// start it. The run's events go to `webhook`, when it has one.
     package func createRun(
         _ graph: CompiledGraph, inputs: [String: JSONValue], runId: String, admission: RunAdmission,
-        principal: String? = nil
+        principal: String? = nil, webhook: WebhookSubscription? = nil
     ) async throws -> (run: RunRecord, queued: QueuedRun) {
         let running = admission.startsRunning
         let run = newRun(graph, inputs: inputs, maxSteps: nil, runId: runId, status: running ? .running : .pending)
         let created = RunEvent.runCreated(graphHash: graph.hash, inputs: .object(inputs), principal: principal)
-        let queued = try await events.insert(run, running ? [created, .runStarted] : [created], admission: admission)
+        let queued = try await events.insert(run, running ? [created, .runStarted] : [created], admission: admission, webhook: webhook)
         return (run, queued)
     }
 

@@ -24,6 +24,16 @@ package enum RunEvent: Sendable {
     /// The type of ``inputReceived(response:)`` events (counted when a fork resumes).
     package static let inputReceivedType = "input_received"
 
+    /// Every ``type`` but those of ``custom(node:type:payload:)`` events, which are `custom.` then
+    /// the type the node emitted.
+    package static let lifecycleTypes = [
+        "run_created", "run_forked", "run_started", "run_resumed", "run_paused", "step", "interrupt",
+        inputReceivedType, "interrupt_timed_out", "run_done", "run_failed", "run_cancelled",
+    ]
+
+    /// The prefix of the types of ``custom(node:type:payload:)`` events.
+    package static let customTypePrefix = "custom."
+
     package var type: String {
         switch self {
         case .runCreated: "run_created"
@@ -32,7 +42,7 @@ package enum RunEvent: Sendable {
         case .runResumed: "run_resumed"
         case .runPaused: "run_paused"
         case .step: "step"
-        case .custom(_, let type, _): "custom.\(type)"
+        case .custom(_, let type, _): Self.customTypePrefix + type
         case .interrupt: "interrupt"
         case .inputReceived: Self.inputReceivedType
         case .interruptTimedOut: "interrupt_timed_out"
@@ -72,6 +82,19 @@ public protocol RunEventSink: Sendable {
     func runUpdated(_ runId: String)
 }
 
+/// Tells each of several sinks, in order.
+package struct RunEventSinks: RunEventSink {
+    package var sinks: [any RunEventSink]
+
+    package init(_ sinks: [any RunEventSink]) {
+        self.sinks = sinks
+    }
+
+    package func runUpdated(_ runId: String) {
+        for sink in sinks { sink.runUpdated(runId) }
+    }
+}
+
 /// Writes run rows, checkpoints and their events to the store, and mirrors the events to the
 /// audit log (when one is configured) ahead of the commit, so no committed event goes unaudited:
 /// when the audit append fails nothing is committed, and when the commit fails after it a
@@ -87,12 +110,14 @@ package struct RunEventLog: Sendable {
         try await audited(run, records) { anchor in try await store.insertRun(run, events: records, anchor: anchor) }
     }
 
-    /// ``insert(_:_:)`` of a run a scheduler takes on as `admission` says, in the same
-    /// transaction (see ``RunStore/insertRun(_:events:admission:anchor:)``).
-    package func insert(_ run: RunRecord, _ events: [RunEvent], admission: RunAdmission) async throws -> QueuedRun {
+    /// ``insert(_:_:)`` of a run a scheduler takes on as `admission` says, with its `webhook`,
+    /// in the same transaction (see ``RunStore/insertRun(_:events:admission:webhook:anchor:)``).
+    package func insert(
+        _ run: RunRecord, _ events: [RunEvent], admission: RunAdmission, webhook: WebhookSubscription?
+    ) async throws -> QueuedRun {
         let records = events.map { record(run, $0, step: nil) }
         return try await audited(run, records) { anchor in
-            try await store.insertRun(run, events: records, admission: admission, anchor: anchor)
+            try await store.insertRun(run, events: records, admission: admission, webhook: webhook, anchor: anchor)
         }
     }
 

@@ -4,8 +4,8 @@ import StargraphSQLite
 import StargraphStore
 
 /// The store a host keeps its runs in, as everything that reads or writes runs needs it: runs,
-/// checkpoints and events, the queue, and the audit anchors.
-package typealias HostStore = RunStore & RunQueue & AuditAnchorLookup
+/// checkpoints and events, the queue, the webhook outbox and the audit anchors.
+package typealias HostStore = RunStore & RunQueue & WebhookOutbox & AuditAnchorLookup
 
 /// Where a `--db` value points: a SQLite file (a path, or a `sqlite:` URL). The value's scheme
 /// picks the store; a scheme no store of this host answers is refused before anything is opened.

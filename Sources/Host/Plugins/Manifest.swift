@@ -1,5 +1,6 @@
 import Foundation
 import StargraphCore
+import StargraphWebhooks
 
 /// A plugin manifest (`manifests/*.yaml`): the plugins to load, extra graph files,
 /// and the server's settings (triggers, per-graph concurrency, broker config, API keys).
@@ -76,6 +77,9 @@ public struct Manifest: Sendable {
     /// `database_graphs:` whether the `cleared` profile runs graphs found through the database
     /// (a graph id no plugin or file registers, stored by an earlier run); `oss-default` always does.
     public var databaseGraphs = false
+    /// `webhooks:` what run webhooks may be and how they are signed; `nil` (webhooks off) when
+    /// the manifest has no such section.
+    package var webhooks: WebhookPolicy?
 
     /// The output limit of `entry`'s kinds.
     public func outputLimit(of entry: PluginEntry) -> Int {

@@ -2,7 +2,7 @@ import StargraphCore
 /// Walks a parsed manifest, filling a ``Manifest`` and recording every problem at its
 /// `file:line:column` in ``diagnostics``.
 package struct ManifestDecoder {
-    package static let topLevelKeys = ["plugins", "graphs", "triggers", "max_concurrency", "nautilus_config", "api_keys", "max_node_output_bytes", "database_graphs"]
+    package static let topLevelKeys = ["plugins", "graphs", "triggers", "max_concurrency", "nautilus_config", "api_keys", "max_node_output_bytes", "database_graphs", "webhooks"]
     package static let pluginKeys = ["name", "library", "sha256", "config", "optional", "max_output_bytes"]
     package static let triggerKeys = ["id", "cron", "timezone", "graph_id", "params"]
 
@@ -36,6 +36,7 @@ package struct ManifestDecoder {
             manifest.maxNodeOutputBytes = limit
         }
         if let node = fields["database_graphs"] { manifest.databaseGraphs = flag(node, what: "database_graphs") ?? false }
+        if let node = fields["webhooks"] { manifest.webhooks = webhooks(node) }
     }
 
     /// A `true`/`false` scalar.
@@ -122,7 +123,7 @@ package struct ManifestDecoder {
 
     // MARK: - Typed reads
 
-    private mutating func fields(of node: YAMLNode, what: String, allowed: [String], required: [String] = []) -> [String: YAMLNode] {
+    mutating func fields(of node: YAMLNode, what: String, allowed: [String], required: [String] = []) -> [String: YAMLNode] {
         guard let pairs = node.mappingPairs else {
             diagnostics.error(at: node, "\(what) must be a mapping (with keys \(allowed.joined(separator: ", "))), not a \(node.kindName)")
             return [:]
@@ -142,7 +143,7 @@ package struct ManifestDecoder {
         return values
     }
 
-    private mutating func items(_ node: YAMLNode, what: String) -> [YAMLNode] {
+    mutating func items(_ node: YAMLNode, what: String) -> [YAMLNode] {
         if case .scalar = node.content, node.toJSON() == .null { return [] }
         guard let items = node.sequenceItems else {
             diagnostics.error(at: node, "\(what) must be a sequence (a '- item' list), not a \(node.kindName)")
@@ -151,7 +152,7 @@ package struct ManifestDecoder {
         return items
     }
 
-    private mutating func text(_ node: YAMLNode, what: String) -> String? {
+    mutating func text(_ node: YAMLNode, what: String) -> String? {
         switch node.toJSON() {
         case .string, .number:
             guard let value = node.scalarText, !value.isEmpty else { break }

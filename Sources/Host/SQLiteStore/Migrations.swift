@@ -11,7 +11,7 @@ package enum StoreMigrations {
     package static let identifiers = [
         "001_runs_checkpoints", "002_runs_history_pending_runs", "003_artifacts", "004_scheduler", "005_status_triggers",
         "006_graph_sources", "007_runs_history_without_autoincrement", "008_runs_claimed_by",
-        "009_store_probe", "010_run_executions", "011_audit_anchors",
+        "009_store_probe", "010_run_executions", "011_audit_anchors", "012_webhook_outbox",
     ]
 
     /// The migrator holding every migration of the store.
@@ -28,6 +28,7 @@ package enum StoreMigrations {
         migrator.registerMigration(identifiers[8], migrate: createStoreProbe)
         migrator.registerMigration(identifiers[9], migrate: createRunExecutions)
         migrator.registerMigration(identifiers[10], migrate: createAuditAnchors)
+        migrator.registerMigration(identifiers[11], migrate: createWebhookOutbox)
         return migrator
     }
 

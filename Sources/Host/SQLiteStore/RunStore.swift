@@ -129,26 +129,26 @@ public final class SQLiteRunStore: RunStore, RunQueue {
     /// ignored) and `anchor`; the status trigger records the run's first `runs_history` row.
     /// - Throws: ``StoreError/runAlreadyExists(_:)`` when the run id is taken.
     package func insertRun(_ run: RunRecord, events: [EventRecord], anchor: AuditHead?) async throws {
-        _ = try await insertRun(run, events: events, claimedBy: nil, anchor: anchor) { _ in nil }
+        _ = try await insertRun(run, events: events, claimedBy: nil, webhook: nil, anchor: anchor) { _ in nil }
     }
 
     /// ``insertRun(_:events:anchor:)`` of a run a scheduler takes on as `admission` says, in the
-    /// same transaction: its queue row or its claim, and its idempotency key. The run and these
-    /// are committed together or not at all.
+    /// same transaction: its queue row or its claim, its idempotency key and its webhook. The run
+    /// and these are committed together or not at all.
     /// - Throws: ``StoreError/idempotencyKeyTaken(key:)`` when an earlier or concurrent request
     ///   holds the key (nothing is written then).
     package func insertRun(
-        _ run: RunRecord, events: [EventRecord], admission: RunAdmission, anchor: AuditHead?
+        _ run: RunRecord, events: [EventRecord], admission: RunAdmission, webhook: WebhookSubscription?, anchor: AuditHead?
     ) async throws -> QueuedRun {
         let started = admission.startsRunning
         let queued = try await insertRun(
-            run, events: events, claimedBy: started ? admission.claimedBy : nil, anchor: anchor
+            run, events: events, claimedBy: started ? admission.claimedBy : nil, webhook: webhook, anchor: anchor
         ) { db in try Self.admit(db, runId: run.runId, graphId: run.graphId, admission) }
         return queued ?? QueuedRun(order: QueuedRun.unqueued, runId: run.runId, graphId: run.graphId, response: nil)
     }
 
     private func insertRun(
-        _ run: RunRecord, events: [EventRecord], claimedBy: String?, anchor: AuditHead?,
+        _ run: RunRecord, events: [EventRecord], claimedBy: String?, webhook: WebhookSubscription?, anchor: AuditHead?,
         admit: @escaping @Sendable (Database) throws -> QueuedRun?
     ) async throws -> QueuedRun? {
         // Encoded before the write, so the shared transaction holds its lock for SQL only.
@@ -166,6 +166,8 @@ public final class SQLiteRunStore: RunStore, RunQueue {
             } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
                 throw StoreError.runAlreadyExists(run.runId)
             }
+            // Before the events, which the outbox trigger matches against the subscription.
+            if let webhook { try Self.subscribe(db, runId: run.runId, webhook) }
             try Self.appendEvents(db, runId: run.runId, events: events, statements)
             try anchor?.record(in: db, statements)
             return queued

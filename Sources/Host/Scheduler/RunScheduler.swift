@@ -5,6 +5,7 @@ import Synchronization
 import StargraphCore
 import StargraphStore
 import StargraphEngine
+import StargraphWebhooks
 
 /// The durable run scheduler of `stargraph serve`, run as a ServiceLifecycle service.
 ///
@@ -39,6 +40,8 @@ public final class RunScheduler: Service, Sendable {
     package let logger: Logger
     /// How long shutdown waits for executing steps to return.
     package let drainTimeout: Duration
+    /// What run webhooks may be; `nil` when webhooks are off.
+    package let webhooks: WebhookPolicy?
     private let leftExecuting = Mutex<[String]>([])
     package let lifecycle = Mutex(Lifecycle.idle)
     private let registered = Mutex(false)
@@ -48,13 +51,15 @@ public final class RunScheduler: Service, Sendable {
 
     /// A scheduler serving `graphs` (by default `runtime.graphs`), and graphs that ran on the
     /// database before unless `allowsStoredGraphs` is `false`, executing at most `workers` runs at
-    /// once and firing `triggers`; at shutdown it waits `drainTimeout` for executing steps. Nothing
-    /// runs before ``run()``; requests submitted earlier wait.
+    /// once and firing `triggers`; at shutdown it waits `drainTimeout` for executing steps. Runs
+    /// get webhooks as `webhooks` allows. Nothing runs before ``run()``; requests submitted
+    /// earlier wait.
     package init(
         runtime: SchedulerRuntime, graphs: GraphRegistry, workers: Int, triggers: [CronTrigger],
-        drainTimeout: Duration = .seconds(30), allowsStoredGraphs: Bool = true, logger: Logger
+        drainTimeout: Duration = .seconds(30), allowsStoredGraphs: Bool = true, webhooks: WebhookPolicy? = nil, logger: Logger
     ) {
         self.runtime = runtime
+        self.webhooks = webhooks
         self.drainTimeout = drainTimeout
         self.graphs = graphs
         resolver = GraphResolver(registry: graphs, runtime: runtime, allowsStoredGraphs: allowsStoredGraphs, logger: logger)
@@ -132,7 +137,8 @@ public final class RunScheduler: Service, Sendable {
     /// A repeated idempotency key with the same graph and params returns the first run
     /// (`created: false`).
     /// - Throws: the refusals of ``GraphResolver/resolve(_:graphHash:)``, ``SchedulerError/invalidParams(_:)``,
-    ///   ``SchedulerError/idempotencyConflict(key:runId:)``, ``SchedulerError/shuttingDown``.
+    ///   ``SchedulerError/webhookRefused(_:)``, ``SchedulerError/idempotencyConflict(key:runId:)``,
+    ///   ``SchedulerError/shuttingDown``.
     public func submit(_ request: RunRequest) async throws(SchedulerError) -> Submission {
         guard acceptsWork else { throw .shuttingDown }
         let entry = try await resolver.resolve(request.graphId, graphHash: request.graphHash)
@@ -143,6 +149,7 @@ public final class RunScheduler: Service, Sendable {
         } catch {
             throw .invalidParams(error.message)
         }
+        let webhook = try webhook(of: request)
         let key = request.idempotencyKey.map { IdempotencyEntry.Key(key: $0, requestHash: request.requestHash) }
         return try await storeCall("accepting a run of \(request.graphId)") {
             try await self.register()
@@ -161,7 +168,7 @@ public final class RunScheduler: Service, Sendable {
                         admission: startsNow
                             ? .started(idempotency: key, claimedBy: processId)
                             : .queued(params: request.params, idempotency: key, claimedBy: processId),
-                        principal: request.principal)
+                        principal: request.principal, webhook: webhook)
                 } catch {
                     if startsNow { self.dispatcher.cancelReservation(runId) }
                     if case StoreError.idempotencyKeyTaken = error { continue }
@@ -176,6 +183,17 @@ public final class RunScheduler: Service, Sendable {
                 }
                 return Submission(run: created.run, created: true, origin: entry.origin)
             }
+        }
+    }
+
+    /// The webhook `request` asks for, checked, or the server's default when it asks for none.
+    private func webhook(of request: RunRequest) throws(SchedulerError) -> WebhookSubscription? {
+        guard let asked = request.webhook else { return webhooks?.defaultSubscription }
+        guard let webhooks else { throw .webhookRefused(.notEnabled) }
+        do {
+            return try webhooks.allowList.subscription(url: asked.url, events: asked.events)
+        } catch {
+            throw .webhookRefused(error)
         }
     }
 

@@ -1,4 +1,5 @@
 import StargraphCore
+import StargraphWebhooks
 /// Why the scheduler refused a request. Each case maps to one HTTP status (noted per case), and
 /// each message says what to change.
 public enum SchedulerError: Error, Sendable, CustomStringConvertible {
@@ -18,6 +19,8 @@ public enum SchedulerError: Error, Sendable, CustomStringConvertible {
     case invalidTransition(runId: String, status: RunStatus, action: String)
     /// The response does not fit the graph's `state_schema` (422).
     case invalidResponse(String)
+    /// The request's webhook is not allowed or not well formed (422).
+    case webhookRefused(WebhookRefusal)
     /// The scheduler is shutting down; nothing was accepted (503).
     case shuttingDown
     /// The store or the audit log could not be written (a full disk, an I/O error); `cause` says
@@ -44,6 +47,8 @@ public enum SchedulerError: Error, Sendable, CustomStringConvertible {
             "cannot \(action) run \(runId): it is \(status.rawValue)\(Self.hint(status, action))"
         case .invalidResponse(let why):
             why
+        case .webhookRefused(let refusal):
+            refusal.description
         case .shuttingDown:
             "the scheduler is shutting down; nothing was accepted — retry against a running server"
         case .storageUnavailable(let cause):

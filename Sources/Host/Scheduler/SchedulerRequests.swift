@@ -1,5 +1,18 @@
 import StargraphCore
 import StargraphEngine
+
+/// The webhook a run request asks for: the URL, and the event types (`nil`: the run's end and
+/// its interrupts). The scheduler checks it against the server's ``WebhookPolicy``.
+public struct WebhookRequest: Sendable, Hashable {
+    public var url: String
+    public var events: [String]?
+
+    public init(url: String, events: [String]? = nil) {
+        self.url = url
+        self.events = events
+    }
+}
+
 /// A request to start a run of a registered graph (`POST /v1/runs`).
 public struct RunRequest: Sendable {
     /// The id of a graph in the host's ``GraphRegistry``.
@@ -13,13 +26,19 @@ public struct RunRequest: Sendable {
     public var principal: String?
     /// With a hash, only the graph that hashes so runs (409 otherwise).
     public var graphHash: String?
+    /// Where the run's events are posted; `nil` takes the server's default webhook, if any.
+    public var webhook: WebhookRequest?
 
-    public init(graphId: String, params: JSONValue, idempotencyKey: String? = nil, principal: String? = nil, graphHash: String? = nil) {
+    public init(
+        graphId: String, params: JSONValue, idempotencyKey: String? = nil, principal: String? = nil, graphHash: String? = nil,
+        webhook: WebhookRequest? = nil
+    ) {
         self.graphId = graphId
         self.params = params
         self.idempotencyKey = idempotencyKey
         self.principal = principal
         self.graphHash = graphHash
+        self.webhook = webhook
     }
 
     /// The hash idempotency compares: SHA-256 of the canonical JSON `{graph_id, params}`.

@@ -9,7 +9,7 @@ enum APIOperation: String, CaseIterable, Sendable {
     case submitRun, listRuns, submitRunAndWait, getRun, getRunSteps
     case cancelRun, pauseRun, resumeRun, respondToRun
     case forkRun, diffRun, streamRun, runEvents
-    case listRunArtifacts, getArtifact, listGraphs, getGraph, listPlugins
+    case listRunArtifacts, listRunWebhooks, getArtifact, listGraphs, getGraph, listPlugins
     case brokerRequest, listBrokerSources, brokerJWKS, auditHead, auditJWKS
 
     /// The operation as the document declares it.

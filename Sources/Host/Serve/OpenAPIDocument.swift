@@ -193,6 +193,10 @@ enum OpenAPIDocument {
             .listRunArtifacts, "Artifacts a run wrote with `write_artifact` nodes.", needs: "artifacts:read",
             parameters: [pathId("Run id.")],
             responses: ["200": json("The run's artifacts.", "ArtifactList"), "404": problem("No such run.")])],
+        "/v1/runs/{id}/webhooks": ["get": operation(
+            .listRunWebhooks, "The run's webhook deliveries by event seq, each with its attempts (time, HTTP status or error, duration) and its status: pending (with the next attempt's time), delivered or failed.", needs: "runs:read",
+            parameters: [pathId("Run id.")],
+            responses: ["200": json("The run's webhook deliveries.", "WebhookDeliveryList"), "404": problem("No such run.")])],
         "/v1/artifacts/{id}": ["get": operation(
             .getArtifact, "An artifact's content, with its stored content type.", needs: "artifacts:read",
             parameters: [pathId("Artifact id (content address).", pattern: "^sha256:[0-9a-f]{64}$")],
@@ -292,7 +296,7 @@ enum OpenAPIDocument {
 
     /// What a client can do with the `run_id` a submission returns.
     private static let runLinks: JSONValue = .object(Dictionary(uniqueKeysWithValues: [
-        "getRun", "getRunSteps", "cancelRun", "pauseRun", "resumeRun", "respondToRun", "listRunArtifacts",
+        "getRun", "getRunSteps", "cancelRun", "pauseRun", "resumeRun", "respondToRun", "listRunArtifacts", "listRunWebhooks",
     ].map { operation in
         (operation, ["operationId": .string(operation), "parameters": ["id": "$response.body#/run_id"]])
     }))

@@ -96,6 +96,18 @@ enum OpenAPISchemas {
                 "step": count, "node": string, "name": string, "content_type": string, "size": count,
                 "created_at": string,
             ])),
+        "WebhookDeliveryList": listPage(object(
+            required: ["webhook_id", "run_id", "seq", "event_type", "url", "status", "created_at", "next_attempt_at", "attempts"],
+            [
+                "webhook_id": string, "run_id": string, "seq": count, "event_type": string, "url": string,
+                "status": ["enum": ["pending", "delivered", "failed"]], "created_at": string, "next_attempt_at": nullableString,
+                "attempts": ["type": "array", "items": object(
+                    required: ["attempt", "at", "status_code", "error", "duration_ms"],
+                    [
+                        "attempt": count, "at": string, "status_code": ["type": ["integer", "null"]],
+                        "error": nullableString, "duration_ms": count,
+                    ])],
+            ])),
         "BrokerRequest": object(
             required: ["agent_id", "intent", "context"],
             [
@@ -155,6 +167,14 @@ enum OpenAPISchemas {
         "params": ["type": "object", "description": "Initial state; checked against the graph's state_schema."],
         "idempotency_key": ["type": ["string", "null"], "minLength": 1, "maxLength": 255],
         "graph_hash": ["type": ["string", "null"], "pattern": "^sha256:", "description": "Run only the graph that hashes so (409 otherwise)."],
+        "webhook": [
+            "type": ["object", "null"], "required": ["url"], "additionalProperties": false,
+            "description": "POST the run's events to url, signed per Standard Webhooks; the host must be in the manifest's webhooks.allow (422 otherwise). Without it, the manifest's webhooks.default applies.",
+            "properties": [
+                "url": ["type": "string", "minLength": 1],
+                "events": ["type": ["array", "null"], "minItems": 1, "items": ["type": "string"], "description": "Event types; default interrupt, run_cancelled, run_done, run_failed."],
+            ],
+        ],
     ]
 
     private static let summaryRequired = [

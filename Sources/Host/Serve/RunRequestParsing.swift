@@ -3,10 +3,11 @@ import HummingbirdCore
 import StargraphCore
 import StargraphScheduler
 
-/// The body of `POST /v1/runs`, checked: `{graph_id, params?, idempotency_key?, graph_hash?}`;
-/// the idempotency key may also come in the `Idempotency-Key` header (both must then agree).
+/// The body of `POST /v1/runs`, checked: `{graph_id, params?, idempotency_key?, graph_hash?,
+/// webhook?}`; the idempotency key may also come in the `Idempotency-Key` header (both must then
+/// agree). The webhook's shape is checked here, its URL and events by the scheduler.
 struct RunSubmission: Sendable {
-    static let fields = ["graph_id", "params", "idempotency_key", "graph_hash"]
+    static let fields = ["graph_id", "params", "idempotency_key", "graph_hash", "webhook"]
     static let maximumKeyLength = 255
 
     var request: RunRequest
@@ -47,7 +48,32 @@ struct RunSubmission: Sendable {
         case .string(let text)? where text.hasPrefix("sha256:"): graphHash = text
         case let other?: throw Self.invalid("graph_hash must be a \"sha256:…\" string as GET /v1/graphs shows it, not \(other)")
         }
-        request = RunRequest(graphId: graphId, params: params, idempotencyKey: key, graphHash: graphHash)
+        request = RunRequest(
+            graphId: graphId, params: params, idempotencyKey: key, graphHash: graphHash, webhook: try Self.webhook(members["webhook"]))
+    }
+
+    /// `webhook: {url, events?}`, or `nil` when absent or `null`.
+    private static func webhook(_ value: JSONValue?) throws(Problem) -> WebhookRequest? {
+        guard let value, value != .null else { return nil }
+        guard let members = value.objectValue else {
+            throw invalid("webhook must be an object {url, events}, not \(value.typeName)")
+        }
+        if let unknown = members.keys.sorted().first(where: { $0 != "url" && $0 != "events" }) {
+            throw invalid("unknown field 'webhook.\(unknown)'; a webhook takes url and events")
+        }
+        guard let url = members["url"]?.stringValue, !url.isEmpty else {
+            throw invalid("webhook.url is required and must be a non-empty string (an http or https URL the server allows)")
+        }
+        switch members["events"] {
+        case nil, .null?:
+            return WebhookRequest(url: url)
+        case .array(let items)?:
+            let names = items.compactMap(\.stringValue)
+            guard names.count == items.count else { throw invalid("webhook.events must be a list of event type strings") }
+            return WebhookRequest(url: url, events: names)
+        case let other?:
+            throw invalid("webhook.events must be a list of event type strings, not \(other.typeName)")
+        }
     }
 
     private static func invalid(_ detail: String) -> Problem {

@@ -4,7 +4,7 @@ import StargraphScheduler
 extension Problem {
     /// The HTTP answer to a refusal of the scheduler: 404 unknown graph or run, 409 idempotency
     /// conflict, pinned graph hash that differs, or refused transition (naming the run's current status), 422 params or response
-    /// that do not fit the graph, 503 while shutting down or while the store or audit log cannot be written.
+    /// that do not fit the graph or a webhook that is not allowed, 503 while shutting down or while the store or audit log cannot be written.
     init(_ error: SchedulerError) {
         let detail = error.description
         switch error {
@@ -16,6 +16,8 @@ extension Problem {
             self.init(.runNotFound, detail: detail)
         case .invalidParams, .invalidResponse:
             self.init(.invalidParams, detail: detail)
+        case .webhookRefused:
+            self.init(.invalidRequestBody, detail: detail)
         case .idempotencyConflict(_, let runId):
             self.init(.idempotencyConflict, detail: detail, extensions: ["run_id": .string(runId)])
         case .invalidTransition(let runId, let status, _):

@@ -50,6 +50,7 @@ struct ServeRouter {
         GraphRoutes(graphs: graphs, resolver: scheduler.resolver).register(on: router)
         plugins.register(on: router)
         ArtifactRoutes.register(on: router, artifacts: artifacts)
+        WebhookRoutes(store: store).register(on: router)
         broker.register(on: router)
         AuditRoutes(audit: system.audit).register(on: router)
         // The same router decides WebSocket upgrades (see `StreamRoutes`): a refused upgrade

@@ -12,6 +12,7 @@ import StargraphPlugins
 import StargraphBroker
 import StargraphScheduler
 import StargraphHost
+import StargraphWebhooks
 
 /// `stargraph serve`, composed in one place. Construction is the boot: profile
 /// requirements → the host (``StargraphRuntime/open(_:registry:logger:)``: store opened and
@@ -47,13 +48,14 @@ public final class StargraphServer: Sendable {
             auditLogPath: options.auditLogPath, auditSigningKeyPath: options.auditSigningKeyPath, apiKeys: keys,
             plugins: manifest?.plugins.map { ServeProfile.PluginEntry(name: $0.name, sha256: $0.sha256) } ?? [])
         let hub = RunEventHub()
+        let webhooks = manifest?.webhooks.map { policy in (policy: policy, wakeup: WebhookWakeup()) }
         var runtimeOptions = StargraphRuntime.Options()
         runtimeOptions.database = options.database
         runtimeOptions.durability = options.durability
         runtimeOptions.checkpointsInBackground = true
         runtimeOptions.auditLogPath = options.auditLogPath
         runtimeOptions.auditSigningKeyPath = options.auditSigningKeyPath
-        runtimeOptions.eventSink = hub
+        runtimeOptions.eventSink = webhooks.map { RunEventSinks([hub, $0.wakeup]) } ?? hub
         runtimeOptions.brokerConfigPath = options.brokerConfigPath
         runtimeOptions.warnsWithoutBroker = true
         runtimeOptions.manifest = manifest
@@ -71,7 +73,8 @@ public final class StargraphServer: Sendable {
         } ?? []
         let scheduler = RunScheduler(
             runtime: runtime.scheduling, graphs: graphs, workers: options.workers, triggers: triggers, drainTimeout: options.drainTimeout,
-            allowsStoredGraphs: options.profile == .ossDefault || manifest?.databaseGraphs == true, logger: logger)
+            allowsStoredGraphs: options.profile == .ossDefault || manifest?.databaseGraphs == true,
+            webhooks: webhooks?.policy, logger: logger)
         self.scheduler = scheduler
         let system = SystemRoutes(
             store: runtime.store, audit: runtime.audit, scheduler: scheduler, plugins: Self.pluginHealth(runtime.plugins),
@@ -103,9 +106,11 @@ public final class StargraphServer: Sendable {
             eventLoopGroupProvider: .shared(eventLoops),
             logger: logger)
         // Shut down in reverse order: the scheduler first, so no step starts after SIGTERM while
-        // the listener finishes its requests (new runs get 503).
+        // the listener finishes its requests (new runs get 503). The webhook deliverer stops
+        // last, so it still sends what the drain commits.
+        let deliverer = webhooks.map { WebhookDeliverer(outbox: runtime.store, policy: $0.policy, wakeup: $0.wakeup, logger: logger) }
         group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: [application, scheduler], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            services: (deliverer.map { [$0] } ?? []) + [application, scheduler], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
     }
 
     /// Serves until SIGINT/SIGTERM or ``shutdown()``, then closes the store. Returns normally

@@ -21,12 +21,13 @@ package protocol RunStore: AnyObject, Sendable {
     func insertRun(_ run: RunRecord, events: [EventRecord], anchor: AuditHead?) async throws
 
     /// Stores a new run as ``insertRun(_:events:anchor:)`` does, taken on by a scheduler
-    /// as `admission` says, in the same transaction: its queue row or its claim, and its
-    /// idempotency key (see ``RunQueue``). Returns its queue entry.
+    /// as `admission` says, in the same transaction: its queue row or its claim, its
+    /// idempotency key (see ``RunQueue``) and its `webhook` (see ``WebhookOutbox``), which
+    /// `events` already owe deliveries to. Returns its queue entry.
     /// - Throws: ``StoreError/idempotencyKeyTaken(key:)`` when an earlier or concurrent request
     ///   holds the key (nothing is written then).
     func insertRun(
-        _ run: RunRecord, events: [EventRecord], admission: RunAdmission, anchor: AuditHead?
+        _ run: RunRecord, events: [EventRecord], admission: RunAdmission, webhook: WebhookSubscription?, anchor: AuditHead?
     ) async throws -> QueuedRun
 
     /// Commits one step: inserts `checkpoint`, replaces the run row with `run` (its status change,
@@ -131,9 +132,9 @@ extension RunStore {
         try await insertRun(run, events: events, anchor: nil)
     }
 
-    /// ``insertRun(_:events:admission:anchor:)`` with no audit log.
+    /// ``insertRun(_:events:admission:webhook:anchor:)`` with no webhook and no audit log.
     package func insertRun(_ run: RunRecord, events: [EventRecord], admission: RunAdmission) async throws -> QueuedRun {
-        try await insertRun(run, events: events, admission: admission, anchor: nil)
+        try await insertRun(run, events: events, admission: admission, webhook: nil, anchor: nil)
     }
 
     /// ``commitStep(_:run:events:encoded:anchor:)`` with nothing encoded ahead and no audit log.

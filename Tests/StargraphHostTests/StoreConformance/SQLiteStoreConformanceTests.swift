@@ -16,6 +16,8 @@ struct SQLiteStoreConformanceTests {
     @Test func claimsAndLeases() async throws { try await onFreshStore(StoreConformance.claimsAndLeases) }
     @Test func executions() async throws { try await onFreshStore(StoreConformance.executions) }
     @Test func triggersAndInterrupts() async throws { try await onFreshStore(StoreConformance.triggersAndInterrupts) }
+    @Test func webhookDeliveriesFollowEvents() async throws { try await onFreshStore(StoreConformance.webhookDeliveriesFollowEvents) }
+    @Test func webhookLeasesAndAttempts() async throws { try await onFreshStore(StoreConformance.webhookLeasesAndAttempts) }
 
     private func onFreshStore(_ check: (StoreConformance.Store) async throws -> Void) async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sg-conformance-\(UUID().uuidString)")

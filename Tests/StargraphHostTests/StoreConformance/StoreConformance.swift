@@ -3,12 +3,12 @@ import Testing
 @testable import StargraphCore
 @testable import StargraphStore
 
-/// What every run-store backend must do, checked through the ``RunStore`` and ``RunQueue``
-/// protocols only: a backend's suite hands each check a fresh, empty store.
+/// What every run-store backend must do, checked through the ``RunStore``, ``RunQueue`` and
+/// ``WebhookOutbox`` protocols only: a backend's suite hands each check a fresh, empty store.
 ///
 /// The checks never look at tables or SQL, so a second backend (PostgreSQL) passes exactly these.
 struct StoreConformance {
-    typealias Store = any RunStore & RunQueue
+    typealias Store = any RunStore & RunQueue & WebhookOutbox
 
     // MARK: Runs
 

@@ -49,7 +49,7 @@ public struct Counterfactuals: Sendable {
             return (fork, nil)
         }
         let queued = try await engine.events.insert(
-            fork, [forked], admission: .queued(params: .object([:]), idempotency: nil, claimedBy: processId))
+            fork, [forked], admission: .queued(params: .object([:]), idempotency: nil, claimedBy: processId), webhook: nil)
         return (fork, queued)
     }
 
