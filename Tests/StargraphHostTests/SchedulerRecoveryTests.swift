@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Logging
 import Testing
 @testable import StargraphHost
 @testable import StargraphSQLite
@@ -39,6 +40,34 @@ struct SchedulerRecoveryTests {
             #expect(ledger.steps == [0, 1, 2, 3, 4])
             #expect(ledger.stepEvents == 5)
         }
+    }
+
+    /// A run whose graph changed under it (the same id hashes otherwise after a restart) fails
+    /// with the reason and a `run_failed` event, so its streams end and its webhook hears of it.
+    @Test func aRunWhoseGraphChangedFailsWithItsTerminalEvent() async throws {
+        let harness = try SchedulerHarness(graphs: [(SchedulerHarness.delayGraph(id: "slow", delayMs: 150, steps: 4), nil)])
+        let first = try harness.scheduler(workers: 1)
+        let task = SchedulerHarness.start(first)
+        let runId = try await first.submit(RunRequest(graphId: "slow", params: [:])).run.runId
+        _ = try await SchedulerHarness.waitFor(runId, in: first.runtime.sqliteStore) { $0.stepCount >= 1 }
+        task.cancel()
+        try await task.value
+
+        var options = StargraphRuntime.Options()
+        options.database = harness.databasePath
+        let runtime = try StargraphRuntime.open(options)
+        var registry = GraphRegistry()
+        try registry.register(.init(
+            graph: try runtime.compiler.compile(text: SchedulerHarness.delayGraph(id: "slow", delayMs: 151, steps: 4), sourceName: "test.yaml"),
+            origin: "file:test.yaml", maxConcurrency: nil))
+        let second = RunScheduler(runtime: runtime.scheduling, graphs: registry, workers: 1, triggers: [], logger: Logger(label: "test"))
+        let restarted = SchedulerHarness.start(second)
+        defer { restarted.cancel() }
+        let failed = try await SchedulerHarness.waitFor(runId, in: second.runtime.sqliteStore)
+        #expect(failed.status == .failed && failed.errorClass == "SchedulerError")
+        let last = try #require(try await second.runtime.sqliteStore.events(runId: runId).last)
+        #expect(last.type == "run_failed")
+        #expect(last.payload["reason"]?.stringValue == failed.errorCause)
     }
 
     /// Queue rows claimed by a process that was killed (its pid is gone) are taken over at start;

@@ -67,8 +67,9 @@ package struct RunWorker: Sendable {
         graphs.entry(run.graphId)?.graph
     }
 
-    /// A run the engine refused (its graph changed, a corrupt row…) fails with the reason, so it
-    /// is not retried forever; a store failure leaves the row queued for the next start.
+    /// A run the engine refused (its graph changed, a corrupt row…) fails with the reason and a
+    /// `run_failed` event, so it is not retried forever; a store failure leaves the row queued
+    /// for the next start.
     private func giveUp(_ queued: QueuedRun, _ error: any Error) async {
         if Task.isCancelled { return }
         logger.error("scheduler could not drive run", metadata: ["run_id": "\(queued.runId)", "error": "\(error)"])
@@ -83,7 +84,10 @@ package struct RunWorker: Sendable {
                 errorClass: "SchedulerError", errorCause: "\(error)")
             // Failing the run removed its queue row; a run that had ended already may still have one.
             if !failed { try await store.dequeue(runId: queued.runId) }
-            if let run = try await store.run(queued.runId) { metrics.record(run) }
+            guard let run = try await store.run(queued.runId) else { return }
+            // Its terminal event, as every run that ends has: streams end and webhooks hear of it.
+            if failed { try await engine.events.update(run, .runFinished(status: .failed, reason: "\(error)")) }
+            metrics.record(run)
         } catch {
             logger.error("scheduler could not fail run", metadata: ["run_id": "\(queued.runId)", "error": "\(error)"])
         }
