@@ -3,7 +3,7 @@ SWIFT ?= swift
 BIN = .build/debug/stargraph
 RELEASE_BIN = .build-release/release/stargraph
 
-.PHONY: deps build serve run test unit e2e bench release install uninstall
+.PHONY: deps test-deps build serve run test unit e2e bench release install uninstall
 
 deps:
 	@bash scripts/bootstrap.sh
@@ -41,17 +41,20 @@ run: build
 # a Swift Testing test, so XCTest's runner (which would report "Executed 0 tests") is off.
 SWIFT_TEST = $(SWIFT) test --skip-build --no-parallel --disable-xctest
 
-test: deps
+# The PostgreSQL store's tests run against a throwaway cluster (scripts/with-test-postgres.sh).
+test: test-deps
 	$(SWIFT) build --build-tests
-	$(SWIFT_TEST)
-	bash tests/e2e/run-all.sh $(BIN)
+	bash scripts/with-test-postgres.sh sh -c '$(SWIFT_TEST) && bash tests/e2e/run-all.sh $(BIN)'
 
-unit: deps
+unit: test-deps
 	$(SWIFT) build --build-tests
-	$(SWIFT_TEST)
+	bash scripts/with-test-postgres.sh $(SWIFT_TEST)
 
-e2e: build
-	bash tests/e2e/run-all.sh $(BIN)
+test-deps:
+	@bash scripts/bootstrap.sh test
+
+e2e: build test-deps
+	bash scripts/with-test-postgres.sh bash tests/e2e/run-all.sh $(BIN)
 
 # Benchmarks print figures; they assert nothing about speed.
 bench: release

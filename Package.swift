@@ -42,6 +42,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-async-algorithms", from: "1.1.4"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         .systemLibrary(
@@ -63,11 +65,11 @@ let package = Package(
             ],
             path: "Sources/Host/Core"
         ),
-        // What the engine, scheduler and serve know of storage: the RunStore and RunQueue
-        // protocols and the values they exchange. Each backend implements them.
+        // What the engine, scheduler and serve know of storage: the RunStore, RunQueue and
+        // WebhookOutbox protocols and the values they exchange. Each backend implements them.
         .target(name: "StargraphStore", dependencies: ["StargraphCore"], path: "Sources/Host/Store"),
-        // The run store on SQLite: the only module that speaks SQL. Group commit, the WAL
-        // checkpointer and every migration live here.
+        // The run store on SQLite: the only module that imports GRDB. Group commit, the WAL
+        // checkpointer and every SQLite migration live here.
         .target(
             name: "StargraphSQLite",
             dependencies: [
@@ -130,12 +132,26 @@ let package = Package(
                 "StargraphAudit",
                 "StargraphEngine",
                 "StargraphSQLite",
+                "StargraphPostgres",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             path: "Sources/Host/Broker"
+        ),
+        // The run store on PostgreSQL, shared by several hosts: the only module that imports
+        // PostgresNIO. It passes the same store conformance checks as the SQLite store.
+        .target(
+            name: "StargraphPostgres",
+            dependencies: [
+                "StargraphCore",
+                "StargraphStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Host/PostgresStore"
         ),
         // Webhooks: the allow-list and signing of run webhooks, and the service that delivers the
         // store's outbox.
@@ -186,7 +202,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/Host",
-            exclude: ["Core", "Store", "SQLiteStore", "Audit", "Engine", "Plugins", "Broker", "Scheduler", "Webhooks", "Serve"]
+            exclude: ["Core", "Store", "SQLiteStore", "PostgresStore", "Audit", "Engine", "Plugins", "Broker", "Scheduler", "Webhooks", "Serve"]
         ),
         // The HTTP API: the only target that imports Hummingbird.
         .target(
@@ -249,7 +265,10 @@ let package = Package(
         ),
         .testTarget(
             name: "StargraphHostTests",
-            dependencies: ["StargraphHost", "StargraphServe", pluginSDK],
+            dependencies: [
+                "StargraphHost", "StargraphServe", "StargraphPostgres", pluginSDK,
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
             resources: [.copy("Fixtures")]
         ),
     ],

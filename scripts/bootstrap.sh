@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Installs the system packages the build needs, only when they are missing.
+# Installs the system packages the build needs, only when they are missing; with `test`, also
+# those the tests use (PostgreSQL and openssl for a throwaway cluster, sqlite3 and python3 clients).
 set -euo pipefail
+packages=(libsqlite3-dev libyaml-dev jq curl)
+[ "${1:-}" = "test" ] && packages+=(postgresql sqlite3 python3 openssl)
 need=()
-for pkg in libsqlite3-dev libyaml-dev jq curl; do
+for pkg in "${packages[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -15,7 +15,7 @@ enum AuditBench {
             options.database = scratch.appendingPathComponent("\(name).sqlite").path
             options.auditLogPath = logged ? scratch.appendingPathComponent("\(name).jsonl").path : nil
             options.auditSigningKeyPath = signed ? key : nil
-            let runtime = try StargraphRuntime.open(options)
+            let runtime = try await StargraphRuntime.open(options)
             let graph = try runtime.compiler.compile(path: examples.appendingPathComponent("pipeline.yaml").path)
             for _ in 0..<20 { _ = try await runtime.engine.start(graph, inputs: ["message": "warm"]) }
             let start = DispatchTime.now().uptimeNanoseconds

@@ -21,7 +21,7 @@ func seconds(_ body: () async throws -> Void) async rethrows -> Double {
 // 1. pipeline.yaml in-process with durable checkpoints.
 var options = StargraphRuntime.Options()
 options.database = scratch.appendingPathComponent("bench.sqlite").path
-let runtime = try StargraphRuntime.open(options)
+let runtime = try await StargraphRuntime.open(options)
 let graph = try runtime.compiler.compile(path: examples.appendingPathComponent("pipeline.yaml").path)
 let steps = graph.ir.nodes.count
 for _ in 0..<20 {  // warm-up

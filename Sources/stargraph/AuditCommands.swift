@@ -20,7 +20,7 @@ struct AuditSigningOptions: ParsableArguments {
 
 /// `stargraph verify-audit LOG`: checks an audit log's chain, and its anchors and signatures
 /// when asked to.
-struct VerifyAuditCommand: ParsableCommand {
+struct VerifyAuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify-audit",
         abstract: "Verify an audit log; exit 0 when every check passed, 2 naming the first bad record.",
@@ -29,19 +29,19 @@ struct VerifyAuditCommand: ParsableCommand {
     @Argument(help: "The JSONL audit log.", completion: .file())
     var log: String
 
-    @Option(name: .customLong("db"), help: "Database (a SQLite file path, or sqlite:PATH) the log's writers anchored its head in.", completion: .file())
+    @Option(name: .customLong("db"), help: "Database (a SQLite file path, sqlite:PATH, or a postgresql:// URL) the log's writers anchored its head in.", completion: .file())
     var database: String?
 
     @Option(name: .customLong("public-key"), help: "The signing key's public half: a JWK Set (GET /v1/audit/jwks.json, `stargraph audit-key`), a JWK, or base64 of the 32 raw bytes.", completion: .file())
     var publicKey: String?
 
-    func run() throws {
+    func run() async throws {
         guard FileManager.default.fileExists(atPath: log) else {
             throw UsageError(message: "no audit log at \(log)")
         }
         let key = try publicKey.map { try Ed25519KeyFile.publicKey(path: $0) }
-        let store = try database.map { try StargraphRuntime.openStore($0) }
-        let report = try AuditVerifier.report(path: log, publicKey: key, anchors: store)
+        let store: (any HostStore)? = if let database { try await StargraphRuntime.openStore(database) } else { nil }
+        let report = try await AuditVerifier.report(path: log, publicKey: key, anchors: store)
         for check in report.passed { print("\(check.name): ok, \(check.detail)") }
         if key == nil { print("signatures: not checked (no --public-key)") }
         if store == nil { print("anchors from DB: not checked (no --db)") }

@@ -57,7 +57,7 @@ struct InspectCommand: AsyncParsableCommand {
     var diff: String?
 
     func run() async throws {
-        let runtime = try database.runtime(executing: false)
+        let runtime = try await database.runtime(executing: false)
         defer { runtime.close() }
         guard let run = try await runtime.store.run(runId) else { throw EngineError.runNotFound(runId) }
         if let other = diff {

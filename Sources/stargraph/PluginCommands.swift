@@ -36,11 +36,11 @@ struct ManifestOptions: ParsableArguments {
     /// `stargraph serve` has them. With `executing` false (a command that only reads runs), the
     /// host's kinds are the checking-only ones, so no broker starts and no key or audit file is
     /// created.
-    func runtime(_ options: StargraphRuntime.Options, executing: Bool = true) throws -> StargraphRuntime {
+    func runtime(_ options: StargraphRuntime.Options, executing: Bool = true) async throws -> StargraphRuntime {
         var options = options
         options.manifest = try read()
         options.hostKinds = executing ? .running : .checkingOnly
-        return try StargraphRuntime.open(options)
+        return try await StargraphRuntime.open(options)
     }
 }
 

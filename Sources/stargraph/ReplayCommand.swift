@@ -35,7 +35,7 @@ struct ReplayCommand: AsyncParsableCommand {
 
     func run() async throws {
         let document = try mutation.map(Self.readMutation)
-        let runtime = try database.runtime(auditLog: logFile, auditSigning: auditSigning)
+        let runtime = try await database.runtime(auditLog: logFile, auditSigning: auditSigning)
         defer { runtime.close() }
         let replay = try await Counterfactuals(engine: runtime.engine)
             .replay(parentRunId: runId, fromStep: fromStep, mutation: document, live: live)

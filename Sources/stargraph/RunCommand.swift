@@ -21,7 +21,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(parsing: .upToNextOption, help: "Initial state as key=value (coerced by the state_schema type).")
     var inputs: [String] = []
 
-    @Option(help: "Database for the checkpoints: a SQLite file path, or sqlite:PATH (default: $STARGRAPH_DB, else \(StoreLocation.defaultDatabase)).", completion: .file())
+    @Option(help: "Database for the checkpoints: a SQLite file path, sqlite:PATH, or postgresql://USER:PASSWORD@HOST:PORT/DB (default: $STARGRAPH_DB, else \(StoreLocation.defaultDatabase)).", completion: .file())
     var checkpoint: String?
 
     @Option(name: .customLong("log-file"), help: "Append run events to this hash-chained JSONL audit log.", completion: .file())
@@ -51,7 +51,7 @@ struct RunCommand: AsyncParsableCommand {
         options.durability = durability
         options.auditLogPath = logFile
         options.auditSigningKeyPath = try auditSigning.keyPath(signing: logFile, logFlag: "--log-file")
-        let runtime = try manifest.runtime(options)
+        let runtime = try await manifest.runtime(options)
         defer { runtime.close() }
         let run = try await ProgressPrinter.reporting { progress in
             try await runtime.run(graphPath: graph, inputs: inputs, maxSteps: maxSteps, observer: progress)
@@ -98,7 +98,7 @@ struct ResumeCommand: AsyncParsableCommand {
         } catch {
             throw UsageError(message: "--response is not valid JSON: \(error)")
         }
-        let runtime = try database.runtime(auditLog: logFile, auditSigning: auditSigning)
+        let runtime = try await database.runtime(auditLog: logFile, auditSigning: auditSigning)
         defer { runtime.close() }
         let current = try graph.map { try runtime.compiler.compile(path: $0) }
         let run = try await ProgressPrinter.reporting { progress in

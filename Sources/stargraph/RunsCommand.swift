@@ -11,7 +11,7 @@ struct RunsCommand: AsyncParsableCommand {
         commandName: "runs",
         abstract: "List the runs in a database, newest first: run id, status, graph, steps, created.")
 
-    @Option(name: .customLong("db"), help: "Database: a SQLite file path, or sqlite:PATH (default: $STARGRAPH_DB, else \(StoreLocation.defaultDatabase)).", completion: .file())
+    @Option(name: .customLong("db"), help: "Database: a SQLite file path, sqlite:PATH, or postgresql://USER:PASSWORD@HOST:PORT/DB (default: $STARGRAPH_DB, else \(StoreLocation.defaultDatabase)).", completion: .file())
     var database: String?
 
     @Option(help: "Only runs with this status: \(RunStatus.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -38,7 +38,7 @@ struct RunsCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let store = try StargraphRuntime.openStore(StoreLocation.database(flag: database))
+        let store = try await StargraphRuntime.openStore(StoreLocation.database(flag: database))
         let page = try await store.listRuns(RunQuery(status: status, graphId: graph, parentRunId: parent, limit: limit))
         try await store.close()
         if json {

@@ -23,8 +23,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Port to listen on (0: any free port, printed when listening).")
     var port = 8000
 
-    @Option(name: .customLong("db"), help: "Database: a SQLite file path, or sqlite:PATH (default: $STARGRAPH_DB, else \(StoreLocation.defaultDatabase)).", completion: .file())
+    @Option(name: .customLong("db"), help: "Database: a SQLite file path, sqlite:PATH, or postgresql://USER:PASSWORD@HOST:PORT/DB?sslmode=require (default: $STARGRAPH_DB, else \(StoreLocation.defaultDatabase)).", completion: .file())
     var database: String?
+
+    @Option(name: .customLong("db-pool-size"), help: "Most connections to a PostgreSQL database (default \(StoreLocation.defaultPostgresPoolSize)).")
+    var databasePoolSize: Int?
 
     @Option(name: .customLong("audit-log"), help: "Append run events to this hash-chained JSONL audit log.", completion: .file())
     var auditLog: String?
@@ -68,6 +71,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
         guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
         guard (ioThreads ?? 1) >= 1 else { throw ValidationError("--io-threads must be at least 1") }
+        guard (1...1000).contains(databasePoolSize ?? 1) else { throw ValidationError("--db-pool-size must be from 1 to 1000") }
         guard rateLimit >= 0 else { throw ValidationError("--rate-limit must be 0 (off) or positive") }
         guard drainTimeout >= 0, drainTimeout <= 86_400 else { throw ValidationError("--drain-timeout must be from 0 to 86400 seconds") }
         for (flag, seconds) in [("--header-timeout", headerTimeout), ("--idle-timeout", idleTimeout)] {
@@ -82,6 +86,7 @@ struct ServeCommand: AsyncParsableCommand {
         options.port = port
         options.database = StoreLocation.database(flag: database)
         options.durability = durability
+        options.databasePoolSize = databasePoolSize
         options.auditLogPath = auditLog
         options.auditSigningKeyPath = try auditSigning.keyPath(signing: auditLog, logFlag: "--audit-log")
         options.manifestPath = manifest
@@ -94,7 +99,7 @@ struct ServeCommand: AsyncParsableCommand {
         options.drainTimeout = .milliseconds(Int64(drainTimeout * 1000))
         options.connectionTimeouts = ConnectionTimeouts(
             header: .milliseconds(Int64(headerTimeout * 1000)), idle: .milliseconds(Int64(idleTimeout * 1000)))
-        let server = try StargraphServer(options: options) { host, port in
+        let server = try await StargraphServer(options: options) { host, port in
             printError("listening on http://\(host):\(port)")
         }
         try await server.run()

@@ -154,20 +154,20 @@ extension Durability: ExpressibleByArgument {}
 /// Options every command that reads existing runs shares: the database (which must exist)
 /// and the manifest whose plugins provide the node kinds those runs' graphs use.
 struct DatabaseOptions: ParsableArguments {
-    @Option(name: .customLong("db"), help: "Database: a SQLite file path, or sqlite:PATH (default: $STARGRAPH_DB, else \(StoreLocation.defaultDatabase)).", completion: .file())
+    @Option(name: .customLong("db"), help: "Database: a SQLite file path, sqlite:PATH, or postgresql://USER:PASSWORD@HOST:PORT/DB (default: $STARGRAPH_DB, else \(StoreLocation.defaultDatabase)).", completion: .file())
     var database: String?
 
     @OptionGroup var manifest: ManifestOptions
 
     /// The runtime on the existing database, appending to `auditLog` signed by `auditSigning`'s
     /// key; `executing` as in ``ManifestOptions/runtime(_:executing:)``.
-    func runtime(auditLog: String? = nil, auditSigning: AuditSigningOptions? = nil, executing: Bool = true) throws -> StargraphRuntime {
+    func runtime(auditLog: String? = nil, auditSigning: AuditSigningOptions? = nil, executing: Bool = true) async throws -> StargraphRuntime {
         var options = StargraphRuntime.Options()
         options.database = StoreLocation.database(flag: database)
         options.createDatabase = false
         options.auditLogPath = auditLog
         options.auditSigningKeyPath = try auditSigning?.keyPath(signing: auditLog, logFlag: "--log-file")
-        return try manifest.runtime(options, executing: executing)
+        return try await manifest.runtime(options, executing: executing)
     }
 }
 

@@ -16,12 +16,12 @@ struct ArtifactTests {
         let artifacts: ArtifactStore
         let directory: URL
 
-        init() throws {
+        init() async throws {
             directory = FileManager.default.temporaryDirectory.appendingPathComponent("sg-artifacts-\(UUID().uuidString)")
             let databasePath = directory.appendingPathComponent("runs.sqlite").path
             var options = StargraphRuntime.Options()
             options.database = databasePath
-            runtime = try StargraphRuntime.open(options)
+            runtime = try await StargraphRuntime.open(options)
             artifacts = runtime.artifacts
         }
 
@@ -59,7 +59,7 @@ struct ArtifactTests {
     }
 
     @Test func writeArtifactNodeStoresContentAddressedFilesAndRows() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let run = try await harness.run(Self.graph, inputs: ["who": "ops"])
         #expect(run.status == .done)
         let id = ArtifactID(of: Array("# Report for ops".utf8))
@@ -82,7 +82,7 @@ struct ArtifactTests {
     }
 
     @Test func reExecutedStepReplacesItsRow() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let run = try await harness.run(Self.graph, inputs: ["who": "a"])
         _ = try await harness.artifacts.write(Array("v2".utf8), runId: run.runId, step: 1, node: "save", name: "report.md", contentType: "text/plain")
         let rows = try await harness.artifacts.artifacts(runId: run.runId)
@@ -99,8 +99,8 @@ struct ArtifactTests {
         ("{name: r, content_field: body, output_field: count}", "must name a str field"),
         ("{name: r, content_field: body, path: /etc}", "unknown config key"),
     ])
-    func badConfigIsRefusedAtCompileTime(config: String, expected: String) throws {
-        let harness = try Harness()
+    func badConfigIsRefusedAtCompileTime(config: String, expected: String) async throws {
+        let harness = try await Harness()
         let yaml = """
             ir_version: "1.0.0"
             id: bad
@@ -116,7 +116,7 @@ struct ArtifactTests {
     }
 
     @Test func missingContentFailsTheRunWithArtifactError() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let yaml = """
             ir_version: "1.0.0"
             id: empty
@@ -132,7 +132,7 @@ struct ArtifactTests {
     }
 
     @Test func routesListServeAndRefuseTraversal() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let run = try await harness.run(Self.graph, inputs: ["who": "web"])
         let id = ArtifactID(of: Array("# Report for web".utf8))
         let router = Router(context: StargraphRequestContext.self)

@@ -10,7 +10,7 @@ import Testing
 struct AuditAnchorTests {
     /// A pipeline run (6 events, 5 commits) into a fresh store and log.
     static func auditedRun() async throws -> (harness: EngineHarness, log: String) {
-        let harness = try EngineHarness(auditLog: true)
+        let harness = try await EngineHarness(auditLog: true)
         _ = try await harness.run(try EngineHarness.fixture("pipeline.yaml"), inputs: ["message": "x"])
         return (harness, harness.directory.appendingPathComponent("audit.jsonl").path)
     }
@@ -31,8 +31,8 @@ struct AuditAnchorTests {
         }
     }
 
-    static func report(_ harness: EngineHarness, _ log: String) throws -> AuditReport {
-        try AuditVerifier.report(path: log, publicKey: nil, anchors: harness.store)
+    static func report(_ harness: EngineHarness, _ log: String) async throws -> AuditReport {
+        try await AuditVerifier.report(path: log, publicKey: nil, anchors: harness.store)
     }
 
     @Test("every audited commit anchors the head it reached, in its own transaction")
@@ -44,7 +44,7 @@ struct AuditAnchorTests {
         for anchor in anchors { #expect(anchor.lineSHA256 == ContentHash.sha256Hex(lines[anchor.seq - 1])) }
         #expect(anchors.allSatisfy { $0.logPath == URL(fileURLWithPath: log).standardizedFileURL.path })
         #expect(try harness.runtime.audit?.head() == anchors.last)
-        let report = try Self.report(harness, log)
+        let report = try await Self.report(harness, log)
         #expect(report.failure == nil)
         #expect(report.passed.map(\.name) == ["chain", "anchors from DB"])
     }
@@ -56,12 +56,12 @@ struct AuditAnchorTests {
         for kept in [lines.count - 1, lines.count / 2] {
             try Data(lines.prefix(kept).flatMap { $0 + [0x0A] }).write(to: URL(fileURLWithPath: log))
             #expect(try AuditVerifier.verify(path: log) == .intact(records: kept), "the chain alone cannot see it")
-            let failure = try #require(try Self.report(harness, log).failure)
+            let failure = try #require(try await Self.report(harness, log).failure)
             #expect(failure.check == "anchors from DB")
             #expect(failure.reason.contains("the log ends at seq \(kept)"), "\(failure.reason)")
         }
         try Data().write(to: URL(fileURLWithPath: log))
-        #expect(try Self.report(harness, log).failure?.reason.contains("every record was removed") == true)
+        #expect(try await Self.report(harness, log).failure?.reason.contains("every record was removed") == true)
     }
 
     @Test("a middle record deleted and the chain recomputed disagrees with the first anchor after it")
@@ -71,7 +71,7 @@ struct AuditAnchorTests {
         lines.remove(at: 2)
         try Self.rechain(log, lines)
         #expect(try AuditVerifier.verify(path: log) == .intact(records: 5), "the recomputed chain is intact")
-        let failure = try #require(try Self.report(harness, log).failure)
+        let failure = try #require(try await Self.report(harness, log).failure)
         #expect(failure.seq == 3, "seq 3 is the first anchored record that changed")
         #expect(failure.reason.contains("differs from the one the database anchored at seq 3"), "\(failure.reason)")
     }
@@ -83,7 +83,7 @@ struct AuditAnchorTests {
         lines[0] = Array(String(decoding: lines[0], as: UTF8.self).replacingOccurrences(of: "\"x\"", with: "\"y\"").utf8)
         try Self.rechain(log, lines)
         #expect(try AuditVerifier.verify(path: log) == .intact(records: 6))
-        let failure = try #require(try Self.report(harness, log).failure)
+        let failure = try #require(try await Self.report(harness, log).failure)
         #expect(failure.line == 1)
         #expect(failure.reason.contains("anchored another chain at this path"), "\(failure.reason)")
     }
@@ -94,7 +94,7 @@ struct AuditAnchorTests {
         let moved = harness.directory.appendingPathComponent("archive/audit-1.jsonl").path
         try FileManager.default.createDirectory(atPath: (moved as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         try FileManager.default.moveItem(atPath: log, toPath: moved)
-        #expect(try Self.report(harness, moved).failure == nil)
+        #expect(try await Self.report(harness, moved).failure == nil)
     }
 
     @Test("the head skips a torn final line and sees other writers' appends")

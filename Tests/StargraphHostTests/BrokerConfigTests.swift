@@ -18,7 +18,7 @@ struct BrokerConfigTests {
         return path
     }
 
-    private func bootError(config: String) throws -> String {
+    private func bootError(config: String) async throws -> String {
         let folder = URL(fileURLWithPath: config).deletingLastPathComponent()
         var options = ServeOptions()
         options.port = 0
@@ -26,7 +26,7 @@ struct BrokerConfigTests {
         options.brokerConfigPath = config
         options.manifestPath = folder.appendingPathComponent("manifest.yaml").path
         try "plugins: []\n".write(toFile: options.manifestPath!, atomically: true, encoding: .utf8)
-        let error = #expect(throws: BrokerConfigurationError.self) { try StargraphServer(options: options) }
+        let error = await #expect(throws: BrokerConfigurationError.self) { try await StargraphServer(options: options) }
         return error?.description ?? ""
     }
 
@@ -65,12 +65,12 @@ struct BrokerConfigTests {
     }
 
     @Test("three different mistakes stop boot, each named with its file and line")
-    func badConfigsStopBoot() throws {
+    func badConfigsStopBoot() async throws {
         let unknownKey = try write(Self.valid.replacingOccurrences(of: "    rows: [{a: 1}]", with: "    rows: [{a: 1}]\n    colour: red"))
-        #expect(try bootError(config: unknownKey).contains("\(unknownKey):10:5: unknown key 'colour' in a static source"))
+        #expect(try await bootError(config: unknownKey).contains("\(unknownKey):10:5: unknown key 'colour' in a static source"))
 
         let badLevel = try write(Self.valid.replacingOccurrences(of: "clearance: internal", with: "clearance: secret"))
-        #expect(try bootError(config: badLevel).contains("\(badLevel):12:16: clearance 'secret' is not one of clearance_levels (public, internal)"))
+        #expect(try await bootError(config: badLevel).contains("\(badLevel):12:16: clearance 'secret' is not one of clearance_levels (public, internal)"))
 
         let farHost = try write(Self.valid.replacingOccurrences(of: "agents:", with: """
               - id: remote
@@ -82,12 +82,12 @@ struct BrokerConfigTests {
                 path: /rows
             agents:
             """))
-        let description = try bootError(config: farHost)
+        let description = try await bootError(config: farHost)
         #expect(description.contains("\(farHost):15:17: host 'data.example.com' is neither loopback nor in allowed_hosts"), "\(description)")
     }
 
     @Test("more mistakes are reported at once, at their own positions")
-    func manyMistakes() throws {
+    func manyMistakes() async throws {
         let config = try write("""
             version: 2
             clearance_levels: [public, public]

@@ -25,14 +25,14 @@ struct EngineHarness {
     let runtime: StargraphRuntime
     let directory: URL
 
-    init(auditLog: Bool = false, nodeKinds: [any NodeKind] = []) throws {
+    init(auditLog: Bool = false, nodeKinds: [any NodeKind] = []) async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("sg-engine-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var options = StargraphRuntime.Options()
         options.database = directory.appendingPathComponent("runs.sqlite").path
         options.auditLogPath = auditLog ? directory.appendingPathComponent("audit.jsonl").path : nil
         options.nodeKinds = nodeKinds
-        runtime = try StargraphRuntime.open(options)
+        runtime = try await StargraphRuntime.open(options)
     }
 
     var engine: RunEngine { runtime.engine }

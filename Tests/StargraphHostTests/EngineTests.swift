@@ -9,7 +9,7 @@ import Testing
 @Suite("Engine")
 struct EngineTests {
     @Test func helloCompatGraph() async throws {
-        let harness = try EngineHarness()
+        let harness = try await EngineHarness()
         let run = try await harness.run(try EngineHarness.fixture("hello.yaml"), inputs: ["message": "hello"])
         #expect(run.status == .done)
         #expect(try harness.nodes(run) == ["node_a", "node_b"])
@@ -17,14 +17,14 @@ struct EngineTests {
     }
 
     @Test func pipelineCompatGraph() async throws {
-        let harness = try EngineHarness()
+        let harness = try await EngineHarness()
         let run = try await harness.run(try EngineHarness.fixture("pipeline.yaml"), inputs: ["message": "hello"])
         #expect(run.status == .done)
         #expect(try harness.nodes(run) == ["node_a", "node_b", "node_c"])
     }
 
     @Test func hitlCompatGraphWaitsThenContinues() async throws {
-        let harness = try EngineHarness()
+        let harness = try await EngineHarness()
         let waiting = try await harness.run(try EngineHarness.fixture("hitl-graph.yaml"), inputs: ["message": "hello"])
         #expect(waiting.status == .awaitingInput)
         #expect(try harness.nodes(waiting) == ["pre"])
@@ -53,7 +53,7 @@ struct EngineTests {
           - {id: again, when: {node: inc, count: {lt: 5}}, then: [{kind: goto, target: inc}]}
           - {id: stop, when: {node: inc, count: {ge: 5}}, then: [{kind: halt, reason: counted}]}
         """
-        let harness = try EngineHarness()
+        let harness = try await EngineHarness()
         let run = try await harness.run(yaml)
         #expect(run.status == .done)
         #expect(try harness.nodes(run) == Array(repeating: "inc", count: 5))
@@ -63,7 +63,7 @@ struct EngineTests {
 
     @Test("a delay or interrupt timeout beyond 30 days is a config error, not a trap at run time")
     func builtinDurationsAreBounded() async throws {
-        let harness = try EngineHarness()
+        let harness = try await EngineHarness()
         for config in ["{id: wait, kind: delay, config: {ms: 9007199254740991}}", "{id: ask, kind: interrupt, config: {timeout: 99999999999.5}}"] {
             let yaml = """
             ir_version: "1.0.0"
@@ -84,7 +84,7 @@ struct EngineTests {
         nodes: [{id: spin, kind: passthrough}]
         rules: [{id: again, when: {node: spin}, then: [{kind: goto, target: spin}]}]
         """
-        let harness = try EngineHarness()
+        let harness = try await EngineHarness()
         let run = try await harness.run(yaml)
         #expect(run.status == .failed)
         #expect(run.errorClass == "max_steps_exceeded")
@@ -114,7 +114,7 @@ struct EngineTests {
     """
 
     @Test func parallelBranchesWritingDifferentFieldsBothLand() async throws {
-        let harness = try EngineHarness()
+        let harness = try await EngineHarness()
         let run = try await harness.run(Self.parallelGraph.replacingOccurrences(of: "TARGET", with: "both"))
         #expect(run.status == .done)
         #expect(run.state["a"] == 1)
@@ -124,7 +124,7 @@ struct EngineTests {
     }
 
     @Test func parallelConflictWithoutReducerFails() async throws {
-        let harness = try EngineHarness()
+        let harness = try await EngineHarness()
         let run = try await harness.run(Self.parallelGraph.replacingOccurrences(of: "TARGET", with: "conflict"))
         #expect(run.status == .failed)
         #expect(run.errorClass == "parallel_conflict")
@@ -145,7 +145,7 @@ struct EngineTests {
         rules:
           - {id: go, when: "(initial-fact)", then: [{kind: parallel, targets: [fast, slow, broken], join: join, strategy: "quorum:1"}]}
         """
-        let harness = try EngineHarness()
+        let harness = try await EngineHarness()
         let started = Date()
         let run = try await harness.run(yaml)
         #expect(run.status == .done)
@@ -161,7 +161,7 @@ struct EngineTests {
         nodes:
           - {id: boom, kind: fail, config: {error_class: Kaboom, message: "it broke"}}
         """
-        let harness = try EngineHarness()
+        let harness = try await EngineHarness()
         let failed = try await harness.run(yaml)
         #expect(failed.status == .failed)
         #expect(failed.errorClass == "Kaboom")
@@ -186,7 +186,7 @@ struct EngineTests {
           - {id: mark, when: {node: a}, then: [{kind: assert, fact: seen, slots: {who: a}}]}
           - {id: route, when: "(seen (who a)) (node-id (id b))", then: [{kind: retract, pattern: "(seen (who a))"}, {kind: goto, target: c}]}
         """
-        let harness = try EngineHarness()
+        let harness = try await EngineHarness()
         let run = try await harness.run(yaml)
         let checkpoints = try harness.store.checkpoints(runId: run.runId)
         #expect(try FactCoding.facts(from: checkpoints[0].facts) == [Fact(template: "seen", slots: ["who": "a"])])
@@ -202,7 +202,7 @@ struct EngineTests {
         nodes: [{id: flaky, kind: passthrough}]
         rules: [{id: again, when: {node: flaky}, then: [{kind: retry, target: flaky, backoff_ms: 1, max_attempts: 2}]}]
         """
-        let harness = try EngineHarness()
+        let harness = try await EngineHarness()
         let run = try await harness.run(yaml)
         #expect(run.status == .failed)
         #expect(run.errorClass == "retry_exhausted")
@@ -210,7 +210,7 @@ struct EngineTests {
     }
 
     @Test func pauseAtStepBoundaryThenResume() async throws {
-        let harness = try EngineHarness()
+        let harness = try await EngineHarness()
         let graph = try harness.compile(try EngineHarness.fixture("pipeline.yaml"))
         let created = try await harness.engine.createRun(graph, inputs: ["message": "hi"])
         harness.engine.signals.request(.pause, for: created.runId)
@@ -223,7 +223,7 @@ struct EngineTests {
     }
 
     @Test func manyConcurrentRunsAllCheckpoint() async throws {
-        let harness = try EngineHarness()
+        let harness = try await EngineHarness()
         let graph = try harness.compile(try EngineHarness.fixture("pipeline.yaml"))
         let statuses = try await withThrowingTaskGroup(of: RunStatus.self) { group in
             for index in 0..<40 {
@@ -245,7 +245,7 @@ struct EngineTests {
         nodes: [{id: t, kind: template, config: {template: "n={{n}}", output: text}}]
         state_schema: {n: int, text: str}
         """
-        let harness = try EngineHarness()
+        let harness = try await EngineHarness()
         let run = try await harness.run(yaml, inputs: ["n": 4])
         #expect(run.state["text"] == "n=4")
         #expect(throws: GraphCompileError.self) {
@@ -267,7 +267,7 @@ struct EngineTests {
     }
 
     @Test func auditLogRecordsEveryEventAndVerifies() async throws {
-        let harness = try EngineHarness(auditLog: true)
+        let harness = try await EngineHarness(auditLog: true)
         _ = try await harness.run(try EngineHarness.fixture("pipeline.yaml"), inputs: ["message": "x"])
         let path = harness.directory.appendingPathComponent("audit.jsonl").path
         let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
@@ -288,7 +288,7 @@ struct EngineTests {
     }
 
     @Test func customEventsAreCommittedWithTheirStep() async throws {
-        let harness = try EngineHarness(nodeKinds: [EmitterKind()])
+        let harness = try await EngineHarness(nodeKinds: [EmitterKind()])
         let yaml = """
         ir_version: "1.0.0"
         id: emitting

@@ -51,11 +51,11 @@ enum PluginFixtures {
     }
 
     /// A runtime on a fresh database with the manifest at `manifestPath`.
-    static func runtime(manifestPath: String) throws -> StargraphRuntime {
+    static func runtime(manifestPath: String) async throws -> StargraphRuntime {
         var options = StargraphRuntime.Options()
         options.database = try temporaryDirectory().appendingPathComponent("runs.sqlite").path
         options.manifest = try PluginSet.readManifest(at: manifestPath)
-        return try StargraphRuntime.open(options)
+        return try await StargraphRuntime.open(options)
     }
 
     static let defaultManifest = repositoryRoot.appendingPathComponent("manifests/default.yaml").path
@@ -237,7 +237,7 @@ struct PluginLoaderTests {
         ] {
             _ = try PluginFixtures.loadError(yaml)
         }
-        let runtime = try PluginFixtures.runtime(manifestPath: PluginFixtures.defaultManifest)
+        let runtime = try await PluginFixtures.runtime(manifestPath: PluginFixtures.defaultManifest)
         defer { runtime.close() }
         let run = try await runtime.run(graphPath: "text:shout", inputs: ["message=still here"])
         #expect(run.status == .done)

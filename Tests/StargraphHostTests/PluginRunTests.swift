@@ -24,8 +24,8 @@ struct PluginRunTests {
         """
     }
 
-    private func runtime() throws -> StargraphRuntime {
-        try PluginFixtures.runtime(manifestPath: try PluginFixtures.manifest(Self.faultyManifest))
+    private func runtime() async throws -> StargraphRuntime {
+        try await PluginFixtures.runtime(manifestPath: try PluginFixtures.manifest(Self.faultyManifest))
     }
 
     private func run(_ runtime: StargraphRuntime, kind: String, inputs: [String: JSONValue] = [:]) async throws -> RunRecord {
@@ -39,7 +39,7 @@ struct PluginRunTests {
         ("faulty.fails", "faulty.fails: upstream said no (code 42)"),
     ])
     func failingInvokeFailsOnlyTheRun(kind: String, message: String) async throws {
-        let runtime = try runtime()
+        let runtime = try await runtime()
         defer { runtime.close() }
         let failed = try await run(runtime, kind: kind)
         #expect(failed.status == .failed)
@@ -53,7 +53,7 @@ struct PluginRunTests {
 
     @Test("an output over the limit fails the step with OutputTooLarge before it is parsed; the manifest can raise it")
     func outputLimit() async throws {
-        let runtime = try runtime()
+        let runtime = try await runtime()
         defer { runtime.close() }
         let failed = try await run(runtime, kind: "faulty.huge")
         #expect(failed.status == .failed)
@@ -61,7 +61,7 @@ struct PluginRunTests {
         #expect(failed.errorCause?.contains("faulty.huge: returned 2097163 bytes, over the limit of 1048576") == true, "\(failed.errorCause ?? "-")")
         #expect(try runtime.sqliteStore.checkpoints(runId: failed.runId).isEmpty, "nothing of the output was stored")
 
-        let raised = try PluginFixtures.runtime(manifestPath: try PluginFixtures.manifest("""
+        let raised = try await PluginFixtures.runtime(manifestPath: try PluginFixtures.manifest("""
             max_node_output_bytes: 1024
             plugins:
               - {name: faulty, library: libSGTestFaulty.so, max_output_bytes: 4194304}
@@ -80,7 +80,7 @@ struct PluginRunTests {
 
     @Test("a cancel during a plugin call turns is_cancelled true; the run ends cancelled without the step")
     func cancelReachesThePlugin() async throws {
-        let runtime = try runtime()
+        let runtime = try await runtime()
         defer { runtime.close() }
         let before = try await run(runtime, kind: "faulty.cancels").state["max_seen"]?.intValue ?? -1
         let graph = try runtime.compiler.compile(text: Self.graph("t:waits", kind: "faulty.waits_for_cancel"), sourceName: "waits.yaml")
@@ -98,7 +98,7 @@ struct PluginRunTests {
 
     @Test("a side-effecting plugin kind's clock, randomness and id are recorded in its step")
     func sideEffectsRecordedPerStep() async throws {
-        let runtime = try PluginFixtures.runtime(manifestPath: PluginFixtures.defaultManifest)
+        let runtime = try await PluginFixtures.runtime(manifestPath: PluginFixtures.defaultManifest)
         defer { runtime.close() }
         let run = try await runtime.run(graphPath: "hello:greet-and-stamp", inputs: ["name=Ada"])
         #expect(run.status == .done)
@@ -116,7 +116,7 @@ struct PluginRunTests {
 
     @Test("many concurrent runs of a thread-safe plugin kind each get their own correct result")
     func concurrentThreadSafeRuns() async throws {
-        let runtime = try runtime()
+        let runtime = try await runtime()
         defer { runtime.close() }
         let graph = try runtime.compiler.compile(text: Self.graph("t:greet", kind: "hello.greet"), sourceName: "greet.yaml")
         let names = (0..<48).map { "name-\($0) \"quoted\" ünï \u{1F600}" }
@@ -136,7 +136,7 @@ struct PluginRunTests {
 
     @Test("a serial plugin kind is never entered twice at once; a thread-safe one is")
     func serialKindIsNeverReentered() async throws {
-        let runtime = try runtime()
+        let runtime = try await runtime()
         defer { runtime.close() }
         func maxSeen(kind: String) async throws -> Int {
             let graph = try runtime.compiler.compile(text: Self.graph("t:\(kind)", kind: kind), sourceName: "\(kind).yaml")
@@ -163,8 +163,8 @@ struct PluginRunTests {
     }
 
     @Test("a node config that breaks the kind's JSON Schema refuses the graph before any run")
-    func configSchemaChecked() throws {
-        let runtime = try runtime()
+    func configSchemaChecked() async throws {
+        let runtime = try await runtime()
         defer { runtime.close() }
         let yaml = """
             ir_version: "1.0.0"
@@ -185,7 +185,7 @@ struct PluginRunTests {
 
     @Test("the C plugin keeps JSON escapes intact and applies its configured suffix")
     func cPluginRoundTrip() async throws {
-        let runtime = try runtime()
+        let runtime = try await runtime()
         defer { runtime.close() }
         let yaml = """
             ir_version: "1.0.0"
@@ -200,7 +200,7 @@ struct PluginRunTests {
 
     @Test("after close() the plugins are shut down and their nodes fail with PluginError")
     func closedPluginsFailRuns() async throws {
-        let runtime = try runtime()
+        let runtime = try await runtime()
         let graph = try runtime.compiler.compile(text: Self.graph("t:greet", kind: "hello.greet"), sourceName: "greet.yaml")
         runtime.close()
         let run = try await runtime.engine.start(graph, inputs: ["name": "late"], maxSteps: nil, observer: nil)

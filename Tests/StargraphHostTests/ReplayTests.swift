@@ -60,7 +60,7 @@ struct ReplayTests {
     }
 
     @Test func twentyForksAreByteIdentical() async throws {
-        let harness = try EngineHarness(nodeKinds: [ClockKind()])
+        let harness = try await EngineHarness(nodeKinds: [ClockKind()])
         let forks = Counterfactuals(engine: harness.engine)
         for yaml in [try EngineHarness.fixture("pipeline.yaml"), Self.clockGraph] {
             let parent = try await harness.run(yaml, inputs: ["message": "hello"])
@@ -83,7 +83,7 @@ struct ReplayTests {
     }
 
     @Test func realSideEffectingPluginNodeReplaysIdentically() async throws {
-        let runtime = try PluginFixtures.runtime(manifestPath: PluginFixtures.defaultManifest)
+        let runtime = try await PluginFixtures.runtime(manifestPath: PluginFixtures.defaultManifest)
         defer { runtime.close() }
         let graph = try #require(runtime.graphs.entry("hello:greet-and-stamp")).graph
         #expect(graph.sideEffectingNodes == ["stamp"])
@@ -110,7 +110,7 @@ struct ReplayTests {
     }
 
     @Test func sideEffectMissIsAReplayErrorUnlessLive() async throws {
-        let harness = try EngineHarness(nodeKinds: [ClockKind()])
+        let harness = try await EngineHarness(nodeKinds: [ClockKind()])
         let forks = Counterfactuals(engine: harness.engine)
         let parent = try await harness.run(Self.clockGraph, inputs: ["message": "hello"])
         let mutation: JSONValue = ["state_overrides": ["message": "other"]]
@@ -124,7 +124,7 @@ struct ReplayTests {
     }
 
     @Test func stateOverridesShowInStateDeltasOfEveryStep() async throws {
-        let harness = try EngineHarness()
+        let harness = try await EngineHarness()
         let parent = try await harness.run(try EngineHarness.fixture("pipeline.yaml"), inputs: ["message": "hello"])
         let replay = try await Counterfactuals(engine: harness.engine)
             .replay(parentRunId: parent.runId, mutation: ["state_overrides": ["message": "mutated"], "facts_assert": [], "facts_retract": []])
@@ -135,7 +135,7 @@ struct ReplayTests {
     }
 
     @Test func nodeOutputOverrideChangesRouting() async throws {
-        let harness = try EngineHarness()
+        let harness = try await EngineHarness()
         let parent = try await harness.run(Self.routed)
         #expect(try harness.nodes(parent) == ["decide", "left", "finish"])
         let replay = try await Counterfactuals(engine: harness.engine)
@@ -147,7 +147,7 @@ struct ReplayTests {
     }
 
     @Test func assertedFactChangesThePathAndShowsInFactDeltas() async throws {
-        let harness = try EngineHarness()
+        let harness = try await EngineHarness()
         let parent = try await harness.run(Self.routed)
         let replay = try await Counterfactuals(engine: harness.engine)
             .replay(parentRunId: parent.runId, mutation: ["facts_assert": ["(urgent (level high))"]])
@@ -163,7 +163,7 @@ struct ReplayTests {
     }
 
     @Test func rulePackVersionSelectsOtherRules() async throws {
-        let harness = try EngineHarness()
+        let harness = try await EngineHarness()
         let parent = try await harness.run(Self.routed)
         let replay = try await Counterfactuals(engine: harness.engine)
             .replay(parentRunId: parent.runId, mutation: ["rule_pack_version": "v2"])
@@ -174,7 +174,7 @@ struct ReplayTests {
     }
 
     @Test func respondPayloadsAnswerTheForksInterrupts() async throws {
-        let harness = try EngineHarness()
+        let harness = try await EngineHarness()
         let waiting = try await harness.run(try EngineHarness.fixture("hitl-graph.yaml"), inputs: ["message": "hello"])
         let parent = try await harness.engine.resume(runId: waiting.runId, response: ["reply": "blue"])
         let forks = Counterfactuals(engine: harness.engine)
@@ -192,7 +192,7 @@ struct ReplayTests {
     }
 
     @Test func parentRowsAndAuditAreUntouchedByForks() async throws {
-        let harness = try EngineHarness(auditLog: true)
+        let harness = try await EngineHarness(auditLog: true)
         let parent = try await harness.run(Self.routed)
         let audit = harness.directory.appendingPathComponent("audit.jsonl").path
         func snapshot() async throws -> [String] {
@@ -216,7 +216,7 @@ struct ReplayTests {
     }
 
     @Test func badRequestsWriteNothing() async throws {
-        let harness = try EngineHarness()
+        let harness = try await EngineHarness()
         let parent = try await harness.run(Self.routed)
         let forks = Counterfactuals(engine: harness.engine)
         let bad: [(Int, JSONValue)] = [
@@ -233,7 +233,7 @@ struct ReplayTests {
     }
 
     @Test func resumeRefusesAChangedGraph() async throws {
-        let harness = try EngineHarness()
+        let harness = try await EngineHarness()
         let waiting = try await harness.run(try EngineHarness.fixture("hitl-graph.yaml"), inputs: ["message": "hi"])
         let changed = try harness.compile(try EngineHarness.fixture("hitl-graph.yaml").replacingOccurrences(of: "kind: echo\n  - id: post", with: "kind: passthrough\n  - id: post"))
         await #expect {

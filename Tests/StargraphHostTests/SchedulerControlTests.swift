@@ -10,7 +10,7 @@ import Testing
 struct SchedulerControlTests {
     @Test func cancelAndPauseAQueuedRunAtOnce() async throws {
         let harness = try SchedulerHarness(graphs: [(SchedulerHarness.delayGraph(id: "quick", delayMs: 1), nil)])
-        let scheduler = try harness.scheduler()
+        let scheduler = try await harness.scheduler()
         let store = scheduler.runtime.store
         let doomed = try await scheduler.submit(RunRequest(graphId: "quick", params: [:])).run.runId
         let held = try await scheduler.submit(RunRequest(graphId: "quick", params: [:])).run.runId
@@ -40,7 +40,7 @@ struct SchedulerControlTests {
 
     @Test func cancelARunningRunWaitsForTheStepBoundary() async throws {
         let harness = try SchedulerHarness(graphs: [(SchedulerHarness.delayGraph(id: "slow", delayMs: 150, steps: 6), nil)])
-        let scheduler = try harness.scheduler()
+        let scheduler = try await harness.scheduler()
         let task = SchedulerHarness.start(scheduler)
         defer { task.cancel() }
         let store = scheduler.runtime.store
@@ -57,7 +57,7 @@ struct SchedulerControlTests {
     @Test("cancel interrupts the step in flight: a 20 s delay ends at once and is not committed")
     func cancelInterruptsTheStep() async throws {
         let harness = try SchedulerHarness(graphs: [(SchedulerHarness.delayGraph(id: "long", delayMs: 20_000), nil)])
-        let scheduler = try harness.scheduler()
+        let scheduler = try await harness.scheduler()
         let task = SchedulerHarness.start(scheduler)
         defer { task.cancel() }
         let store = scheduler.runtime.store
@@ -94,7 +94,7 @@ struct SchedulerControlTests {
             state_schema: {phase: str}
             """
         let harness = try SchedulerHarness(graphs: [(graph, nil)], nodeKinds: [StubbornKind()])
-        let scheduler = try harness.scheduler()
+        let scheduler = try await harness.scheduler()
         let task = SchedulerHarness.start(scheduler)
         defer { task.cancel() }
         let store = scheduler.runtime.store
@@ -111,7 +111,7 @@ struct SchedulerControlTests {
 
     @Test func pauseARunningRunThenResumeItToTheEnd() async throws {
         let harness = try SchedulerHarness(graphs: [(SchedulerHarness.delayGraph(id: "slow", delayMs: 100, steps: 6), nil)])
-        let scheduler = try harness.scheduler()
+        let scheduler = try await harness.scheduler()
         let task = SchedulerHarness.start(scheduler)
         defer { task.cancel() }
         let store = scheduler.runtime.store
@@ -140,7 +140,7 @@ struct SchedulerControlTests {
 
     @Test func respondChecksTheResponseAndContinuesTheRun() async throws {
         let harness = try SchedulerHarness(graphs: [(SchedulerHarness.hitlGraph, nil)])
-        let scheduler = try harness.scheduler()
+        let scheduler = try await harness.scheduler()
         let task = SchedulerHarness.start(scheduler)
         defer { task.cancel() }
         let store = scheduler.runtime.store
@@ -170,7 +170,7 @@ struct SchedulerControlTests {
             .replacingOccurrences(of: "test:hitl", with: "test:timeout")
             .replacingOccurrences(of: "prompt: \"What should I reply?\"", with: "prompt: \"Reply?\", timeout: 0.3, on_timeout: \"goto:post\"")
         let harness = try SchedulerHarness(graphs: [(graph, nil)])
-        let scheduler = try harness.scheduler()
+        let scheduler = try await harness.scheduler()
         let task = SchedulerHarness.start(scheduler)
         defer { task.cancel() }
         let store = scheduler.runtime.store
@@ -184,7 +184,7 @@ struct SchedulerControlTests {
 
     @Test func aRunWhoseGraphChangedSinceIsNotResumed() async throws {
         let harness = try SchedulerHarness(graphs: [(SchedulerHarness.hitlGraph, nil)])
-        let first = try harness.scheduler()
+        let first = try await harness.scheduler()
         let task = SchedulerHarness.start(first)
         let runId = try await first.submit(RunRequest(graphId: "test:hitl", params: ["message": "hi"])).run.runId
         let waiting = try await SchedulerHarness.waitFor(runId, in: first.runtime.sqliteStore) { $0.status == .awaitingInput }
@@ -194,7 +194,7 @@ struct SchedulerControlTests {
         // The next start registers a different graph under the same id.
         var options = StargraphRuntime.Options()
         options.database = harness.databasePath
-        let runtime = try StargraphRuntime.open(options)
+        let runtime = try await StargraphRuntime.open(options)
         let changed = try runtime.compiler.compile(
             text: SchedulerHarness.hitlGraph.replacingOccurrences(of: "kind: echo}\n  - {id: post", with: "kind: passthrough}\n  - {id: post"),
             sourceName: "v2.yaml")
@@ -213,7 +213,7 @@ struct SchedulerControlTests {
 
     @Test func cancelAnAwaitingRunAndUnknownRuns() async throws {
         let harness = try SchedulerHarness(graphs: [(SchedulerHarness.hitlGraph, nil)])
-        let scheduler = try harness.scheduler()
+        let scheduler = try await harness.scheduler()
         let task = SchedulerHarness.start(scheduler)
         defer { task.cancel() }
         let store = scheduler.runtime.store
@@ -226,8 +226,8 @@ struct SchedulerControlTests {
 
     @Test func aRunOfAnotherProcessCannotBeStoppedHere() async throws {
         let harness = try SchedulerHarness(graphs: [(SchedulerHarness.delayGraph(id: "quick", delayMs: 1), nil)])
-        let scheduler = try harness.scheduler()
-        let (runtime, graphs) = try harness.openRuntime()
+        let scheduler = try await harness.scheduler()
+        let (runtime, graphs) = try await harness.openRuntime()
         let graph = try #require(graphs.entry("quick")).graph
         let created = try await runtime.engine.createRun(graph, inputs: [:])
         _ = try await runtime.sqliteStore.transitionStatus(runId: created.runId, from: [.pending], to: .running)
@@ -240,7 +240,7 @@ struct SchedulerControlTests {
     /// cancelled (or done, when it finished first) and is never moved on from a final status.
     @Test func cancellingRunsJustAcceptedIntoAWorkerNeverLosesTheCancel() async throws {
         let harness = try SchedulerHarness(graphs: [(SchedulerHarness.delayGraph(id: "quick", delayMs: 2), nil)])
-        let scheduler = try harness.scheduler(workers: 4)
+        let scheduler = try await harness.scheduler(workers: 4)
         let task = SchedulerHarness.start(scheduler)
         defer { task.cancel() }
         let store = scheduler.runtime.store

@@ -14,7 +14,7 @@ struct SchedulerCounterfactualTests {
     /// accepts rows again a fork is stored, queued and run to the end.
     @Test func aForkIsStoredOnlyWithItsQueueRow() async throws {
         let harness = try SchedulerHarness(graphs: [(SchedulerHarness.delayGraph(id: "quick", delayMs: 1), nil)])
-        let scheduler = try harness.scheduler()
+        let scheduler = try await harness.scheduler()
         let task = SchedulerHarness.start(scheduler)
         defer { task.cancel() }
         // Queue rows are refused with an SQLite trigger, so this check runs on the SQLite store.

@@ -65,7 +65,7 @@ struct SchedulerCronTests {
 
     @Test func runRefusesATriggerOfAnUnknownGraph() async throws {
         let harness = try SchedulerHarness(graphs: [(SchedulerHarness.delayGraph(id: "quick", delayMs: 1), nil)])
-        let scheduler = try harness.scheduler(triggers: [CronTrigger(id: "hourly", cron: "@hourly", graphId: "missing")])
+        let scheduler = try await harness.scheduler(triggers: [CronTrigger(id: "hourly", cron: "@hourly", graphId: "missing")])
         await #expect(throws: CronTriggerError.self) { try await scheduler.run() }
         #expect(!scheduler.isRunning)
     }
@@ -75,12 +75,12 @@ struct SchedulerCronTests {
     @Test func missedFiresCatchUpOnceAndNeverTwice() async throws {
         let harness = try SchedulerHarness(graphs: [(SchedulerHarness.delayGraph(id: "quick", delayMs: 1), nil)])
         let trigger = CronTrigger(id: "every-minute", cron: "* * * * *", graphId: "quick", params: ["message": "tick"])
-        let (runtime, _) = try harness.openRuntime()
+        let (runtime, _) = try await harness.openRuntime()
         let lastFire = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 / 60).rounded(.down) * 60 - 600)
         try await runtime.sqliteStore.recordTriggerFire(trigger.id, fireTime: lastFire, runId: "run-before")
 
         for _ in 0..<2 {
-            let scheduler = try harness.scheduler(triggers: [trigger])
+            let scheduler = try await harness.scheduler(triggers: [trigger])
             let task = SchedulerHarness.start(scheduler)
             try await Task.sleep(for: .milliseconds(300))
             task.cancel()
@@ -92,7 +92,7 @@ struct SchedulerCronTests {
         #expect((1...2).contains(runs.count), "got \(runs.count) runs")
         #expect(try #require(fires) > lastFire)
 
-        let scheduler = try harness.scheduler(triggers: [trigger])
+        let scheduler = try await harness.scheduler(triggers: [trigger])
         let fireTime = lastFire.addingTimeInterval(-60)
         await scheduler.fire(trigger, at: fireTime)
         await scheduler.fire(trigger, at: fireTime)

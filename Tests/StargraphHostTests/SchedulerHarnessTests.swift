@@ -61,11 +61,11 @@ struct SchedulerHarness {
     var databasePath: String { directory.appendingPathComponent("serve.sqlite").path }
 
     /// A fresh runtime on the harness database (as a restarted process would open it).
-    func openRuntime() throws -> (StargraphRuntime, GraphRegistry) {
+    func openRuntime() async throws -> (StargraphRuntime, GraphRegistry) {
         var options = StargraphRuntime.Options()
         options.database = databasePath
         options.nodeKinds = nodeKinds
-        let runtime = try StargraphRuntime.open(options)
+        let runtime = try await StargraphRuntime.open(options)
         var registry = GraphRegistry()
         for source in graphSources {
             let graph = try runtime.compiler.compile(text: source.yaml, sourceName: "test.yaml")
@@ -75,8 +75,8 @@ struct SchedulerHarness {
     }
 
     /// A scheduler on a fresh runtime of the harness database.
-    func scheduler(workers: Int = 8, triggers: [CronTrigger] = []) throws -> RunScheduler {
-        let (runtime, graphs) = try openRuntime()
+    func scheduler(workers: Int = 8, triggers: [CronTrigger] = []) async throws -> RunScheduler {
+        let (runtime, graphs) = try await openRuntime()
         return RunScheduler(runtime: runtime.scheduling, graphs: graphs, workers: workers, triggers: triggers, logger: Logger(label: "test.scheduler"))
     }
 
@@ -129,9 +129,9 @@ func schedulerError<T>(_ body: () async throws -> T) async -> SchedulerError? {
 
 @Suite("Scheduler harness")
 struct SchedulerHarnessTests {
-    @Test func delayGraphHasTheRequestedSteps() throws {
+    @Test func delayGraphHasTheRequestedSteps() async throws {
         let harness = try SchedulerHarness(graphs: [(SchedulerHarness.delayGraph(id: "g", delayMs: 1, steps: 4), nil)])
-        let (_, graphs) = try harness.openRuntime()
+        let (_, graphs) = try await harness.openRuntime()
         #expect(graphs.entry("g")?.graph.ir.nodes.count == 4)
     }
 }

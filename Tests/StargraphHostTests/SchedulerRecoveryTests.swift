@@ -15,7 +15,7 @@ struct SchedulerRecoveryTests {
     /// then starts another on the same database: every run ends done with one checkpoint per step.
     @Test func stoppedMidRunResumesFromLastCheckpoint() async throws {
         let harness = try SchedulerHarness(graphs: [(SchedulerHarness.delayGraph(id: "slow", delayMs: 120, steps: 5), nil)])
-        let first = try harness.scheduler(workers: 3)
+        let first = try await harness.scheduler(workers: 3)
         let task = SchedulerHarness.start(first)
         var runIds: [String] = []
         for _ in 0..<6 { runIds.append(try await first.submit(RunRequest(graphId: "slow", params: [:])).run.runId) }
@@ -30,7 +30,7 @@ struct SchedulerRecoveryTests {
         #expect(interrupted.contains { $0.status == .pending }, "some run should not have started")
         #expect(try await SchedulerHarness.queueRows(first.runtime.sqliteStore) == 6)
 
-        let second = try harness.scheduler(workers: 3)
+        let second = try await harness.scheduler(workers: 3)
         let restarted = SchedulerHarness.start(second)
         defer { restarted.cancel() }
         for runId in runIds {
@@ -46,7 +46,7 @@ struct SchedulerRecoveryTests {
     /// with the reason and a `run_failed` event, so its streams end and its webhook hears of it.
     @Test func aRunWhoseGraphChangedFailsWithItsTerminalEvent() async throws {
         let harness = try SchedulerHarness(graphs: [(SchedulerHarness.delayGraph(id: "slow", delayMs: 150, steps: 4), nil)])
-        let first = try harness.scheduler(workers: 1)
+        let first = try await harness.scheduler(workers: 1)
         let task = SchedulerHarness.start(first)
         let runId = try await first.submit(RunRequest(graphId: "slow", params: [:])).run.runId
         _ = try await SchedulerHarness.waitFor(runId, in: first.runtime.sqliteStore) { $0.stepCount >= 1 }
@@ -55,7 +55,7 @@ struct SchedulerRecoveryTests {
 
         var options = StargraphRuntime.Options()
         options.database = harness.databasePath
-        let runtime = try StargraphRuntime.open(options)
+        let runtime = try await StargraphRuntime.open(options)
         var registry = GraphRegistry()
         try registry.register(.init(
             graph: try runtime.compiler.compile(text: SchedulerHarness.delayGraph(id: "slow", delayMs: 151, steps: 4), sourceName: "test.yaml"),
@@ -74,7 +74,7 @@ struct SchedulerRecoveryTests {
     /// a row whose run was never written is discarded with its idempotency key.
     @Test func claimsOfAKilledProcessAreTakenOver() async throws {
         let harness = try SchedulerHarness(graphs: [(SchedulerHarness.delayGraph(id: "quick", delayMs: 1), nil)])
-        let accepting = try harness.scheduler()
+        let accepting = try await harness.scheduler()
         var runIds: [String] = []
         for index in 0..<5 {
             runIds.append(try await accepting.submit(RunRequest(graphId: "quick", params: ["message": .string("\(index)")])).run.runId)
@@ -82,7 +82,7 @@ struct SchedulerRecoveryTests {
         let store = accepting.runtime.sqliteStore
         try await killProcess(owning: runIds, in: store, orphan: "run-never-written")
 
-        let survivor = try harness.scheduler()
+        let survivor = try await harness.scheduler()
         let task = SchedulerHarness.start(survivor)
         defer { task.cancel() }
         for runId in runIds {
@@ -100,7 +100,7 @@ struct SchedulerRecoveryTests {
     /// left alone.
     @Test func runsClaimedByAKilledProcessAreTakenOver() async throws {
         let harness = try SchedulerHarness(graphs: [(SchedulerHarness.delayGraph(id: "quick", delayMs: 1), nil)])
-        let (runtime, graphs) = try harness.openRuntime()
+        let (runtime, graphs) = try await harness.openRuntime()
         let graph = try #require(graphs.entry("quick")?.graph)
         let dead = try await registerKilledProcess(in: runtime.sqliteStore)
         let claimed = try await runtime.engine.createRun(
@@ -111,7 +111,7 @@ struct SchedulerRecoveryTests {
         try await runtime.sqliteStore.insertRun(unclaimedRun, events: [])
         #expect(try await SchedulerHarness.queueRows(runtime.sqliteStore) == 0)
 
-        let survivor = try harness.scheduler()
+        let survivor = try await harness.scheduler()
         let task = SchedulerHarness.start(survivor)
         defer { task.cancel() }
         let store = survivor.runtime.store
@@ -127,7 +127,7 @@ struct SchedulerRecoveryTests {
     /// next start resumes them even though they never had a row.
     @Test func aGracefulStopReleasesClaimedRunsAsQueueRows() async throws {
         let harness = try SchedulerHarness(graphs: [(SchedulerHarness.delayGraph(id: "slow", delayMs: 150, steps: 4), nil)])
-        let first = try harness.scheduler(workers: 2)
+        let first = try await harness.scheduler(workers: 2)
         let task = SchedulerHarness.start(first)
         // `isRunning` turns true before recovery ends; a run submitted then is queued with a row.
         while !first.dispatcher.isOpen { try await Task.sleep(for: .milliseconds(5)) }
@@ -139,7 +139,7 @@ struct SchedulerRecoveryTests {
         #expect(try await first.runtime.sqliteStore.run(runId)?.status == .running)
         #expect(try await SchedulerHarness.queueRows(first.runtime.sqliteStore) == 1)
 
-        let second = try harness.scheduler()
+        let second = try await harness.scheduler()
         let restarted = SchedulerHarness.start(second)
         defer { restarted.cancel() }
         #expect(try await SchedulerHarness.waitFor(runId, in: second.runtime.sqliteStore).status == .done)
@@ -149,7 +149,7 @@ struct SchedulerRecoveryTests {
     /// A run waiting for input survives a restart and is answered afterwards.
     @Test func awaitingInputSurvivesARestart() async throws {
         let harness = try SchedulerHarness(graphs: [(SchedulerHarness.hitlGraph, nil)])
-        let first = try harness.scheduler()
+        let first = try await harness.scheduler()
         let task = SchedulerHarness.start(first)
         let runId = try await first.submit(RunRequest(graphId: "test:hitl", params: ["message": "hi"])).run.runId
         let waiting = try await SchedulerHarness.waitFor(runId, in: first.runtime.sqliteStore) { $0.status == .awaitingInput }
@@ -157,7 +157,7 @@ struct SchedulerRecoveryTests {
         task.cancel()
         try await task.value
 
-        let second = try harness.scheduler()
+        let second = try await harness.scheduler()
         let restarted = SchedulerHarness.start(second)
         defer { restarted.cancel() }
         try await Task.sleep(for: .milliseconds(100))

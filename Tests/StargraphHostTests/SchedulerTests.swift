@@ -9,7 +9,7 @@ import Testing
 struct SchedulerTests {
     @Test func submittedRunExecutesToDone() async throws {
         let harness = try SchedulerHarness(graphs: [(SchedulerHarness.delayGraph(id: "quick", delayMs: 1), nil)])
-        let scheduler = try harness.scheduler()
+        let scheduler = try await harness.scheduler()
         let task = SchedulerHarness.start(scheduler)
         defer { task.cancel() }
         let submission = try await scheduler.submit(RunRequest(graphId: "quick", params: ["message": "hi"]))
@@ -29,7 +29,7 @@ struct SchedulerTests {
 
     @Test func aRunWaitsPendingWhileEveryWorkerIsBusy() async throws {
         let harness = try SchedulerHarness(graphs: [(SchedulerHarness.delayGraph(id: "slow", delayMs: 150), nil)])
-        let scheduler = try harness.scheduler(workers: 1)
+        let scheduler = try await harness.scheduler(workers: 1)
         let task = SchedulerHarness.start(scheduler)
         defer { task.cancel() }
         let store = scheduler.runtime.store
@@ -50,7 +50,7 @@ struct SchedulerTests {
 
     @Test func refusesUnknownGraphsAndBadParams() async throws {
         let harness = try SchedulerHarness(graphs: [(SchedulerHarness.delayGraph(id: "quick", delayMs: 1), nil)])
-        let scheduler = try harness.scheduler()
+        let scheduler = try await harness.scheduler()
         let unknown = await schedulerError { try await scheduler.submit(RunRequest(graphId: "nope", params: [:])) }
         guard case .unknownGraph("nope") = unknown else { Issue.record("got \(String(describing: unknown))"); return }
         let badField = await schedulerError { try await scheduler.submit(RunRequest(graphId: "quick", params: ["colour": "red"])) }
@@ -63,7 +63,7 @@ struct SchedulerTests {
 
     @Test func idempotencyKeyReturnsTheSameRunOrConflicts() async throws {
         let harness = try SchedulerHarness(graphs: [(SchedulerHarness.delayGraph(id: "quick", delayMs: 1), nil)])
-        let scheduler = try harness.scheduler()
+        let scheduler = try await harness.scheduler()
         let first = try await scheduler.submit(RunRequest(graphId: "quick", params: ["message": "a"], idempotencyKey: "k1"))
         let again = try await scheduler.submit(RunRequest(graphId: "quick", params: ["message": "a"], idempotencyKey: "k1"))
         #expect(first.created)
@@ -87,7 +87,7 @@ struct SchedulerTests {
 
     @Test func concurrentRequestsWithOneKeyCreateOneRun() async throws {
         let harness = try SchedulerHarness(graphs: [(SchedulerHarness.delayGraph(id: "quick", delayMs: 1), nil)])
-        let scheduler = try harness.scheduler()
+        let scheduler = try await harness.scheduler()
         let submissions = try await withThrowingTaskGroup(of: Submission.self) { group in
             for _ in 0..<20 {
                 group.addTask { try await scheduler.submit(RunRequest(graphId: "quick", params: ["message": "x"], idempotencyKey: "same")) }
@@ -104,7 +104,7 @@ struct SchedulerTests {
             (SchedulerHarness.delayGraph(id: "serial", delayMs: 15), 1),
             (SchedulerHarness.delayGraph(id: "free", delayMs: 150), nil),
         ])
-        let scheduler = try harness.scheduler(workers: 8)
+        let scheduler = try await harness.scheduler(workers: 8)
         let task = SchedulerHarness.start(scheduler)
         defer { task.cancel() }
         let store = scheduler.runtime.store
@@ -132,7 +132,7 @@ struct SchedulerTests {
 
     @Test func runsOfOneGraphStartInSubmissionOrder() async throws {
         let harness = try SchedulerHarness(graphs: [(SchedulerHarness.delayGraph(id: "serial", delayMs: 5), 1)])
-        let scheduler = try harness.scheduler(workers: 4)
+        let scheduler = try await harness.scheduler(workers: 4)
         var submitted: [String] = []
         for index in 0..<12 {
             submitted.append(try await scheduler.submit(RunRequest(graphId: "serial", params: ["message": .string("\(index)")])).run.runId)

@@ -44,7 +44,7 @@ struct ServeAuditTests {
             text = try String(contentsOfFile: auditPath, encoding: .utf8)
             let served = try await server.request("GET", "/v1/audit/jwks.json", headers: ["X-Api-Key": operatorSecret])
             #expect(served.status == 403, "the key set needs audit:read")
-            let report = try AuditVerifier.report(path: auditPath, publicKey: publicKey, anchors: server.server.runtime.sqliteStore)
+            let report = try await AuditVerifier.report(path: auditPath, publicKey: publicKey, anchors: server.server.runtime.sqliteStore)
             #expect(report.failure == nil, "\(String(describing: report.failure))")
             #expect(report.passed.map(\.name) == ["chain", "signatures", "anchors from DB"])
             #expect(report.passed.last?.detail.contains("not anchored") == false, "every record, requests included, is anchored: \(report.passed)")

@@ -39,7 +39,7 @@ struct ServeRoutesTests {
         try await ServeTestHarness.with { server in
             var options = StargraphRuntime.Options()
             options.database = server.folder.appendingPathComponent("serve.sqlite").path
-            let other = try StargraphRuntime.open(options)
+            let other = try await StargraphRuntime.open(options)
             let run = try await other.run(graphPath: server.folder.appendingPathComponent("hello.yaml").path, inputs: ["message=cli"])
             try await other.store.close()
             let summary = try await server.request("GET", "/v1/runs/\(run.runId)").json()
@@ -118,7 +118,7 @@ struct ServeRoutesTests {
         options.port = 0
         options.database = folder.appendingPathComponent("db.sqlite").path
         options.brokerConfigPath = config
-        let error = #expect(throws: BrokerConfigurationError.self) { try StargraphServer(options: options) }
+        let error = await #expect(throws: BrokerConfigurationError.self) { try await StargraphServer(options: options) }
         #expect(error?.description.contains("\(config):3:") == true)
     }
 }

@@ -76,7 +76,7 @@ final class ServeTestHarness: Sendable {
         }
         try configure(&options, folder)
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let server = try StargraphServer(options: options) { _, port in
+        let server = try await StargraphServer(options: options) { _, port in
             continuation.yield(port)
             continuation.finish()
         }

@@ -15,7 +15,7 @@ struct StoreLocationTests {
 
     @Test("an unknown scheme is refused by name, and the value (which may hold a password) is not repeated")
     func unknownSchemes() {
-        for value in ["postgresql://u:s3cret@db:5432/runs", "postgres://u:s3cret@db/runs", "mysql://u:s3cret@db/x"] {
+        for value in ["mysql://u:s3cret@db/x", "redis://:s3cret@cache:6379", "mongodb+srv://u:s3cret@db/x"] {
             #expect {
                 try StoreLocation(parsing: value)
             } throws: { error in
@@ -23,6 +23,23 @@ struct StoreLocationTests {
                 guard case StoreLocationError.unknownScheme(let scheme) = error else { return false }
                 return value.hasPrefix(scheme + ":") && !description.contains("s3cret") && description.contains("sqlite:")
             }
+        }
+    }
+
+    @Test("postgresql:// and postgres:// name a PostgreSQL store; a bad URL is refused without its password")
+    func postgresLocations() throws {
+        for value in ["postgresql://u:s3cret@db:6432/runs?sslmode=require", "POSTGRES://u:s3cret@db:6432/runs?sslmode=require"] {
+            guard case .postgres(let configuration) = try StoreLocation(parsing: value) else {
+                Issue.record("\(value) is not a PostgreSQL location")
+                continue
+            }
+            #expect(configuration.host == "db" && configuration.port == 6432 && configuration.database == "runs")
+            #expect(configuration.sslMode == "require" && configuration.location == "postgresql://u@db:6432/runs")
+        }
+        #expect {
+            try StoreLocation(parsing: "postgresql://u:s3cret@db/runs?sslmode=maybe")
+        } throws: { error in
+            error as? StoreLocationError == .invalidPostgresURL(.invalidParameter("sslmode")) && !"\(error)".contains("s3cret")
         }
     }
 
@@ -48,7 +65,7 @@ struct StoreLocationTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         var options = StargraphRuntime.Options()
         options.database = "sqlite://" + folder.appendingPathComponent("runs.sqlite").path
-        let runtime = try StargraphRuntime.open(options)
+        let runtime = try await StargraphRuntime.open(options)
         try await runtime.store.close()
         #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("runs.sqlite").path))
         #expect(runtime.artifacts.directory == folder.appendingPathComponent("artifacts").path)

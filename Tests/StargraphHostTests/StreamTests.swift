@@ -192,7 +192,7 @@ struct StreamTests {
         var options = StargraphRuntime.Options()
         options.database = directory.appendingPathComponent("runs.sqlite").path
         options.eventSink = hub
-        let runtime = try StargraphRuntime.open(options)
+        let runtime = try await StargraphRuntime.open(options)
         let graph = try runtime.compiler.compile(text: """
             ir_version: "1.0.0"
             id: slow

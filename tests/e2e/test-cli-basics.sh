@@ -62,15 +62,20 @@ grep -q "no run 'run-does-not-exist' in this database; list runs with \`stargrap
 grep -q "pass the --db path of an existing database" err.txt || fail "missing database message: $(cat err.txt)"
 # The --db value's scheme picks the store: `sqlite:` names the same file as the bare path; a
 # scheme no store answers is a usage error naming the known ones, repeats no password, and
-# creates nothing (a `postgresql:` folder would be a path taken literally).
+# creates nothing (a `mysql:` folder would be a path taken literally). A PostgreSQL server that
+# cannot be reached is named, without the password, and nothing is created either.
 expect_eq "$("$sg" runs --db "sqlite:.stargraph/stargraph.sqlite" --json | jq -r '.total')" "2" "runs through a sqlite: URL"
-url=postgresql://stargraph:s3cret@127.0.0.1:5432/runs
+url=mysql://stargraph:s3cret@127.0.0.1:3306/runs
 for args in "runs --db $url" "inspect $run_id --db $url" "run $EXAMPLES/hello.yaml --checkpoint $url"; do
     "$sg" $args >/dev/null 2>err.txt; expect_eq "$?" 2 "$args: exit code"
-    grep -q "unknown database scheme 'postgresql:'.*sqlite:" err.txt || fail "unknown scheme message: $(cat err.txt)"
+    grep -q "unknown database scheme 'mysql:'.*sqlite:.*postgresql:" err.txt || fail "unknown scheme message: $(cat err.txt)"
     grep -q "s3cret" err.txt && fail "the password was repeated: $(cat err.txt)"
 done
-[ -e postgresql: ] && fail "an unknown scheme created a folder"
+[ -e mysql: ] && fail "an unknown scheme created a folder"
+"$sg" runs --db postgresql://stargraph:s3cret@127.0.0.1:1/runs >/dev/null 2>err.txt && fail "runs on an unreachable PostgreSQL succeeded"
+grep -q "cannot open the stargraph database at postgresql://stargraph@127.0.0.1:1/runs" err.txt || fail "unreachable PostgreSQL message: $(cat err.txt)"
+grep -q "s3cret" err.txt && fail "the password was repeated: $(cat err.txt)"
+[ -e postgresql: ] && fail "a PostgreSQL URL created a folder"
 # STARGRAPH_DB names the database when no --db (or --checkpoint) is given; the flag wins.
 STARGRAPH_DB=sqlite:other.sqlite "$sg" run "$EXAMPLES/hello.yaml" --inputs message=env >/dev/null || fail "run on STARGRAPH_DB"
 [ -f other.sqlite ] || fail "STARGRAPH_DB did not name the database run wrote"

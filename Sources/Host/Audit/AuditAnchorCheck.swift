@@ -16,16 +16,16 @@ package struct AnchorCheck {
     package let lookup: any AuditAnchorLookup
 
     /// What passed, or the first record that disagrees with an anchor.
-    package func run() throws -> Result<String, AuditReport.Failure> {
+    package func run() async throws -> Result<String, AuditReport.Failure> {
         guard let first = lines.first else {
-            if let latest = try lookup.auditAnchors(logPath: logPath).first {
+            if let latest = try await lookup.auditAnchors(logPath: logPath).first {
                 return .failure(failure(line: 1, seq: nil, "the log is empty, but the database anchored it at seq \(latest.seq): every record was removed"))
             }
             return .failure(failure(line: 1, seq: nil, "the log is empty and the database holds no anchor for \(logPath), so nothing vouches for it"))
         }
         let chain = ContentHash.sha256Hex(first)
-        let anchors = try lookup.auditAnchors(chainSHA256: chain)
-        guard !anchors.isEmpty else { return .failure(try unknownChain(chain)) }
+        let anchors = try await lookup.auditAnchors(chainSHA256: chain)
+        guard !anchors.isEmpty else { return .failure(try await unknownChain(chain)) }
         for anchor in anchors {
             guard anchor.seq <= lines.count else {
                 return .failure(failure(line: lines.count, seq: lines.count,
@@ -46,8 +46,8 @@ package struct AnchorCheck {
 
     /// The failure for a chain the database does not know: rewritten from its first record, or
     /// never written with this database.
-    private func unknownChain(_ chain: String) throws -> AuditReport.Failure {
-        if let other = try lookup.auditAnchors(logPath: logPath).first {
+    private func unknownChain(_ chain: String) async throws -> AuditReport.Failure {
+        if let other = try await lookup.auditAnchors(logPath: logPath).first {
             return failure(line: 1, seq: 1,
                 "the database knows no anchor of this log's chain (first record sha256 \(chain.prefix(16))…), but anchored "
                     + "another chain at this path up to seq \(other.seq): the log was rewritten from its first record or replaced")

@@ -42,9 +42,9 @@ public struct AuditReport: Sendable, Equatable {
 /// Where a verifier finds the heads an audit log's writers anchored (the store).
 public protocol AuditAnchorLookup: Sendable {
     /// Every anchor of the chain whose first line hashes to `chainSHA256`, by `seq`.
-    func auditAnchors(chainSHA256: String) throws -> [AuditHead]
+    func auditAnchors(chainSHA256: String) async throws -> [AuditHead]
     /// The latest anchor of each chain anchored under the absolute `logPath`.
-    func auditAnchors(logPath: String) throws -> [AuditHead]
+    func auditAnchors(logPath: String) async throws -> [AuditHead]
 }
 
 /// Checks an ``AuditLog`` file record by record and names the first record that was edited,
@@ -56,7 +56,7 @@ public enum AuditVerifier {
     /// A tampered log is reported as ``AuditVerification/broken(line:seq:reason:)``, not thrown;
     /// this throws only when the file cannot be read (check the path and permissions).
     public static func verify(path: String, publicKey: Curve25519.Signing.PublicKey? = nil) throws -> AuditVerification {
-        try report(path: path, publicKey: publicKey, anchors: nil).verification
+        try chainReport(path: path, publicKey: publicKey).report.verification
     }
 
     /// Runs every check it can: the chain always, signatures with `publicKey`, and the anchors
@@ -65,7 +65,21 @@ public enum AuditVerifier {
     /// - Throws: when the file cannot be read, or the anchors cannot be looked up.
     public static func report(
         path: String, publicKey: Curve25519.Signing.PublicKey?, anchors: (any AuditAnchorLookup)?
-    ) throws -> AuditReport {
+    ) async throws -> AuditReport {
+        var (report, lines) = try chainReport(path: path, publicKey: publicKey)
+        guard report.failure == nil, let anchors else { return report }
+        let logPath = URL(fileURLWithPath: path).standardizedFileURL.path
+        switch try await AnchorCheck(lines: lines, logPath: logPath, lookup: anchors).run() {
+        case .success(let detail): report.passed.append(.init(name: AnchorCheck.name, detail: detail))
+        case .failure(let failure): report.failure = failure
+        }
+        return report
+    }
+
+    /// The chain and signature checks of the log at `path`, with its lines.
+    private static func chainReport(
+        path: String, publicKey: Curve25519.Signing.PublicKey?
+    ) throws -> (report: AuditReport, lines: [[UInt8]]) {
         let contents = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
         var lines = contents.split(separator: 0x0A, omittingEmptySubsequences: false)
         while lines.last?.isEmpty == true { lines.removeLast() }
@@ -77,7 +91,7 @@ public enum AuditVerifier {
                 previousHash: previousLine.map { ContentHash.sha256Hex(Array($0)) } ?? AuditRecordFormat.genesisHash)
             if let failure = check(line: Array(line), expected: expected, publicKey: publicKey) {
                 report.failure = AuditReport.Failure(check: failure.check, line: position + 1, seq: failure.seq, reason: failure.reason)
-                return report
+                return (report, [])
             }
             previousLine = line
         }
@@ -86,14 +100,7 @@ public enum AuditVerifier {
             report.passed.append(.init(
                 name: "signatures", detail: "\(lines.count) records signed by key \(Ed25519KeyFile.keyId(publicKey))"))
         }
-        if let anchors {
-            let logPath = URL(fileURLWithPath: path).standardizedFileURL.path
-            switch try AnchorCheck(lines: lines.map(Array.init), logPath: logPath, lookup: anchors).run() {
-            case .success(let detail): report.passed.append(.init(name: AnchorCheck.name, detail: detail))
-            case .failure(let failure): report.failure = failure
-            }
-        }
-        return report
+        return (report, lines.map(Array.init))
     }
 
     /// What the chain requires of the record on a given line.

@@ -8,8 +8,8 @@ extension StargraphRuntime {
     /// Opens only the store the `--db` value `database` names, for commands that read runs
     /// without running any (`stargraph runs`, `verify-audit`). A missing database is an error.
     /// - Throws: ``StoreLocationError`` or the store's ``StoreError``.
-    package static func openStore(_ database: String) throws -> any HostStore {
-        try StoreLocation(parsing: database).open(durability: .normal, create: false, checkpointsInBackground: false)
+    package static func openStore(_ database: String) async throws -> any HostStore {
+        try await StoreLocation(parsing: database).open(durability: .normal, create: false, checkpointsInBackground: false)
     }
 
     /// For commands that only list or compile graphs and open no database: the manifest's plugins

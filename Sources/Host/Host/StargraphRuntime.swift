@@ -26,6 +26,8 @@ public final class StargraphRuntime: Sendable {
         /// without flags.
         public var database: String = StoreLocation.defaultDatabase
         public var durability: Durability = .normal
+        /// `--db-pool-size`: the most connections to a PostgreSQL store (its default when `nil`).
+        public var databasePoolSize: Int?
         /// `false` for read-only commands: a missing database is an error, never created.
         public var createDatabase: Bool = true
         /// For long-lived, busy processes (`stargraph serve`): the store checkpoints its
@@ -81,11 +83,17 @@ public final class StargraphRuntime: Sendable {
     ///   the store's, broker config's, plugin's or audit log's error naming what to change.
     public static func open(
         _ options: Options, registry: NodeKindRegistry = .builtins(), logger: Logger = Logger(label: "stargraph")
-    ) throws -> StargraphRuntime {
+    ) async throws -> StargraphRuntime {
         let location = try StoreLocation(parsing: options.database)
-        let store = try location.open(
-            durability: options.durability, create: options.createDatabase, checkpointsInBackground: options.checkpointsInBackground)
-        return try StargraphRuntime(options: options, location: location, store: store, registry: registry, logger: logger)
+        let store = try await location.open(
+            durability: options.durability, create: options.createDatabase, checkpointsInBackground: options.checkpointsInBackground,
+            poolSize: options.databasePoolSize)
+        do {
+            return try StargraphRuntime(options: options, location: location, store: store, registry: registry, logger: logger)
+        } catch {
+            try? await store.close()
+            throw error
+        }
     }
 
     private init(

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import StargraphCore
+import StargraphStore
 
 /// Audit-chain heads recorded in the store, beside the writes they audit.
 ///

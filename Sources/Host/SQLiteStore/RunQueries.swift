@@ -50,18 +50,8 @@ extension SQLiteRunStore {
     /// last sees every run that existed when it began exactly once. `offset` skips runs the older
     /// way (it shifts when runs are inserted). `total` counts every match, whatever the page.
     public func listRuns(_ query: RunQuery) throws -> RunPage {
-        var conditions: [String] = []
-        var arguments = StatementArguments()
-        func require(_ condition: String, _ value: (any DatabaseValueConvertible)?) {
-            guard let value else { return }
-            conditions.append(condition)
-            arguments += [value]
-        }
-        require("status = ?", query.status?.rawValue)
-        require("graph_id = ?", query.graphId)
-        require("parent_run_id = ?", query.parentRunId)
-        require("created_at > ?", query.createdAfter.map(Timestamps.format))
-        require("created_at < ?", query.createdBefore.map(Timestamps.format))
+        let conditions = query.filters.map(\.condition)
+        let arguments = StatementArguments(query.filters.map(\.value))
         let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         let filterArguments = arguments
         var pageConditions = conditions

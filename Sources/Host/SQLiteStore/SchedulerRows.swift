@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import StargraphCore
+import StargraphStore
 
 /// The scheduler's own rows of migration 004 (live processes and cron fires), and what it reads
 /// of runs to find expired interrupts.

@@ -15,6 +15,8 @@ public struct ServeOptions: Sendable {
     /// The `--db` value (``StoreLocation``).
     public var database = StoreLocation.defaultDatabase
     public var durability: Durability = .normal
+    /// `--db-pool-size`: the most connections to a PostgreSQL store (its default when `nil`).
+    public var databasePoolSize: Int?
     public var auditLogPath: String?
     /// Ed25519 private key file that signs every audit record (required by `cleared`).
     public var auditSigningKeyPath: String?

@@ -38,7 +38,7 @@ public final class StargraphServer: Sendable {
     public init(
         options: ServeOptions, logger: Logger = Logger(label: "stargraph.serve"),
         onListening: @escaping @Sendable (_ host: String, _ port: Int) -> Void = { _, _ in }
-    ) throws {
+    ) async throws {
         // Bootstraps swift-metrics before the store, engine and scheduler create their instruments.
         let metrics = ServeMetrics.registry
         let manifestPath = options.resolvedManifestPath
@@ -52,6 +52,7 @@ public final class StargraphServer: Sendable {
         var runtimeOptions = StargraphRuntime.Options()
         runtimeOptions.database = options.database
         runtimeOptions.durability = options.durability
+        runtimeOptions.databasePoolSize = options.databasePoolSize
         runtimeOptions.checkpointsInBackground = true
         runtimeOptions.auditLogPath = options.auditLogPath
         runtimeOptions.auditSigningKeyPath = options.auditSigningKeyPath
@@ -60,7 +61,7 @@ public final class StargraphServer: Sendable {
         runtimeOptions.warnsWithoutBroker = true
         runtimeOptions.manifest = manifest
         runtimeOptions.pluginPolicy = options.profile == .cleared ? .cleared : .permissive
-        let runtime = try StargraphRuntime.open(runtimeOptions, logger: logger)
+        let runtime = try await StargraphRuntime.open(runtimeOptions, logger: logger)
         self.runtime = runtime
         let broker = runtime.brokerConfiguration
         let brokerService = runtime.broker

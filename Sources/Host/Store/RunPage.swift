@@ -60,3 +60,15 @@ public struct RunPageCursor: Sendable, Hashable {
         self.runId = runId
     }
 }
+
+extension RunQuery {
+    /// The filters that apply, each a SQL condition on `runs` with one `?` placeholder and its
+    /// value, as both backends' listings use them.
+    package var filters: [(condition: String, value: String)] {
+        let all: [(String, String?)] = [
+            ("status = ?", status?.rawValue), ("graph_id = ?", graphId), ("parent_run_id = ?", parentRunId),
+            ("created_at > ?", createdAfter.map(Timestamps.format)), ("created_at < ?", createdBefore.map(Timestamps.format)),
+        ]
+        return all.compactMap { condition, value in value.map { (condition, $0) } }
+    }
+}

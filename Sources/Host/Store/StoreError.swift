@@ -38,7 +38,9 @@ public enum StoreError: Error, CustomStringConvertible {
             return "no stargraph database at \(path)"
         case .cannotOpen(let path, let detail):
             return "cannot open the stargraph database at \(path): \(detail); "
-                + "check that the path is a writable SQLite file (or does not exist yet) and its folder is writable"
+                + (path.hasPrefix("postgresql:")
+                    ? "check the URL's host, port, user and password, and that the server is up and accepts the connection"
+                    : "check that the path is a writable SQLite file (or does not exist yet) and its folder is writable")
         case .migrationFailed(let path, let detail):
             return "cannot migrate the stargraph database at \(path): \(detail); "
                 + "make sure no other program holds a long write lock on it, then retry"

@@ -10,6 +10,25 @@ import Testing
 struct StoreConformance {
     typealias Store = any RunStore & RunQueue & WebhookOutbox
 
+    /// One check, named for the test report.
+    struct Check: Sendable, CustomTestStringConvertible {
+        let name: String
+        let run: @Sendable (Store) async throws -> Void
+        var testDescription: String { name }
+    }
+
+    /// Every check, in the order a backend's suite runs them.
+    static let checks: [Check] = [
+        Check(name: "runs", run: runs), Check(name: "checkpoints", run: checkpoints),
+        Check(name: "eventsInOrder", run: eventsInOrder), Check(name: "listing", run: listing),
+        Check(name: "graphSources", run: graphSources), Check(name: "artifacts", run: artifacts),
+        Check(name: "admission", run: admission), Check(name: "idempotencyKeys", run: idempotencyKeys),
+        Check(name: "claimsAndLeases", run: claimsAndLeases), Check(name: "executions", run: executions),
+        Check(name: "triggersAndInterrupts", run: triggersAndInterrupts),
+        Check(name: "webhookDeliveriesFollowEvents", run: webhookDeliveriesFollowEvents),
+        Check(name: "webhookLeasesAndAttempts", run: webhookLeasesAndAttempts),
+    ]
+
     // MARK: Runs
 
     /// A run reads back as written; its id is taken once; status changes are compare-and-set.
