@@ -91,7 +91,10 @@ struct RunStoreTests {
         let triggers = try await store.pool.read { db in
             try String.fetchSet(db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger'")
         }
-        #expect(triggers == ["runs_history_on_insert", "runs_history_on_status_change", "pending_runs_on_run_stop", "webhook_deliveries_on_event"])
+        #expect(triggers == [
+            "runs_history_on_insert", "runs_history_on_status_change", "pending_runs_on_run_stop", "webhook_deliveries_on_event",
+            "run_control_requests_on_run_stop",
+        ])
         try await store.close()
     }
 

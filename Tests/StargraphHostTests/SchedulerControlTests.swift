@@ -236,6 +236,29 @@ struct SchedulerControlTests {
         #expect(refused?.description.contains("another process") == true)
     }
 
+    /// A cancel or pause sent to one scheduler for a run another scheduler on the same database
+    /// executes is recorded for that one, which applies it at its next sweep.
+    @Test func aRunExecutingInAnotherSchedulerIsStoppedThroughTheDatabase() async throws {
+        let harness = try SchedulerHarness(graphs: [(SchedulerHarness.delayGraph(id: "slow", delayMs: 400, steps: 12), nil)])
+        let owner = try await harness.scheduler()
+        let task = SchedulerHarness.start(owner)
+        defer { task.cancel() }
+        let other = try await harness.scheduler()
+        let store = owner.runtime.store
+        let doomed = try await owner.submit(RunRequest(graphId: "slow", params: [:])).run.runId
+        let paused = try await owner.submit(RunRequest(graphId: "slow", params: [:])).run.runId
+        for runId in [doomed, paused] { _ = try await SchedulerHarness.waitFor(runId, in: store) { $0.stepCount >= 1 } }
+
+        #expect(try await other.cancel(doomed).status == .running, "answered before the owner applied it")
+        #expect(try await other.pause(paused).status == .running)
+        let cancelled = try await SchedulerHarness.waitFor(doomed, in: store)
+        #expect(cancelled.status == .cancelled && cancelled.stepCount < 12)
+        let stopped = try await SchedulerHarness.waitFor(paused, in: store) { $0.status != .running }
+        #expect(stopped.status == .paused)
+        let again = await schedulerError { try await other.cancel(doomed) }
+        guard case .invalidTransition(_, .cancelled, "cancel") = again else { Issue.record("got \(String(describing: again))"); return }
+    }
+
     /// Runs accepted straight into a reserved worker slot and cancelled at once: each ends
     /// cancelled (or done, when it finished first) and is never moved on from a final status.
     @Test func cancellingRunsJustAcceptedIntoAWorkerNeverLosesTheCancel() async throws {

@@ -34,10 +34,11 @@ nodes:
 state_schema:
   message: str
 YAML
+sed 's/pg:slow/pg:long/; s/ms: 300/ms: 2000/' slow.yaml > long.yaml
 pid=""
-start_serve_logged a.log --db "$db" --graph "$EXAMPLES/graph.yaml" --graph slow.yaml --rate-limit 0
+start_serve_logged a.log --db "$db" --graph "$EXAMPLES/graph.yaml" --graph slow.yaml --graph long.yaml --rate-limit 0
 a_pid=$pid; a=$base
-start_serve_logged b.log --db "$db" --graph "$EXAMPLES/graph.yaml" --graph slow.yaml --rate-limit 0 --db-pool-size 4
+start_serve_logged b.log --db "$db" --graph "$EXAMPLES/graph.yaml" --graph slow.yaml --graph long.yaml --rate-limit 0 --db-pool-size 4
 b_pid=$pid; b=$base
 trap 'kill -9 $a_pid $b_pid 2>/dev/null' EXIT
 posted=$(curl -s -X POST "$a/v1/runs" -H 'Content-Type: application/json' \
@@ -55,6 +56,11 @@ curl -sN --max-time 20 "$b/v1/runs/$slow/events" | sed -n 's/^id: //p' > live-id
 expect_eq "$(curl -s "$b/v1/runs/$slow" | jq -r .status)" "done" "the slow run, after B's stream ended"
 expect_eq "$(tr '\n' ' ' < live-ids.txt)" "$(psql -qtA "$db" -c "SELECT seq FROM events WHERE run_id = '$slow' ORDER BY seq" | tr '\n' ' ')" \
   "events B streamed live of a run on A"
+# A cancel sent to B for a run executing on A: 202 at once, and A stops the run at its next sweep.
+long=$(curl -s -X POST "$a/v1/runs" -H 'Content-Type: application/json' -d '{"graph_id": "pg:long"}' | jq -r .run_id)
+for _ in $(seq 1 100); do [ "$(curl -s "$a/v1/runs/$long" | jq -r .status)" = running ] && break; sleep 0.05; done
+expect_eq "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$b/v1/runs/$long/cancel")" "202" "cancel sent to B for a run on A"
+expect_eq "$(await_final_status "$b" "$long")" "cancelled" "the run on A, after the cancel sent to B"
 # One idempotency key sent to both replicas at once: one run, whichever replica took it.
 body='{"graph_id": "run:hello-stargraph", "params": {"message": "once"}, "idempotency_key": "e2e-once"}'
 curl -s -X POST "$a/v1/runs" -H 'Content-Type: application/json' -d "$body" > once-a.json & once=$!

@@ -37,7 +37,8 @@ public final class StargraphRuntime: Sendable {
         public var auditLogPath: String?
         /// Ed25519 private key file (``Ed25519KeyFile``) that signs every audit record, if any.
         public var auditSigningKeyPath: String?
-        /// Told after every commit that a run's event log grew (the server's streams).
+        /// Told after every commit that a run's event log grew (the server's streams), and of the
+        /// commits of other processes when the store can tell (``RunStore/watchRunUpdates(_:)``).
         public var eventSink: (any RunEventSink)?
         /// Node kinds registered beside the built-ins and the host's own.
         public var nodeKinds: [any NodeKind] = []
@@ -89,7 +90,9 @@ public final class StargraphRuntime: Sendable {
             durability: options.durability, create: options.createDatabase, checkpointsInBackground: options.checkpointsInBackground,
             poolSize: options.databasePoolSize)
         do {
-            return try StargraphRuntime(options: options, location: location, store: store, registry: registry, logger: logger)
+            let runtime = try StargraphRuntime(options: options, location: location, store: store, registry: registry, logger: logger)
+            if let sink = options.eventSink { store.watchRunUpdates { sink.runUpdated($0) } }
+            return runtime
         } catch {
             try? await store.close()
             throw error

@@ -11,7 +11,11 @@ import StargraphStore
 /// migrate once: each takes the same advisory lock for the migrating transaction.
 enum PostgresMigrations {
     /// Every migration, in application order.
-    static let all: [(identifier: String, sql: String)] = [("001_initial", initial)]
+    static let all: [(identifier: String, sql: String)] = [
+        ("001_initial", initial),
+        ("002_runs_lease_epoch", "ALTER TABLE runs ADD COLUMN lease_epoch INTEGER NOT NULL DEFAULT 0;"),
+        ("003_run_control_requests", controlRequests),
+    ]
 
     /// The key of the advisory lock every host takes while it migrates.
     static let lockKey: Int64 = 0x5354_4152_4752_4150
@@ -73,6 +77,24 @@ enum PostgresMigrations {
         if !rest.isEmpty { statements.append(rest) }
         return statements
     }
+
+    /// 003: `run_control_requests`, a cancel or pause asked of a run another host executes;
+    /// dropped when the run stops running.
+    private static let controlRequests = """
+        CREATE TABLE run_control_requests (
+            run_id TEXT COLLATE "C" PRIMARY KEY REFERENCES runs ON DELETE CASCADE,
+            control TEXT COLLATE "C" NOT NULL CHECK (control IN ('cancel', 'pause')),
+            requested_at TEXT COLLATE "C" NOT NULL
+        );
+        CREATE FUNCTION run_control_requests_on_run_stop() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            DELETE FROM run_control_requests WHERE run_id = NEW.run_id;
+            RETURN NULL;
+        END $$;
+        CREATE TRIGGER run_control_requests_on_run_stop AFTER UPDATE OF status ON runs
+            FOR EACH ROW WHEN (NEW.status IS DISTINCT FROM OLD.status AND NEW.status != 'running')
+            EXECUTE FUNCTION run_control_requests_on_run_stop();
+        """
 
     /// 001: every table of the SQLite store's migrations 001–012, as they stand after them.
     private static let initial = """

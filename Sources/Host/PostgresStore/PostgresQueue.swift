@@ -82,6 +82,7 @@ extension PostgresRunStore {
                 try await connection.query("""
                     UPDATE pending_runs SET claimed_by = \(process.id), claimed_at = \(now), attempts = attempts + 1 WHERE id = \(row.0)
                     """, logger: self.logger)
+                try await connection.query("UPDATE runs SET lease_epoch = lease_epoch + 1 WHERE run_id = \(row.1)", logger: self.logger)
                 claimed.append(QueuedRun(
                     order: row.0, runId: row.1, graphId: row.2, response: try row.3.map { try JSONParser.parse($0) }))
             }

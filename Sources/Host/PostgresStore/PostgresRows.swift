@@ -64,7 +64,8 @@ extension RunRecord {
             parentRunId: try columns.value("parent_run_id"), fromStep: try columns.value("from_step"),
             mutation: try mutation.map { text throws(StoreError) in try ColumnCoding.json(text, runId: runId, column: "runs.mutation") },
             createdAt: try columns.date("created_at"), startedAt: try columns.optionalDate("started_at"),
-            finishedAt: try columns.optionalDate("finished_at"), updatedAt: try columns.date("updated_at"))
+            finishedAt: try columns.optionalDate("finished_at"), updatedAt: try columns.date("updated_at"),
+            leaseEpoch: try columns.value("lease_epoch"))
     }
 }
 

@@ -17,12 +17,18 @@ public final class PostgresRunStore: RunStore, RunQueue, WebhookOutbox, Sendable
     package let location: String
     let client: PostgresClient
     let logger: Logger
+    private let configuration: PostgresStoreConfiguration
     private let running: Task<Void, Never>
+    private let listeners = Mutex<[Task<Void, Never>]>([])
     private let health = WriteHealth()
     private let isClosed = Atomic(false)
 
-    private init(location: String, client: PostgresClient, running: Task<Void, Never>, logger: Logger) {
-        self.location = location
+    /// The channel every write with events notifies, with the run id as payload.
+    static let updatesChannel = "stargraph_run_updates"
+
+    private init(configuration: PostgresStoreConfiguration, client: PostgresClient, running: Task<Void, Never>, logger: Logger) {
+        self.configuration = configuration
+        location = configuration.location
         self.client = client
         self.running = running
         self.logger = logger
@@ -61,7 +67,7 @@ public final class PostgresRunStore: RunStore, RunQueue, WebhookOutbox, Sendable
             await client.run()
         }
         for await _ in started {}
-        return PostgresRunStore(location: location, client: client, running: running, logger: logger)
+        return PostgresRunStore(configuration: configuration, client: client, running: running, logger: logger)
     }
 
     /// Why the last write failed, while writes fail.
@@ -83,9 +89,40 @@ public final class PostgresRunStore: RunStore, RunQueue, WebhookOutbox, Sendable
         }
     }
 
-    /// Refuses new writes, then closes every connection.
+    /// Listens on ``updatesChannel`` on a connection of its own (outside the pool), connecting
+    /// again a second after it drops, until ``close()``.
+    package func watchRunUpdates(_ onUpdate: @escaping @Sendable (String) -> Void) {
+        let configuration = configuration, logger = logger
+        let listener = Task {
+            while !Task.isCancelled {
+                do {
+                    let connection = try await PostgresConnection.connect(configuration: configuration.connection(), id: 1, logger: logger)
+                    do {
+                        try await connection.listen(on: Self.updatesChannel) { notifications in
+                            for try await notification in notifications { onUpdate(notification.payload) }
+                        }
+                    } catch {
+                        try? await connection.close()
+                        throw error
+                    }
+                    try? await connection.close()
+                } catch {
+                    if Task.isCancelled { return }
+                    logger.warning("listening for run updates failed; retrying", metadata: ["error": "\(Self.describe(error))"])
+                }
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
+        listeners.withLock { $0.append(listener) }
+    }
+
+    /// Refuses new writes, stops listening, then closes every connection.
     package func close() async throws {
         isClosed.store(true, ordering: .sequentiallyConsistent)
+        for listener in listeners.withLock({ $0 }) {
+            listener.cancel()
+            _ = await listener.result
+        }
         running.cancel()
         _ = await running.result
     }

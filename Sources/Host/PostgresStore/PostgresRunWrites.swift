@@ -30,22 +30,24 @@ extension PostgresRunStore {
                 try await connection.query("""
                     INSERT INTO runs (run_id, graph_id, graph_hash, graph_source_hash, graph_origin, status, inputs, state,
                         facts, step_count, next_action, max_steps, error_class, error_cause, parent_run_id, from_step, mutation,
-                        created_at, started_at, finished_at, updated_at, claimed_by)
+                        created_at, started_at, finished_at, updated_at, claimed_by, lease_epoch)
                     VALUES (\(run.runId), \(run.graphId), \(run.graphHash), \(run.graphSourceHash), \(run.graphOrigin),
                         \(run.status.rawValue), \(ColumnCoding.json(run.inputs)), \(ColumnCoding.json(run.state)),
                         \(ColumnCoding.json(run.facts)), \(run.stepCount), \(ColumnCoding.json(run.nextAction)), \(run.maxSteps),
                         \(run.errorClass), \(run.errorCause), \(run.parentRunId), \(run.fromStep), \(run.mutation.map(ColumnCoding.json)),
                         \(Timestamps.format(run.createdAt)), \(run.startedAt.map(Timestamps.format)),
-                        \(run.finishedAt.map(Timestamps.format)), \(Timestamps.format(run.updatedAt)), \(claimedBy))
+                        \(run.finishedAt.map(Timestamps.format)), \(Timestamps.format(run.updatedAt)), \(claimedBy), \(run.leaseEpoch))
                     """, logger: self.logger)
             } catch where Self.isUniqueViolation(error, of: "runs_pkey") {
                 throw StoreError.runAlreadyExists(run.runId)
             }
             // Before the events, which the outbox trigger matches against the subscription.
-            for type in webhook?.events ?? [] {
-                try await connection.query("""
-                    INSERT INTO webhook_subscriptions (run_id, event_type, url) VALUES (\(run.runId), \(type), \(webhook?.url))
-                    """, logger: self.logger)
+            if let webhook {
+                for type in webhook.events {
+                    try await connection.query("""
+                        INSERT INTO webhook_subscriptions (run_id, event_type, url) VALUES (\(run.runId), \(type), \(webhook.url))
+                        """, logger: self.logger)
+                }
             }
             try await self.append(events, runId: run.runId, on: connection)
             try await self.record(anchor, on: connection)
@@ -116,7 +118,8 @@ extension PostgresRunStore {
 
     // MARK: - Helpers
 
-    /// Replaces the run row's mutable columns (identity, graph, inputs and lineage never change).
+    /// Replaces the run row's mutable columns (identity, graph, inputs and lineage never change),
+    /// unless the run was taken over since `run` was read (its lease epoch moved on).
     private func replace(_ run: RunRecord, on connection: PostgresConnection) async throws {
         let updated = try await connection.query("""
             UPDATE runs SET status = \(run.status.rawValue), state = \(ColumnCoding.json(run.state)),
@@ -125,13 +128,16 @@ extension PostgresRunStore {
                 error_class = \(run.errorClass), error_cause = \(run.errorCause),
                 started_at = \(run.startedAt.map(Timestamps.format)), finished_at = \(run.finishedAt.map(Timestamps.format)),
                 updated_at = \(Timestamps.format(run.updatedAt))
-            WHERE run_id = \(run.runId) RETURNING run_id
+            WHERE run_id = \(run.runId) AND lease_epoch = \(run.leaseEpoch) RETURNING run_id
             """, logger: logger).collect()
-        guard !updated.isEmpty else { throw StoreError.runNotFound(run.runId) }
+        guard updated.isEmpty else { return }
+        let exists = try await !connection.query("SELECT 1 FROM runs WHERE run_id = \(run.runId)", logger: logger).collect().isEmpty
+        throw exists ? StoreError.leaseLost(runId: run.runId, epoch: run.leaseEpoch) : StoreError.runNotFound(run.runId)
     }
 
-    /// Appends `events` to the run's log, numbered after its last `seq`. The run row is locked
-    /// by the write that calls this (its insert or update), so two writers never take one seq.
+    /// Appends `events` to the run's log, numbered after its last `seq`, and notifies
+    /// ``PostgresRunStore/updatesChannel`` (delivered on commit). The run row is locked by the
+    /// write that calls this (its insert or update), so two writers never take one seq.
     private func append(_ events: [EventRecord], runId: String, on connection: PostgresConnection) async throws {
         guard !events.isEmpty else { return }
         let last = try await connection.query(
@@ -144,6 +150,7 @@ extension PostgresRunStore {
                     \(ColumnCoding.json(event.payload)))
                 """, logger: logger)
         }
+        try await connection.query("SELECT pg_notify(\(Self.updatesChannel), \(runId))", logger: logger)
     }
 
     private func record(_ anchor: AuditHead?, on connection: PostgresConnection) async throws {

@@ -49,6 +49,30 @@ extension PostgresRunStore {
         }
     }
 
+    package func requestControl(_ control: RunControl, runId: String) async throws -> Bool {
+        try await write("asking for a \(control.rawValue) of run \(runId)") { connection in
+            try await !connection.query("""
+                INSERT INTO run_control_requests (run_id, control, requested_at)
+                SELECT r.run_id, \(control.rawValue), \(Timestamps.format(Date())) FROM runs r
+                WHERE r.run_id = \(runId) AND r.status = 'running' AND (r.claimed_by IS NOT NULL
+                    OR EXISTS (SELECT 1 FROM pending_runs q WHERE q.run_id = r.run_id AND q.claimed_by IS NOT NULL))
+                ON CONFLICT (run_id) DO UPDATE SET
+                    control = CASE WHEN excluded.control = 'cancel' THEN 'cancel' ELSE run_control_requests.control END
+                RETURNING run_id
+                """, logger: self.logger).collect().isEmpty
+        }
+    }
+
+    package func takeControlRequests(runIds: [String]) async throws -> [(runId: String, control: RunControl)] {
+        guard !runIds.isEmpty else { return [] }
+        let rows = try await write("taking control requests") { connection in
+            try await connection.query(
+                "DELETE FROM run_control_requests WHERE run_id = ANY(\(runIds)) RETURNING run_id, control", logger: self.logger
+            ).collect().map { try $0.decode((String, String).self) }
+        }
+        return rows.compactMap { runId, text in RunControl(rawValue: text).map { (runId, $0) } }
+    }
+
     // MARK: Executions outside a scheduler
 
     package func claimExecution(runId: String, by process: SchedulerProcess, command: String) async throws -> RunExecutionClaim {
@@ -58,6 +82,8 @@ extension PostgresRunStore {
             if let holder = try await self.liveHolder(connection, runId: runId, seenBy: process) {
                 throw StoreError.runExecutingElsewhere(runId: runId, holder: holder)
             }
+            // Whoever held it before is gone: fence it off the run.
+            try await connection.query("UPDATE runs SET lease_epoch = lease_epoch + 1 WHERE run_id = \(runId)", logger: self.logger)
             let now = Timestamps.format(Date())
             try await connection.query("""
                 INSERT INTO run_executions (run_id, process_id, host, pid, start_ticks, command, started_at, heartbeat_at)

@@ -12,6 +12,7 @@ package enum StoreMigrations {
         "001_runs_checkpoints", "002_runs_history_pending_runs", "003_artifacts", "004_scheduler", "005_status_triggers",
         "006_graph_sources", "007_runs_history_without_autoincrement", "008_runs_claimed_by",
         "009_store_probe", "010_run_executions", "011_audit_anchors", "012_webhook_outbox",
+        "013_runs_lease_epoch", "014_run_control_requests",
     ]
 
     /// The migrator holding every migration of the store.
@@ -29,6 +30,8 @@ package enum StoreMigrations {
         migrator.registerMigration(identifiers[9], migrate: createRunExecutions)
         migrator.registerMigration(identifiers[10], migrate: createAuditAnchors)
         migrator.registerMigration(identifiers[11], migrate: createWebhookOutbox)
+        migrator.registerMigration(identifiers[12], migrate: addRunsLeaseEpoch)
+        migrator.registerMigration(identifiers[13], migrate: createRunControlRequests)
         return migrator
     }
 
@@ -277,6 +280,27 @@ package enum StoreMigrations {
     /// `stargraph run` have no `claimed_by`, and no scheduler ever takes them.
     private static func addRunsClaimedBy(_ db: Database) throws {
         try db.execute(sql: "ALTER TABLE runs ADD COLUMN claimed_by TEXT")
+    }
+
+    /// 013: `runs.lease_epoch`, moved on at each takeover of the run; writes of the run check it.
+    private static func addRunsLeaseEpoch(_ db: Database) throws {
+        try db.execute(sql: "ALTER TABLE runs ADD COLUMN lease_epoch INTEGER NOT NULL DEFAULT 0")
+    }
+
+    /// 014: `run_control_requests`, a cancel or pause asked of a run another process executes;
+    /// dropped when the run stops running.
+    private static func createRunControlRequests(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE run_control_requests (
+                run_id TEXT PRIMARY KEY REFERENCES runs(run_id) ON DELETE CASCADE,
+                control TEXT NOT NULL CHECK (control IN ('cancel', 'pause')),
+                requested_at TEXT NOT NULL
+            ) WITHOUT ROWID;
+            CREATE TRIGGER run_control_requests_on_run_stop AFTER UPDATE OF status ON runs
+            WHEN NEW.status IS NOT OLD.status AND NEW.status != 'running' BEGIN
+                DELETE FROM run_control_requests WHERE run_id = NEW.run_id;
+            END;
+            """)
     }
 
     /// 009: `store_probe`, one row that `/health` rewrites after a failed write to learn whether

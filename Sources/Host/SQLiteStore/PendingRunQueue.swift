@@ -103,9 +103,11 @@ extension SQLiteRunStore {
             let claim = try db.cachedStatement(sql: """
                 UPDATE pending_runs SET claimed_by = ?, claimed_at = ?, attempts = attempts + 1 WHERE id = ?
                 """)
+            let fence = try db.cachedStatement(sql: "UPDATE runs SET lease_epoch = lease_epoch + 1 WHERE run_id = ?")
             var claimed: [QueuedRun] = []
             for row in abandoned where row["has_run"] {
                 try claim.execute(arguments: [process.id, now, row["id"] as Int64])
+                try fence.execute(arguments: [row["run_id"] as String])
                 claimed.append(QueuedRun(
                     order: row["id"], runId: row["run_id"], graphId: row["graph_id"],
                     response: try (row["response"] as String?).map { try JSONParser.parse($0) }))

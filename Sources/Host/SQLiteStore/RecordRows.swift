@@ -10,7 +10,7 @@ extension RunRecord {
     package static let columns = [
         "run_id", "graph_id", "graph_hash", "graph_source", "graph_source_hash", "graph_origin", "status", "inputs",
         "state", "facts", "step_count", "next_action", "max_steps", "error_class", "error_cause", "parent_run_id",
-        "from_step", "mutation", "created_at", "started_at", "finished_at", "updated_at", "claimed_by",
+        "from_step", "mutation", "created_at", "started_at", "finished_at", "updated_at", "claimed_by", "lease_epoch",
     ]
 
     /// The `INSERT` of a whole row.
@@ -34,7 +34,7 @@ extension RunRecord {
             fromStep.databaseValue, mutation.map(ColumnCoding.json).databaseValue,
             ColumnCoding.timestamp(createdAt).databaseValue, startedAt.map(ColumnCoding.timestamp).databaseValue,
             finishedAt.map(ColumnCoding.timestamp).databaseValue, ColumnCoding.timestamp(updatedAt).databaseValue,
-            claimedBy.databaseValue,
+            claimedBy.databaseValue, leaseEpoch.databaseValue,
         ]
     }
 
@@ -44,9 +44,10 @@ extension RunRecord {
         "started_at", "finished_at", "updated_at",
     ]
 
-    /// `UPDATE runs SET <mutable columns> WHERE run_id = ?`.
+    /// `UPDATE runs SET <mutable columns> WHERE run_id = ? AND lease_epoch = ?`: a run taken
+    /// over since the record was read is not written.
     package static let updateMutableSQL =
-        "UPDATE runs SET \(mutableColumns.map { "\($0) = ?" }.joined(separator: ", ")) WHERE run_id = ?"
+        "UPDATE runs SET \(mutableColumns.map { "\($0) = ?" }.joined(separator: ", ")) WHERE run_id = ? AND lease_epoch = ?"
 
     /// The values of ``mutableColumns``, in order.
     package var mutableDatabaseValues: [DatabaseValue] {
@@ -89,7 +90,8 @@ extension RunRecord {
             },
             createdAt: try ColumnCoding.timestamp(row["created_at"] as String, runId: runId, column: "runs.created_at"),
             startedAt: try date("started_at"), finishedAt: try date("finished_at"),
-            updatedAt: try ColumnCoding.timestamp(row["updated_at"] as String, runId: runId, column: "runs.updated_at"))
+            updatedAt: try ColumnCoding.timestamp(row["updated_at"] as String, runId: runId, column: "runs.updated_at"),
+            leaseEpoch: row["lease_epoch"])
     }
 }
 

@@ -12,6 +12,8 @@ extension SQLiteRunStore {
             if let holder = try Self.liveHolder(db, runId: runId, seenBy: process) {
                 throw StoreError.runExecutingElsewhere(runId: runId, holder: holder)
             }
+            // Whoever held it before is gone: fence it off the run.
+            try db.execute(sql: "UPDATE runs SET lease_epoch = lease_epoch + 1 WHERE run_id = ?", arguments: [runId])
             let now = ColumnCoding.timestamp(Date())
             try db.execute(sql: """
                 INSERT OR REPLACE INTO run_executions (run_id, process_id, host, pid, start_ticks, command, started_at, heartbeat_at)

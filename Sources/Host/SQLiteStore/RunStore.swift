@@ -268,7 +268,10 @@ public final class SQLiteRunStore: RunStore, RunQueue {
         _ db: Database, _ run: RunUpdate, events: [EncodedEvent], _ statements: WriterStatements
     ) throws {
         try statements.execute(.updateRun, in: db, run.values)
-        guard db.changesCount > 0 else { throw StoreError.runNotFound(run.runId) }
+        guard db.changesCount > 0 else {
+            let exists = try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM runs WHERE run_id = ?"), arguments: [run.runId]) ?? false
+            throw exists ? StoreError.leaseLost(runId: run.runId, epoch: run.leaseEpoch) : StoreError.runNotFound(run.runId)
+        }
         try appendEvents(db, runId: run.runId, events: events, statements)
     }
 
@@ -290,7 +293,8 @@ public final class SQLiteRunStore: RunStore, RunQueue {
 /// A run row's changes, encoded before the write so the shared transaction only runs SQL.
 private struct RunUpdate: Sendable {
     let runId: String
-    /// The mutable columns' values, then the run id (for `WHERE run_id = ?`).
+    let leaseEpoch: Int
+    /// The mutable columns' values, then the run id and lease epoch (for the `WHERE`).
     let values: [DatabaseValue]
 
     init(_ run: RunRecord) {
@@ -304,7 +308,8 @@ private struct RunUpdate: Sendable {
 
     private init(_ run: RunRecord, values: [DatabaseValue]) {
         runId = run.runId
-        self.values = values + [run.runId.databaseValue]
+        leaseEpoch = run.leaseEpoch
+        self.values = values + [run.runId.databaseValue, run.leaseEpoch.databaseValue]
     }
 }
 

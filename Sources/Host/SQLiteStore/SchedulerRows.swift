@@ -61,6 +61,38 @@ extension SQLiteRunStore {
     }
 }
 
+extension SQLiteRunStore {
+    package func requestControl(_ control: RunControl, runId: String) async throws -> Bool {
+        try await write("asking for a \(control.rawValue) of run \(runId)") { db in
+            try db.execute(sql: """
+                INSERT INTO run_control_requests (run_id, control, requested_at)
+                SELECT r.run_id, ?, ? FROM runs r
+                WHERE r.run_id = ? AND r.status = 'running' AND (r.claimed_by IS NOT NULL
+                    OR EXISTS (SELECT 1 FROM pending_runs q WHERE q.run_id = r.run_id AND q.claimed_by IS NOT NULL))
+                ON CONFLICT (run_id) DO UPDATE SET
+                    control = CASE WHEN excluded.control = 'cancel' THEN 'cancel' ELSE run_control_requests.control END
+                """, arguments: [control.rawValue, ColumnCoding.timestamp(Date()), runId])
+            return db.changesCount > 0
+        }
+    }
+
+    package func takeControlRequests(runIds: [String]) async throws -> [(runId: String, control: RunControl)] {
+        guard !runIds.isEmpty else { return [] }
+        let list = Array(repeating: "?", count: runIds.count).joined(separator: ", ")
+        // A read first: no request, no write transaction.
+        let any = try read("reading control requests") { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM run_control_requests WHERE run_id IN (\(list)))",
+                              arguments: StatementArguments(runIds)) ?? false
+        }
+        guard any else { return [] }
+        let rows: [(String, String)] = try await write("taking control requests") { db in
+            try Row.fetchAll(db, sql: "DELETE FROM run_control_requests WHERE run_id IN (\(list)) RETURNING run_id, control",
+                             arguments: StatementArguments(runIds)).map { ($0["run_id"], $0["control"]) }
+        }
+        return rows.compactMap { runId, text in RunControl(rawValue: text).map { (runId, $0) } }
+    }
+}
+
 extension SchedulerProcessRow {
     /// The `scheduler_processes` row of `processId`, if that process registered.
     package static func fetch(_ db: Database, processId: String) throws -> SchedulerProcessRow? {

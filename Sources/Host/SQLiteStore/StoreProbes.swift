@@ -30,6 +30,9 @@ extension SQLiteRunStore {
         }
     }
 
+    /// SQLite tells no other process of a commit: readers of their runs poll.
+    package func watchRunUpdates(_ onUpdate: @escaping @Sendable (String) -> Void) {}
+
     /// The highest event seq stored for `runId` (0 when it has none).
     package func lastEventSeq(runId: String) throws -> Int {
         do {

@@ -154,6 +154,9 @@ package final class RunDispatcher: Sendable {
     /// The queue row `runId` is executing with in this process, if it is executing.
     package func activeRun(_ runId: String) -> QueuedRun? { state.withLock { $0.active[runId]?.run } }
 
+    /// The runs executing in this process now.
+    package var activeRunIds: [String] { state.withLock { Array($0.active.keys) } }
+
     /// Returns once `runId` is not executing in this process.
     package func waitUntilIdle(_ runId: String) async {
         await withCheckedContinuation { continuation in

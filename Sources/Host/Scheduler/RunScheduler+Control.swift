@@ -9,8 +9,9 @@ import StargraphEngine
 /// `done`/`failed` when the run finished first, or still `running` when the step has not
 /// returned yet (the run stops when it does). Runs that are not executing change status at
 /// once, with a compare-and-set, so a concurrent change is never overwritten. A run executing
-/// in another process (for example `stargraph run` on the same database) cannot be stopped
-/// from here.
+/// in another scheduler process sharing the database gets a control request, which that
+/// process applies at its next sweep (the call returns the run still `running`); one that
+/// `stargraph run` executes cannot be stopped from here.
 extension RunScheduler {
     /// What a control action does to a run in a given status.
     private enum Move {
@@ -18,6 +19,8 @@ extension RunScheduler {
         case signal(RunSignals.Request, RunStatus)
         /// Set the status at once (the run is not executing).
         case settle(RunStatus)
+        /// Ask the scheduler process executing the run to stop it.
+        case forward(RunControl)
     }
 
     /// Cancels `runId`: pending, paused, awaiting_input or queued runs at once, a running one by
@@ -30,6 +33,7 @@ extension RunScheduler {
             case (let status, _) where status.isTerminal: nil
             case (_, .active): .signal(.cancel, .cancelled)
             case (.pending, _), (.paused, _), (.awaitingInput, _), (.running, .queued): .settle(.cancelled)
+            case (.running, .absent): .forward(.cancel)
             default: nil
             }
         }
@@ -44,6 +48,7 @@ extension RunScheduler {
             switch (status, presence) {
             case (let status, .active) where !status.isTerminal: .signal(.pause, .paused)
             case (.pending, _), (.running, .queued): .settle(.paused)
+            case (.running, .absent): .forward(.pause)
             default: nil
             }
         }
@@ -92,6 +97,11 @@ extension RunScheduler {
                         guard let settled = try await self.settle(run, to: status) else { continue }
                         dropped = true
                         return settled
+                    case .forward(let control):
+                        guard try await self.runtime.store.requestControl(control, runId: runId) else {
+                            throw SchedulerError.invalidTransition(runId: runId, status: run.status, action: action)
+                        }
+                        return run
                     }
                 }
             }

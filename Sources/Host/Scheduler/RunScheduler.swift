@@ -223,6 +223,14 @@ public final class RunScheduler: Service, Sendable {
         return Submission(run: run, created: false, origin: origin)
     }
 
+    /// Signals the runs executing here that another process asked to cancel or pause.
+    private func applyControlRequests() async throws {
+        for (runId, control) in try await runtime.store.takeControlRequests(runIds: dispatcher.activeRunIds) {
+            logger.info("applying a control request from another process", metadata: ["run_id": "\(runId)", "control": "\(control.rawValue)"])
+            runtime.engine.signals.request(control == .cancel ? .cancel : .pause, for: runId)
+        }
+    }
+
     /// Records this process as a live scheduler before its first claim.
     package func register() async throws {
         guard !registered.withLock({ $0 }) else { return }
@@ -230,8 +238,9 @@ public final class RunScheduler: Service, Sendable {
         registered.withLock { $0 = true }
     }
 
-    /// Every second, takes over queue rows no live scheduler owns and queues runs whose
-    /// interrupt timed out; while this process holds claims, refreshes its heartbeat every few
+    /// Every second, takes over queue rows no live scheduler owns, queues runs whose interrupt
+    /// timed out and applies the cancels and pauses other processes asked of runs executing
+    /// here; while this process holds claims, refreshes its heartbeat every few
     /// seconds (at once when it holds claims again after being idle). An idle scheduler writes
     /// nothing.
     private func sweep() async {
@@ -245,6 +254,7 @@ public final class RunScheduler: Service, Sendable {
                 }
                 for queued in try await runtime.store.claimAbandonedRuns(for: process) { dispatcher.add(queued) }
                 try await queueExpiredInterrupts()
+                try await applyControlRequests()
             } catch {
                 logger.warning("scheduler sweep failed; retrying", metadata: ["error": "\(error)"])
             }

@@ -69,9 +69,14 @@ package struct RunWorker: Sendable {
 
     /// A run the engine refused (its graph changed, a corrupt row…) fails with the reason and a
     /// `run_failed` event, so it is not retried forever; a store failure leaves the row queued
-    /// for the next start.
+    /// for the next start; a run another scheduler took over is left to it.
     private func giveUp(_ queued: QueuedRun, _ error: any Error) async {
         if Task.isCancelled { return }
+        if case StoreError.leaseLost = error {
+            // Another scheduler owns the run now and drives it; its queue row is that one's.
+            logger.warning("run taken over by another scheduler; giving it up", metadata: ["run_id": "\(queued.runId)"])
+            return
+        }
         logger.error("scheduler could not drive run", metadata: ["run_id": "\(queued.runId)", "error": "\(error)"])
         guard error is EngineError else { return }
         do {

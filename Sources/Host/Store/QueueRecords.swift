@@ -62,3 +62,8 @@ extension IdempotencyEntry {
         }
     }
 }
+
+/// What a control request asks of a run executing in another scheduler process.
+package enum RunControl: String, Sendable, Hashable {
+    case cancel, pause
+}

@@ -23,7 +23,8 @@ package protocol RunQueue: Sendable {
     func idempotencyEntry(key: String) async throws -> IdempotencyEntry?
 
     /// Takes over, for `process`, the queue rows no live scheduler owns, oldest first; rows whose
-    /// run was never created are deleted with their idempotency key.
+    /// run was never created are deleted with their idempotency key. Each run taken over from a
+    /// process that is gone gets the next lease epoch, so that process can write it no more.
     func claimAbandonedRuns(for process: SchedulerProcess) async throws -> [QueuedRun]
 
     /// Releases every claim of `processId` (a graceful stop), so the next scheduler takes them at once.
@@ -43,6 +44,16 @@ package protocol RunQueue: Sendable {
 
     /// The runs in `status` with their next action (their last routing decision).
     func nextActions(of status: RunStatus) async throws -> [(runId: String, nextAction: JSONValue)]
+
+    /// Asks the scheduler process that executes the running run `runId` to `control` it, which
+    /// that process does at its next sweep; a cancel wins over a pause asked before it.
+    /// - Returns: `false`, recording nothing, when the run is not running under a scheduler's
+    ///   claim (`stargraph run` executes it, or it stopped).
+    func requestControl(_ control: RunControl, runId: String) async throws -> Bool
+
+    /// Takes (removes and returns) the control requests of the runs among `runIds`. A run's
+    /// request is dropped by itself once the run stops running.
+    func takeControlRequests(runIds: [String]) async throws -> [(runId: String, control: RunControl)]
 
     /// The latest fire time recorded for cron trigger `triggerId`, if it ever fired.
     func lastTriggerFire(_ triggerId: String) async throws -> Date?

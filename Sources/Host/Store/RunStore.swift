@@ -35,7 +35,8 @@ package protocol RunStore: AnyObject, Sendable {
     /// `events`. `encoded` is the canonical JSON text of the checkpoint's state and output when
     /// the caller already has it.
     /// - Throws: ``StoreError/stepAlreadyCommitted(runId:step:)`` (nothing changed),
-    ///   ``StoreError/runNotFound(_:)``, ``StoreError/mismatchedRunIds(checkpointRunId:runId:)``.
+    ///   ``StoreError/runNotFound(_:)``, ``StoreError/mismatchedRunIds(checkpointRunId:runId:)``,
+    ///   ``StoreError/leaseLost(runId:epoch:)`` when the run was taken over since `run` was read.
     func commitStep(
         _ checkpoint: CheckpointRecord, run: RunRecord, events: [EventRecord],
         encoded: (state: String, output: String)?, anchor: AuditHead?
@@ -43,7 +44,8 @@ package protocol RunStore: AnyObject, Sendable {
 
     /// Replaces the run row with `run` and appends `events`, without a step (a pause, a cancel,
     /// a failure before any step).
-    /// - Throws: ``StoreError/runNotFound(_:)``.
+    /// - Throws: ``StoreError/runNotFound(_:)``, ``StoreError/leaseLost(runId:epoch:)`` as for
+    ///   ``commitStep(_:run:events:encoded:anchor:)``.
     func updateRun(_ run: RunRecord, events: [EventRecord], anchor: AuditHead?) async throws
 
     /// Moves a run whose status is one of `from` to `to` (compare-and-set), setting its
@@ -98,7 +100,8 @@ package protocol RunStore: AnyObject, Sendable {
 
     // MARK: Executions outside a scheduler
 
-    /// Takes run `runId` for `process`, about to execute it as `command` (`stargraph resume`).
+    /// Takes run `runId` for `process`, about to execute it as `command` (`stargraph resume`),
+    /// moving its lease epoch on (read the run after the claim).
     /// - Throws: ``StoreError/runExecutingElsewhere(runId:holder:)`` while a live process holds
     ///   it or a live scheduler claims it.
     func claimExecution(runId: String, by process: SchedulerProcess, command: String) async throws -> RunExecutionClaim
@@ -110,6 +113,12 @@ package protocol RunStore: AnyObject, Sendable {
     func releaseExecution(runId: String, by process: SchedulerProcess) async throws
 
     // MARK: Health and lifetime
+
+    /// From now until ``close()``, calls `onUpdate` with the id of each run whose events a
+    /// write committed, in this process or another, as soon as the backend can tell
+    /// (PostgreSQL: `LISTEN`/`NOTIFY`). A backend that cannot tell (SQLite) never calls it:
+    /// readers of another process's runs then poll.
+    func watchRunUpdates(_ onUpdate: @escaping @Sendable (String) -> Void)
 
     /// Why the last write failed, while writes fail (a full disk, an I/O error).
     var lastWriteFailure: WriteFailure? { get }

@@ -29,6 +29,9 @@ public enum StoreError: Error, CustomStringConvertible {
     case closed(path: String)
     /// Another live process executes this run now (``RunStore/claimExecution(runId:by:command:)``).
     case runExecutingElsewhere(runId: String, holder: RunExecutionHolder)
+    /// The run was taken over by another scheduler since this process read it (its lease epoch
+    /// moved past `epoch`); nothing was written, and this process must give the run up.
+    case leaseLost(runId: String, epoch: Int)
     /// The database reported an error while doing `operation`.
     case database(operation: String, detail: String)
 
@@ -70,6 +73,9 @@ public enum StoreError: Error, CustomStringConvertible {
         case .runExecutingElsewhere(let runId, let holder):
             return "run \(runId) is being executed by \(holder); wait until it stops, or stop that process, "
                 + "then resume the run"
+        case .leaseLost(let runId, let epoch):
+            return "run \(runId) was taken over by another scheduler (its lease moved past epoch \(epoch)); "
+                + "this process wrote nothing and gave the run up"
         case .database(let operation, let detail):
             return "database error while \(operation): \(detail)"
         }

@@ -30,6 +30,31 @@ struct PostgresStoreConformanceTests {
         }
     }
 
+    @Test("a store watching run updates hears of the events another store on the database commits")
+    func runUpdatesReachOtherHosts() async throws {
+        try await PostgresTestDatabase.withStore { writer, configuration in
+            let watcher = try await PostgresRunStore.open(configuration)
+            let (heard, hear) = AsyncStream.makeStream(of: String.self)
+            watcher.watchRunUpdates { hear.yield($0) }
+            // The listener connects on its own: write until it hears, giving up after 10 s.
+            let writes = Task {
+                for index in 0..<100 {
+                    try await writer.insertRun(StoreConformance.run("run-n\(index)"), events: [StoreConformance.event("run_created")])
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+                hear.finish()
+            }
+            var first: String?
+            for await runId in heard {
+                first = runId
+                break
+            }
+            writes.cancel()
+            #expect(first?.hasPrefix("run-n") == true)
+            try await watcher.close()
+        }
+    }
+
     @Test("a database another program wrote is refused, naming its tables")
     func foreignDatabase() async throws {
         try await PostgresTestDatabase.withDatabase { configuration in

@@ -85,6 +85,36 @@ extension StoreConformance {
         #expect(try await store.claimAbandonedRuns(for: survivor).map(\.runId) == ["run-live"])
     }
 
+    /// A run taken over from a process that is gone gets the next lease epoch: the old owner,
+    /// should it wake up, can write neither a step nor the run row, and the new owner can.
+    static func fencing(_ store: Store) async throws {
+        let host = SchedulerProcess.current().host
+        let gone = SchedulerProcess(id: "\(host)/999999998/gone", host: host, pid: 999_999_998, startTicks: nil)
+        let survivor = SchedulerProcess.current()
+        for process in [gone, survivor] { try await store.recordSchedulerHeartbeat(process) }
+        var zombie = Self.run("run-z")
+        zombie.status = .running
+        _ = try await store.insertRun(zombie, events: [], admission: .started(idempotency: nil, claimedBy: gone.id))
+        try await Self.commit(store, &zombie, step: 0)
+
+        #expect(try await store.claimAbandonedRuns(for: survivor).map(\.runId) == ["run-z"])
+        var owner = try #require(try await store.run("run-z"))
+        #expect(owner.leaseEpoch == zombie.leaseEpoch + 1)
+        let events = try await store.events(runId: "run-z")
+        await #expect(throws: StoreError.self) { try await Self.commit(store, &zombie, step: 1) }
+        await #expect(throws: StoreError.self) { try await store.updateRun(zombie, events: [Self.event("run_paused")]) }
+        #expect(try await store.checkpoints(runId: "run-z").map(\.step) == [0], "the old owner wrote no step")
+        #expect(try await store.events(runId: "run-z") == events)
+        #expect(try await store.run("run-z")?.status == .running)
+
+        try await Self.commit(store, &owner, step: 1)
+        #expect(try await store.checkpoints(runId: "run-z").map(\.step) == [0, 1])
+        try await store.releaseClaims(of: survivor.id)
+        let claim = try await store.claimExecution(runId: "run-z", by: survivor, command: "stargraph resume")
+        #expect(try await store.run("run-z")?.leaseEpoch == owner.leaseEpoch + 1, "a claim outside a scheduler fences too")
+        await claim.release()
+    }
+
     /// One process at a time executes a run outside a scheduler; a released run is free again.
     static func executions(_ store: Store) async throws {
         try await store.insertRun(Self.run("run-x"), events: [])

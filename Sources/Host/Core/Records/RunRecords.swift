@@ -39,6 +39,10 @@ public struct RunRecord: Sendable, Hashable {
     public var startedAt: Date?
     public var finishedAt: Date?
     public var updatedAt: Date
+    /// How many times a scheduler took the run over from another that was gone, when this
+    /// record was read. A write of the run is refused once the run was taken over since
+    /// (fencing): a process paused past its claim can then never write another step.
+    public var leaseEpoch: Int
 
     public init(
         runId: String, graphId: String, graphHash: String, graphSource: String, graphOrigin: String,
@@ -46,7 +50,7 @@ public struct RunRecord: Sendable, Hashable {
         stepCount: Int = 0, nextAction: JSONValue = .null, maxSteps: Int,
         errorClass: String? = nil, errorCause: String? = nil, parentRunId: String? = nil,
         fromStep: Int? = nil, mutation: JSONValue? = nil, createdAt: Date, startedAt: Date? = nil,
-        finishedAt: Date? = nil, updatedAt: Date
+        finishedAt: Date? = nil, updatedAt: Date, leaseEpoch: Int = 0
     ) {
         self.runId = runId
         self.graphId = graphId
@@ -69,6 +73,7 @@ public struct RunRecord: Sendable, Hashable {
         self.startedAt = startedAt
         self.finishedAt = finishedAt
         self.updatedAt = updatedAt
+        self.leaseEpoch = leaseEpoch
     }
 }
 
