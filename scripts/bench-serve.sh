@@ -6,7 +6,9 @@
 #   the server's CPU time per run (user + system, from /proc/PID/stat): steadier than runs/s
 #   on a shared machine, where other processes take cores away.
 # Figures only; nothing is asserted. Usage: scripts/bench-serve.sh [SECONDS] [WORKERS]
-# It measures the release build (scripts/release/build.sh), or the binary named by BENCH_BIN.
+# It measures the release build (scripts/release/build.sh), or the binary named by BENCH_BIN, on
+# a new SQLite file, or on the empty database BENCH_DB names (a postgresql:// URL, say; the
+# server CPU figure then leaves out PostgreSQL's own processes).
 set -euo pipefail
 seconds="${1:-10}"
 workers="${2:-64}"
@@ -32,7 +34,7 @@ sync "$bin" && dd if="$bin" iflag=nocache count=0 status=none
 work="$(mktemp -d)"
 trap 'kill -9 ${pid:-} 2>/dev/null || true; rm -rf "$work"' EXIT
 cd "$work"
-"$bin" serve --port 0 --db "$work/bench.sqlite" --graph "$root/examples/pipeline.yaml" \
+"$bin" serve --port 0 --db "${BENCH_DB:-$work/bench.sqlite}" --graph "$root/examples/pipeline.yaml" \
   --rate-limit 0 --workers "$workers" 2>serve.log &
 pid=$!
 for _ in $(seq 1 200); do grep -q '^listening on ' serve.log && break; sleep 0.05; done
