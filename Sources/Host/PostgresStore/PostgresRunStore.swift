@@ -201,7 +201,7 @@ extension PostgresStoreConfiguration {
     func connection() throws -> PostgresConnection.Configuration {
         if let socketFolder {
             return PostgresConnection.Configuration(
-                unixSocketPath: "\(socketFolder)/.s.PGSQL.\(port)", username: username, password: password, database: database)
+                unixSocketPath: Self.socketPath(in: socketFolder, port: port), username: username, password: password, database: database)
         }
         let tls: PostgresConnection.Configuration.TLS = switch tlsMode {
         case .disable: .disable

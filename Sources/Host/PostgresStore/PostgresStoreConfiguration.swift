@@ -75,7 +75,7 @@ public struct PostgresStoreConfiguration: Sendable, Equatable {
         var configuration: PostgresClient.Configuration
         if let socketFolder {
             configuration = PostgresClient.Configuration(
-                unixSocketPath: "\(socketFolder)/.s.PGSQL.\(port)", username: username, password: password, database: database)
+                unixSocketPath: Self.socketPath(in: socketFolder, port: port), username: username, password: password, database: database)
         } else {
             configuration = PostgresClient.Configuration(
                 host: host, port: port, username: username, password: password, database: database, tls: tls)
@@ -84,6 +84,9 @@ public struct PostgresStoreConfiguration: Sendable, Equatable {
         configuration.options.connectTimeout = .seconds(10)
         return configuration
     }
+
+    /// The socket PostgreSQL listens on for `port` in `folder`, as libpq names it.
+    static func socketPath(in folder: String, port: Int) -> String { "\(folder)/.s.PGSQL.\(port)" }
 
     private var tls: PostgresClient.Configuration.TLS {
         switch tlsMode {

@@ -1,4 +1,3 @@
-import Foundation
 import Hummingbird
 import StargraphCore
 import StargraphStore
@@ -11,11 +10,9 @@ import StargraphWebhooks
 struct WebhookRoutes {
     let store: any HostStore
 
-    func register<Context: RequestContext>(on router: Router<Context>) {
+    func register(on router: Router<RunRoutes.Context>) {
         router.on(.listRunWebhooks) { _, context in
-            guard let raw = context.parameters.get("id"), let runId = raw.removingPercentEncoding, !runId.isEmpty else {
-                throw Problem(.invalidPathParameter, detail: "the run id in the path is missing or not valid percent-encoding")
-            }
+            let runId = try RunRoutes.runId(context)
             guard try await store.run(runId) != nil else {
                 throw Problem(.runNotFound, detail: "no run '\(runId)' in this server's database; GET /v1/runs lists runs")
             }
